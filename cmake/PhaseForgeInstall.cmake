@@ -1,0 +1,27 @@
+# install(EXPORT): lets an outside project say find_package(PhaseForge) and link
+# phaseforge::core (and phaseforge::gpu where it was built).
+include(CMakePackageConfigHelpers)
+
+set(PF_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/PhaseForge)
+set(_pf_export_targets phaseforge_core)
+if(TARGET phaseforge_gpu)
+  list(APPEND _pf_export_targets phaseforge_gpu)
+endif()
+
+install(TARGETS ${_pf_export_targets} EXPORT PhaseForgeTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY core/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT PhaseForgeTargets NAMESPACE phaseforge:: DESTINATION ${PF_INSTALL_CMAKEDIR})
+
+configure_package_config_file(cmake/PhaseForgeConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/PhaseForgeConfig.cmake
+  INSTALL_DESTINATION ${PF_INSTALL_CMAKEDIR})
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/PhaseForgeConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES
+  ${CMAKE_CURRENT_BINARY_DIR}/PhaseForgeConfig.cmake
+  ${CMAKE_CURRENT_BINARY_DIR}/PhaseForgeConfigVersion.cmake
+  DESTINATION ${PF_INSTALL_CMAKEDIR})

@@ -1,0 +1,89 @@
+// The one interface every engine implements (FFTW here, CUDA in gpu/).
+// Everything above it (schedules, shrink-wrap timing, multi-start selection)
+// lives in reconstruction.h and is written once.
+#pragma once
+
+#include "phaseforge/algorithm.h"
+#include "phaseforge/image.h"
+#include "phaseforge/initial_guess.h"
+#include "phaseforge/projections.h"
+
+#include <span>
+#include <string>
+#include <vector>
+
+namespace pf {
+
+struct Problem;
+
+/// Where a published frame goes. The host path is always available; device
+/// targets (the GL interop texture in gpu/) derive from this and are
+/// recognised by the engine that can write them directly.
+class DisplayTarget {
+public:
+    virtual ~DisplayTarget() = default;
+    /// Receives the object estimate as a host image (row-major, FFT order is
+    /// NOT applied: real space, as the engine holds it).
+    virtual void acceptHostFrame(std::span<const float> object, Shape shape) = 0;
+};
+
+struct EngineInfo {
+    std::string name;   ///< "fftw" or "cuda"
+    std::string device; ///< e.g. "CPU, 2 threads" or "NVIDIA H100 80GB HBM3"
+};
+
+/// Holds one problem's state (K independent starts of it) on its device and
+/// advances it. Not thread-safe: one thread drives an engine.
+///
+/// State per start: the current iterate g (real) and the last Fourier output
+/// g' (real). load() sets both to g0 = Re(IFFT(M·exp(iφ0))). One iteration:
+///   g_next = rule(g, g')             (algorithm.h; real-space error measured)
+///   G      = FFT(g_next)             (Fourier error of g_next measured here)
+///   g'     = Re(IFFT(P_M(G))),  g = g_next
+class Engine {
+public:
+    Engine() = default;
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+    virtual ~Engine() = default;
+
+    virtual EngineInfo info() const = 0;
+
+    /// Validates and loads a problem with one start per guess (at least one).
+    /// Resets the iteration count and the metrics. The support in force is
+    /// problem.support (empty = whole field).
+    virtual void load(const Problem& problem, std::span<const InitialGuess> starts) = 0;
+    virtual int startCount() const = 0;
+    virtual Shape shape() const = 0;
+    /// Iterations done since load().
+    virtual long long iteration() const = 0;
+
+    /// Runs `count` iterations of one rule on every start. β is checked.
+    virtual void iterate(const Step& step, int count) = 0;
+
+    /// Replaces the support of every start (empty mask = whole field).
+    virtual void setSupport(const Mask& support) = 0;
+    /// Shrink-wrap each start's support from its own |g| (support.h's rule).
+    virtual void shrinkWrap(float sigma, float threshold) = 0;
+
+    /// Metrics are recorded every `every` iterations and at the last iteration
+    /// of each iterate() call. Default 1.
+    virtual void setMetricsInterval(int every) = 0;
+    /// Records completed since the last call, in order. Never waits for the
+    /// device: a GPU engine returns what has already arrived.
+    virtual std::vector<MetricsRecord> takeMetrics() = 0;
+    /// Waits until all queued work, metrics included, has finished.
+    virtual void finish() = 0;
+
+    /// Copies the iterate g of one start to the host (waits for the device).
+    virtual void readIterate(int start, std::span<float> out) = 0;
+    /// Copies the support in force for one start.
+    virtual void readSupport(int start, Mask& out) = 0;
+    /// The object estimate: g where it satisfies the constraints, else 0.
+    void readObject(int start, std::span<float> out);
+
+    /// Writes the object estimate of one start for display.
+    virtual void publish(int start, DisplayTarget& target) = 0;
+};
+
+} // namespace pf

@@ -1,0 +1,45 @@
+// Starting points. The random phase is generated on the host by one documented
+// generator, so every engine starts from the same numbers.
+#pragma once
+
+#include "phaseforge/image.h"
+
+#include <complex>
+#include <cstdint>
+#include <vector>
+
+namespace pf {
+
+struct Problem;
+
+/// How to choose the initial Fourier phase φ0 of A0 = M·exp(iφ0).
+struct InitialGuess {
+    enum class Kind { RandomPhase, UserPhase, ZeroPhase };
+    Kind kind = Kind::RandomPhase;
+    /// RandomPhase: the seed.
+    std::uint64_t seed = 0;
+    /// UserPhase: the phase in radians, FFT order, the problem's shape.
+    ImageF phase;
+
+    static InitialGuess random(std::uint64_t seed) { return {Kind::RandomPhase, seed, {}}; }
+    static InitialGuess zero() { return {Kind::ZeroPhase, 0, {}}; }
+    static InitialGuess user(ImageF phase) { return {Kind::UserPhase, 0, std::move(phase)}; }
+};
+
+/// SplitMix64 (Steele, Lea & Flood 2014): state += 0x9E3779B97F4A7C15, then the
+/// output mix. Element i of the random phase is 2π·u_i with u_i the top 53 bits
+/// of the i-th output, divided by 2^53, elements in row-major order.
+/// Start j of a multi-start run uses seed + j.
+ImageF randomPhase(Shape shape, std::uint64_t seed);
+
+/// The phase image φ0 for a guess (throws InvalidArgument on a wrong shape or a
+/// non-finite user phase).
+ImageF initialPhase(const InitialGuess& guess, Shape shape);
+
+/// The half spectrum (rows x cols/2+1, FFT order) of the Hermitian part of
+/// A0 = M·exp(iφ0): H(k) = (A0(k) + conj(A0(-k))) / 2. Its inverse real FFT,
+/// divided by rows·cols, is Re(IFFT(A0)), the seed's first B. Computed in double.
+std::vector<std::complex<float>> initialHalfSpectrum(const Problem& problem,
+                                                     const InitialGuess& guess);
+
+} // namespace pf

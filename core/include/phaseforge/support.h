@@ -1,0 +1,45 @@
+// Support rules: a fixed mask, a first support from the autocorrelation, and
+// shrink-wrap. The engines blur on their own device with the rule fixed here.
+#pragma once
+
+#include "phaseforge/image.h"
+
+#include <span>
+
+namespace pf {
+
+struct Problem;
+
+/// Shrink-wrap (Marchesini et al. 2003): every `every` iterations the support
+/// becomes { blur_σ(|g|) >= threshold · max blur_σ(|g|) }, with σ shrinking
+/// geometrically from sigmaStart by `sigmaDecay` per update, never below sigmaEnd.
+struct ShrinkWrap {
+    bool enabled = false;
+    int every = 20;            ///< iterations between updates (> 0)
+    float sigmaStart = 3.0f;   ///< pixels
+    float sigmaEnd = 1.0f;     ///< pixels
+    float sigmaDecay = 0.99f;  ///< σ_u = max(sigmaEnd, sigmaStart · sigmaDecay^u)
+    float threshold = 0.2f;    ///< fraction of the blurred maximum, in (0, 1)
+
+    float sigmaAt(int update) const;
+    void validate() const; ///< throws InvalidArgument naming the bad field
+};
+
+/// The blur the engines apply: separable, periodic (wrap-around), with kernel
+/// w_j ∝ exp(-j²/(2σ²)) for |j| <= ceil(3σ), normalised to sum 1; rows first,
+/// then columns. `in` and `out` may not alias.
+void gaussianBlurPeriodic(std::span<const float> in, Shape shape, float sigma,
+                          std::span<float> out);
+
+/// The support rule on a blurred image: 1 where value >= threshold · max.
+Mask thresholdSupport(std::span<const float> blurred, Shape shape, float threshold);
+
+/// A first support from the data alone: the autocorrelation of the object is
+/// IFFT(|F|^2) (unmeasured pixels count as 0); the support is where it reaches
+/// `threshold` times its maximum. FFT order, like the object.
+Mask autocorrelationSupport(const Problem& problem, float threshold = 0.04f);
+
+/// Number of ones in a mask.
+long long countOnes(const Mask& m);
+
+} // namespace pf

@@ -1,0 +1,179 @@
+#include "reference.h"
+
+#include <fftw3.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+
+namespace pftest {
+
+namespace {
+
+std::mutex g_planMutex; // FFTW planning is not thread-safe
+
+std::vector<std::complex<double>> dft(const std::vector<std::complex<double>>& x, pf::Shape s,
+                                      int sign) {
+    std::vector<std::complex<double>> in = x, out(x.size());
+    fftw_plan plan;
+    {
+        std::lock_guard lock(g_planMutex);
+        plan = fftw_plan_dft_2d(s.rows, s.cols, reinterpret_cast<fftw_complex*>(in.data()),
+                                reinterpret_cast<fftw_complex*>(out.data()), sign,
+                                FFTW_ESTIMATE);
+    }
+    if (!plan)
+        throw std::runtime_error("reference: FFTW could not plan");
+    fftw_execute(plan);
+    {
+        std::lock_guard lock(g_planMutex);
+        fftw_destroy_plan(plan);
+    }
+    return out;
+}
+
+bool violates(double gOutValue, double testValue, bool inSupport) {
+    (void)gOutValue;
+    return !inSupport || testValue < 0;
+}
+
+} // namespace
+
+std::vector<std::complex<double>> fft2(const std::vector<std::complex<double>>& x, pf::Shape s) {
+    return dft(x, s, FFTW_FORWARD);
+}
+
+std::vector<std::complex<double>> ifft2(const std::vector<std::complex<double>>& x, pf::Shape s) {
+    auto y = dft(x, s, FFTW_BACKWARD);
+    const double scale = 1.0 / double(s.size());
+    for (auto& v : y)
+        v *= scale;
+    return y;
+}
+
+RefState refInit(const pf::ImageF& magnitude, const pf::ImageF& phase0) {
+    const pf::Shape s = magnitude.shape;
+    std::vector<std::complex<double>> a(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i)
+        a[i] = std::polar(double(magnitude.data[i]), double(phase0.data[i]));
+    auto b = ifft2(a, s);
+    RefState st{s, std::vector<double>(s.size()), std::vector<double>(s.size())};
+    for (std::size_t i = 0; i < s.size(); ++i)
+        st.g[i] = st.gOut[i] = b[i].real();
+    return st;
+}
+
+void refIterate(RefState& st, const pf::ImageF& magnitude, const pf::Mask& measured,
+                const pf::Mask& support, pf::Algorithm alg, double beta) {
+    const pf::Shape s = st.shape;
+    const std::size_t n = s.size();
+    std::vector<std::complex<double>> next(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const double g = st.g[i], gp = st.gOut[i];
+        const bool inside = support.empty() || support.data[i] != 0;
+        double v = 0;
+        switch (alg) {
+        case pf::Algorithm::GS:
+        case pf::Algorithm::ER:
+            v = violates(gp, gp, inside) ? 0.0 : gp;
+            break;
+        case pf::Algorithm::IO:
+            v = violates(gp, gp, inside) ? g - beta * gp : g;
+            break;
+        case pf::Algorithm::OO:
+            v = violates(gp, gp, inside) ? gp - beta * gp : gp;
+            break;
+        case pf::Algorithm::HIO:
+            v = violates(gp, gp, inside) ? g - beta * gp : gp;
+            break;
+        case pf::Algorithm::RAAR:
+            v = violates(gp, 2 * gp - g, inside) ? beta * g + (1 - 2 * beta) * gp : gp;
+            break;
+        }
+        next[i] = v;
+    }
+    auto c = fft2(next, s);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!measured.empty() && measured.data[i] == 0)
+            continue; // unmeasured: the magnitude floats free
+        const double mag = std::abs(c[i]);
+        c[i] = mag > 0 ? c[i] * (double(magnitude.data[i]) / mag)
+                       : std::complex<double>(magnitude.data[i], 0.0);
+    }
+    auto b = ifft2(c, s);
+    for (std::size_t i = 0; i < n; ++i) {
+        st.g[i] = next[i].real();
+        st.gOut[i] = b[i].real();
+    }
+}
+
+double relL2(const std::vector<float>& a, const std::vector<double>& b) {
+    double num = 0, den = 0;
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        num += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
+        den += b[i] * b[i];
+    }
+    return std::sqrt(num / den);
+}
+
+double relL2(const std::vector<double>& a, const std::vector<double>& b) {
+    double num = 0, den = 0;
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        num += (a[i] - b[i]) * (a[i] - b[i]);
+        den += b[i] * b[i];
+    }
+    return std::sqrt(num / den);
+}
+
+std::uint64_t freshSeed(const char* what) {
+    std::uint64_t seed;
+    if (const char* env = std::getenv("PF_TEST_SEED"))
+        seed = std::strtoull(env, nullptr, 10);
+    else
+        seed = (std::uint64_t(std::random_device{}()) << 32) ^ std::random_device{}();
+    std::printf("%s: seed %llu (set PF_TEST_SEED to replay)\n", what,
+                static_cast<unsigned long long>(seed));
+    return seed;
+}
+
+pf::ImageF randomMagnitude(pf::Shape s, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::exponential_distribution<float> dist(1.0f);
+    pf::ImageF m(s);
+    for (auto& v : m.data)
+        v = dist(rng);
+    return m;
+}
+
+pf::ImageF randomPhaseImage(pf::Shape s, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<float> dist(-3.14159265f, 3.14159265f);
+    pf::ImageF p(s);
+    for (auto& v : p.data)
+        v = dist(rng);
+    return p;
+}
+
+pf::Mask randomMask(pf::Shape s, double fractionOn, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::bernoulli_distribution dist(fractionOn);
+    pf::Mask m(s);
+    for (auto& v : m.data)
+        v = dist(rng) ? 1 : 0;
+    return m;
+}
+
+pf::Mask boxSupport(pf::Shape s, double fraction) {
+    pf::Mask m(s);
+    const int h = std::max(1, int(s.rows * fraction)), w = std::max(1, int(s.cols * fraction));
+    const int r0 = (s.rows - h) / 2, c0 = (s.cols - w) / 2;
+    for (int r = r0; r < r0 + h; ++r)
+        for (int c = c0; c < c0 + w; ++c)
+            m.at(r, c) = 1;
+    return m;
+}
+
+} // namespace pftest

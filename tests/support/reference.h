@@ -1,0 +1,47 @@
+// An independent float64 reference of the iteration, written straight from the
+// semantics in docs/algorithms.md: full complex spectra (no Hermitian tricks),
+// double precision, FFTW's double c2c transforms. Tests compare engines to it.
+#pragma once
+
+#include <phaseforge/algorithm.h>
+#include <phaseforge/image.h>
+
+#include <complex>
+#include <cstdint>
+#include <vector>
+
+namespace pftest {
+
+/// The state of the reference loop: g (input), gOut (last Fourier output).
+struct RefState {
+    pf::Shape shape;
+    std::vector<double> g;
+    std::vector<double> gOut;
+};
+
+/// Full 2-D DFTs in double (forward: e^{-i...}, inverse: divided by N).
+std::vector<std::complex<double>> fft2(const std::vector<std::complex<double>>& x, pf::Shape s);
+std::vector<std::complex<double>> ifft2(const std::vector<std::complex<double>>& x, pf::Shape s);
+
+/// g0 = gOut0 = Re(IFFT(M·exp(iφ0))).
+RefState refInit(const pf::ImageF& magnitude, const pf::ImageF& phase0);
+
+/// One iteration of the named rule, exactly as written in algorithm.h.
+/// measured and support may be empty.
+void refIterate(RefState& st, const pf::ImageF& magnitude, const pf::Mask& measured,
+                const pf::Mask& support, pf::Algorithm alg, double beta);
+
+/// ‖a − b‖ / ‖b‖.
+double relL2(const std::vector<float>& a, const std::vector<double>& b);
+double relL2(const std::vector<double>& a, const std::vector<double>& b);
+
+/// Fresh random inputs each run: uses std::random_device unless PF_TEST_SEED is set,
+/// and prints the seed it used so a failure can be replayed.
+std::uint64_t freshSeed(const char* what);
+pf::ImageF randomMagnitude(pf::Shape s, std::uint64_t seed);
+pf::ImageF randomPhaseImage(pf::Shape s, std::uint64_t seed);
+pf::Mask randomMask(pf::Shape s, double fractionOn, std::uint64_t seed);
+/// A centred box support covering `fraction` of each axis.
+pf::Mask boxSupport(pf::Shape s, double fraction);
+
+} // namespace pftest
