@@ -1,0 +1,18 @@
+#include "phaseforge/engine.h"
+
+#include "phaseforge/error.h"
+
+namespace pf {
+
+void Engine::readObject(int start, std::span<float> out) {
+    readIterate(start, out);
+    Mask support;
+    readSupport(start, support);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const bool inside = support.empty() || support.data[i] != 0;
+        if (!inside || out[i] < 0)
+            out[i] = 0;
+    }
+}
+
+} // namespace pf

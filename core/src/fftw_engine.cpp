@@ -1,0 +1,214 @@
+#include "phaseforge/fftw_engine.h"
+
+#include "fftw_util.h"
+#include "phaseforge/error.h"
+#include "phaseforge/problem.h"
+#include "phaseforge/support.h"
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+#include <utility>
+
+namespace pf {
+
+// One start's buffers. g and next swap every iteration; gOut is the last
+// Fourier output g'. All arrays are SIMD-aligned for FFTW's new-array execute.
+struct StartBuffers {
+    fftw::Buffer<float> g, gOut, next;
+    Mask support;
+    long long supportSize = 0;
+};
+
+struct FftwEngine::State {
+    Shape shape;
+    HermitianWeights weights;
+    std::vector<StartBuffers> starts;
+    fftw::Buffer<std::complex<float>> spectrum; // shared scratch, half spectrum
+    fftw::Plan r2c, c2r;                        // planned on starts[0]'s arrays
+    long long iteration = 0;
+    int metricsEvery = 1;
+    std::vector<MetricsRecord> pending;
+};
+
+FftwEngine::FftwEngine(int threads, PlanEffort effort)
+    : m_threads(threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()))),
+      m_effort(effort) {}
+
+FftwEngine::~FftwEngine() = default;
+
+EngineInfo FftwEngine::info() const {
+    return {"fftw", "CPU, " + std::to_string(m_threads) + " thread" + (m_threads == 1 ? "" : "s")};
+}
+
+void FftwEngine::load(const Problem& problem, std::span<const InitialGuess> guesses) {
+    problem.validate();
+    if (guesses.empty())
+        throw InvalidArgument("starts: at least one initial guess is needed");
+    const Shape s = problem.shape();
+    const std::size_t bytes = (3 * s.size() * sizeof(float) + s.size()) * guesses.size() +
+                              s.halfSize() * (sizeof(std::complex<float>) + 4 * sizeof(float));
+    auto state = std::make_unique<State>();
+    state->shape = s;
+    try {
+        state->weights = hermitianWeights(problem);
+        state->spectrum = fftw::allocate<std::complex<float>>(s.halfSize());
+        for (std::size_t k = 0; k < guesses.size(); ++k) {
+            StartBuffers b;
+            b.g = fftw::allocate<float>(s.size());
+            b.gOut = fftw::allocate<float>(s.size());
+            b.next = fftw::allocate<float>(s.size());
+            state->starts.push_back(std::move(b));
+        }
+    } catch (const std::bad_alloc&) {
+        throw EngineError("fftw engine: not enough host memory for a " + s.toString() +
+                          " problem with " + std::to_string(guesses.size()) + " start(s) (needs " +
+                          std::to_string(bytes) + " bytes)");
+    }
+
+    // Plan before filling: FFTW_MEASURE overwrites the arrays it times.
+    const unsigned flags = m_effort == PlanEffort::Measure ? FFTW_MEASURE : FFTW_ESTIMATE;
+    StartBuffers& first = state->starts.front();
+    state->r2c = fftw::planR2C(s.rows, s.cols, first.next.get(), state->spectrum.get(), m_threads,
+                               flags);
+    state->c2r = fftw::planC2R(s.rows, s.cols, state->spectrum.get(), first.gOut.get(),
+                               m_threads, flags);
+
+    const float invN = 1.0f / float(s.size());
+    for (std::size_t k = 0; k < guesses.size(); ++k) {
+        StartBuffers& b = state->starts[k];
+        const auto h = initialHalfSpectrum(problem, guesses[k]);
+        std::copy(h.begin(), h.end(), state->spectrum.get());
+        fftwf_execute_dft_c2r(state->c2r.get(), fftw::asFftw(state->spectrum.get()), b.gOut.get());
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            b.gOut[i] *= invN;
+            b.g[i] = b.gOut[i];
+        }
+        b.support = problem.support;
+        b.supportSize = problem.support.empty() ? (long long)s.size() : countOnes(problem.support);
+    }
+    m = std::move(state);
+}
+
+int FftwEngine::startCount() const { return m ? int(m->starts.size()) : 0; }
+Shape FftwEngine::shape() const { return m ? m->shape : Shape{}; }
+long long FftwEngine::iteration() const { return m ? m->iteration : 0; }
+
+void FftwEngine::iterate(const Step& step, int count) {
+    if (!m)
+        throw InvalidArgument("fftw engine: iterate() before load()");
+    if (usesBeta(step.algorithm))
+        checkBeta(step.beta);
+    const Shape s = m->shape;
+    for (int it = 0; it < count; ++it) {
+        ++m->iteration;
+        const bool record = m->iteration % m->metricsEvery == 0 || it == count - 1;
+        for (std::size_t k = 0; k < m->starts.size(); ++k) {
+            StartBuffers& b = m->starts[k];
+            double outputEnergy = 0;
+            const double violation = applyObjectConstraint(
+                step, {b.g.get(), s.size()}, {b.gOut.get(), s.size()},
+                {b.support.data.data(), b.support.data.size()}, {b.next.get(), s.size()},
+                &outputEnergy);
+            fftwf_execute_dft_r2c(m->r2c.get(), b.next.get(), fftw::asFftw(m->spectrum.get()));
+            const double fourier =
+                projectMagnitude(m->weights, {m->spectrum.get(), s.halfSize()});
+            fftwf_execute_dft_c2r(m->c2r.get(), fftw::asFftw(m->spectrum.get()), b.gOut.get());
+            std::swap(b.g, b.next);
+            if (record) {
+                const double sumM2 = m->weights.sumMeasuredSquared;
+                MetricsRecord rec;
+                rec.iteration = m->iteration;
+                rec.start = int(k);
+                rec.fourierError =
+                    sumM2 > 0 ? float(std::sqrt(std::max(0.0, fourier + sumM2) / sumM2)) : 0.0f;
+                rec.realError =
+                    outputEnergy > 0 ? float(std::sqrt(violation / outputEnergy)) : 0.0f;
+                rec.supportSize = b.supportSize;
+                m->pending.push_back(rec);
+            }
+        }
+    }
+}
+
+void FftwEngine::setSupport(const Mask& support) {
+    if (!m)
+        throw InvalidArgument("fftw engine: setSupport() before load()");
+    if (!support.empty() && support.shape != m->shape)
+        throw InvalidArgument("support: shape " + support.shape.toString() +
+                              " differs from the problem's " + m->shape.toString());
+    const long long size = support.empty() ? (long long)m->shape.size() : countOnes(support);
+    if (size == 0)
+        throw InvalidArgument("support: it is empty (no pixel may be non-zero)");
+    for (auto& b : m->starts) {
+        b.support = support;
+        b.supportSize = size;
+    }
+}
+
+void FftwEngine::shrinkWrap(float sigma, float threshold) {
+    if (!m)
+        throw InvalidArgument("fftw engine: shrinkWrap() before load()");
+    const Shape s = m->shape;
+    std::vector<float> amplitude(s.size()), blurred(s.size());
+    for (auto& b : m->starts) {
+        for (std::size_t i = 0; i < s.size(); ++i)
+            amplitude[i] = std::abs(b.g[i]);
+        gaussianBlurPeriodic(amplitude, s, sigma, blurred);
+        Mask next = thresholdSupport(blurred, s, threshold);
+        const long long size = countOnes(next);
+        if (size == 0)
+            continue; // an all-zero iterate: keep the support we have
+        b.support = std::move(next);
+        b.supportSize = size;
+    }
+}
+
+void FftwEngine::setMetricsInterval(int every) {
+    if (every < 1)
+        throw InvalidArgument("metrics interval: must be at least 1, got " + std::to_string(every));
+    if (!m)
+        throw InvalidArgument("fftw engine: setMetricsInterval() before load()");
+    m->metricsEvery = every;
+}
+
+std::vector<MetricsRecord> FftwEngine::takeMetrics() {
+    if (!m)
+        return {};
+    return std::exchange(m->pending, {});
+}
+
+namespace {
+void checkStart(int start, int count) {
+    if (start < 0 || start >= count)
+        throw InvalidArgument("start: index " + std::to_string(start) + " is outside 0.." +
+                              std::to_string(count - 1));
+}
+} // namespace
+
+void FftwEngine::readIterate(int start, std::span<float> out) {
+    if (!m)
+        throw InvalidArgument("fftw engine: readIterate() before load()");
+    checkStart(start, startCount());
+    if (out.size() != m->shape.size())
+        throw InvalidArgument("readIterate: output holds " + std::to_string(out.size()) +
+                              " values, needs " + std::to_string(m->shape.size()));
+    std::copy_n(m->starts[std::size_t(start)].g.get(), out.size(), out.begin());
+}
+
+void FftwEngine::readSupport(int start, Mask& out) {
+    if (!m)
+        throw InvalidArgument("fftw engine: readSupport() before load()");
+    checkStart(start, startCount());
+    out = m->starts[std::size_t(start)].support;
+}
+
+void FftwEngine::publish(int start, DisplayTarget& target) {
+    if (!m)
+        throw InvalidArgument("fftw engine: publish() before load()");
+    std::vector<float> object(m->shape.size());
+    readObject(start, object);
+    target.acceptHostFrame(object, m->shape);
+}
+
+} // namespace pf

@@ -1,0 +1,63 @@
+// Internal RAII wrappers around FFTW single precision. Planning is not
+// thread-safe, so every plan is made and destroyed under one process-wide lock.
+#pragma once
+
+#include <fftw3.h>
+
+#include <complex>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+
+namespace pf::fftw {
+
+/// The lock around every FFTW planner call in the process.
+std::mutex& plannerMutex();
+/// fftwf_init_threads(), once per process.
+void initThreads();
+
+struct FreeDeleter {
+    void operator()(void* p) const { fftwf_free(p); }
+};
+/// SIMD-aligned memory from fftwf_malloc.
+template <class T> using Buffer = std::unique_ptr<T[], FreeDeleter>;
+template <class T> Buffer<T> allocate(std::size_t count) {
+    T* p = static_cast<T*>(fftwf_malloc(sizeof(T) * (count ? count : 1)));
+    if (!p)
+        throw std::bad_alloc();
+    return Buffer<T>(p);
+}
+
+/// A move-only plan handle.
+class Plan {
+public:
+    Plan() = default;
+    explicit Plan(fftwf_plan p) : m_plan(p) {}
+    Plan(Plan&& o) noexcept : m_plan(o.m_plan) { o.m_plan = nullptr; }
+    Plan& operator=(Plan&& o) noexcept {
+        std::swap(m_plan, o.m_plan);
+        return *this;
+    }
+    Plan(const Plan&) = delete;
+    Plan& operator=(const Plan&) = delete;
+    ~Plan() {
+        if (m_plan) {
+            std::lock_guard lock(plannerMutex());
+            fftwf_destroy_plan(m_plan);
+        }
+    }
+    fftwf_plan get() const { return m_plan; }
+    explicit operator bool() const { return m_plan != nullptr; }
+
+private:
+    fftwf_plan m_plan = nullptr;
+};
+
+inline fftwf_complex* asFftw(std::complex<float>* p) { return reinterpret_cast<fftwf_complex*>(p); }
+
+/// Real-to-half-spectrum and back, unnormalised, for rows x cols.
+/// `flags` are FFTW planner flags; planning with FFTW_MEASURE overwrites the arrays.
+Plan planR2C(int rows, int cols, float* in, std::complex<float>* out, int threads, unsigned flags);
+Plan planC2R(int rows, int cols, std::complex<float>* in, float* out, int threads, unsigned flags);
+
+} // namespace pf::fftw

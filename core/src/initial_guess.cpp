@@ -1,0 +1,80 @@
+#include "phaseforge/initial_guess.h"
+
+#include "phaseforge/error.h"
+#include "phaseforge/problem.h"
+
+#include <cmath>
+#include <numbers>
+
+namespace pf {
+
+namespace {
+
+// SplitMix64: one 64-bit state, advanced by the golden-ratio increment.
+struct SplitMix64 {
+    std::uint64_t state;
+    std::uint64_t next() {
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    }
+};
+
+} // namespace
+
+ImageF randomPhase(Shape shape, std::uint64_t seed) {
+    ImageF phase(shape);
+    SplitMix64 rng{seed};
+    constexpr double twoPi = 2.0 * std::numbers::pi;
+    for (auto& v : phase.data) {
+        const double u = double(rng.next() >> 11) * 0x1.0p-53; // [0, 1)
+        v = float(twoPi * u);
+    }
+    return phase;
+}
+
+ImageF initialPhase(const InitialGuess& guess, Shape shape) {
+    switch (guess.kind) {
+    case InitialGuess::Kind::RandomPhase:
+        return randomPhase(shape, guess.seed);
+    case InitialGuess::Kind::ZeroPhase:
+        return ImageF(shape, 0.0f);
+    case InitialGuess::Kind::UserPhase:
+        if (guess.phase.shape != shape || guess.phase.data.size() != shape.size())
+            throw InvalidArgument("initial phase: shape " + guess.phase.shape.toString() +
+                                  " differs from the magnitude's " + shape.toString());
+        for (float v : guess.phase.data)
+            if (!std::isfinite(v))
+                throw InvalidArgument("initial phase: contains NaN or Inf");
+        return guess.phase;
+    }
+    throw InvalidArgument("initial guess: unknown kind");
+}
+
+std::vector<std::complex<float>> initialHalfSpectrum(const Problem& problem,
+                                                     const InitialGuess& guess) {
+    const Shape s = problem.shape();
+    const ImageF phase = initialPhase(guess, s);
+    // A0 = M·exp(iφ0) on measured pixels; unmeasured pixels start at 0.
+    auto a0 = [&](int r, int c) {
+        const std::size_t i = std::size_t(r) * std::size_t(s.cols) + std::size_t(c);
+        if (!problem.measured.empty() && problem.measured.data[i] == 0)
+            return std::complex<double>(0.0, 0.0);
+        return std::polar(double(problem.magnitude.data[i]), double(phase.data[i]));
+    };
+    const int half = s.halfCols();
+    std::vector<std::complex<float>> out(s.halfSize());
+    for (int r = 0; r < s.rows; ++r) {
+        const int rm = (s.rows - r) % s.rows;
+        for (int c = 0; c < half; ++c) {
+            const int cm = (s.cols - c) % s.cols;
+            const std::complex<double> h = 0.5 * (a0(r, c) + std::conj(a0(rm, cm)));
+            out[std::size_t(r) * std::size_t(half) + std::size_t(c)] =
+                std::complex<float>(float(h.real()), float(h.imag()));
+        }
+    }
+    return out;
+}
+
+} // namespace pf

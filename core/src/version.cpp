@@ -1,0 +1,5 @@
+#include "phaseforge/version.h"
+
+namespace pf {
+const char* version() { return PF_VERSION; }
+} // namespace pf
