@@ -33,6 +33,7 @@ struct RawImage {
     std::optional<Centring> centring;
     Mask unmeasured;           ///< from a CXI mask: 1 = not measured; empty = none
     std::int64_t maskedPixels = 0;
+    bool realSpace = false;    ///< CXI data_space "real": an object, not a pattern
 };
 
 /// Throws FileError(name, problem).

@@ -1,0 +1,64 @@
+// HDF5 plumbing shared by the HDF5/CXI reader and the CXI writer.
+#pragma once
+
+#include <hdf5.h>
+
+#include <mutex>
+#include <string>
+
+namespace pf::io::detail {
+
+/// Owns one HDF5 identifier of any kind (file, group, dataset, dataspace,
+/// datatype, property list, attribute) and releases it on destruction.
+class Hid {
+public:
+    Hid() = default;
+    explicit Hid(hid_t id) : m_id(id) {}
+    ~Hid() { reset(); }
+    Hid(Hid&& o) noexcept : m_id(o.m_id) { o.m_id = H5I_INVALID_HID; }
+    Hid& operator=(Hid&& o) noexcept {
+        if (this != &o) {
+            reset();
+            m_id = o.m_id;
+            o.m_id = H5I_INVALID_HID;
+        }
+        return *this;
+    }
+    Hid(const Hid&) = delete;
+    Hid& operator=(const Hid&) = delete;
+
+    hid_t get() const { return m_id; }
+    bool valid() const { return m_id >= 0; }
+    explicit operator bool() const { return valid(); }
+    void reset() {
+        if (m_id >= 0) {
+            H5E_BEGIN_TRY { H5Idec_ref(m_id); } H5E_END_TRY;
+        }
+        m_id = H5I_INVALID_HID;
+    }
+
+private:
+    hid_t m_id = H5I_INVALID_HID;
+};
+
+/// Silences HDF5's automatic error printing for its lifetime: the RAII form
+/// of H5E_BEGIN_TRY/H5E_END_TRY, safe when an exception leaves the scope.
+/// Also serialises HDF5 use: the Debian library is not built thread-safe.
+class Hdf5Scope {
+public:
+    Hdf5Scope();
+    ~Hdf5Scope();
+    Hdf5Scope(const Hdf5Scope&) = delete;
+    Hdf5Scope& operator=(const Hdf5Scope&) = delete;
+
+private:
+    std::unique_lock<std::recursive_mutex> m_lock;
+    H5E_auto2_t m_func = nullptr;
+    void* m_data = nullptr;
+};
+
+/// True when `path` (absolute or relative to loc) names an existing object
+/// (every link along the way exists and the last one resolves).
+bool objectExists(hid_t loc, const std::string& path);
+
+} // namespace pf::io::detail
