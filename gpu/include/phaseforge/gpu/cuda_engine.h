@@ -1,0 +1,74 @@
+// The CUDA engine: cuFFT in R2C/C2R (Hermitian) form with fused projection
+// kernels, CUDA graphs for batches of iterations and device-side metrics.
+// Same semantics as pf::FftwEngine (engine.h); no CUDA type in this header.
+#pragma once
+
+#include <phaseforge/engine.h>
+
+#include <cstddef>
+#include <memory>
+
+namespace pf::gpu {
+
+/// Device memory of one loaded problem, in bytes.
+struct DeviceFootprint {
+    std::size_t state = 0;    ///< g, g', half spectrum and support of every start
+    std::size_t weights = 0;  ///< the Hermitian weights (shared by the starts)
+    std::size_t fftWork = 0;  ///< cuFFT work areas
+    std::size_t other = 0;    ///< metric slots
+    std::size_t total() const { return state + weights + fftWork + other; }
+};
+
+/// An Engine on one CUDA device. Not thread-safe: one thread drives it. All
+/// its work runs on its own stream; metrics come back through pinned memory
+/// and events, so takeMetrics() never waits.
+///
+/// Per start it holds g and g' (4 bytes per pixel each), the half spectrum
+/// (8·rows·(cols/2+1) bytes, also scratch for shrink-wrap and display) and a
+/// support mask (1 byte per pixel); the weights add 16 bytes per half pixel
+/// and cuFFT its work areas: about 17 bytes per pixel per start in all.
+class CudaEngine final : public Engine {
+public:
+    /// Uses CUDA device `device`. Throws EngineError when it is not usable.
+    explicit CudaEngine(int device = 0);
+    ~CudaEngine() override;
+
+    EngineInfo info() const override;
+    /// Checks the free device memory first: a problem that does not fit throws
+    /// EngineError stating the bytes needed and the bytes free, and leaves the
+    /// engine unloaded with nothing allocated.
+    void load(const Problem& problem, std::span<const InitialGuess> starts) override;
+    int startCount() const override;
+    Shape shape() const override;
+    long long iteration() const override;
+    void iterate(const Step& step, int count) override;
+    void setSupport(const Mask& support) override;
+    void shrinkWrap(float sigma, float threshold) override;
+    void setMetricsInterval(int every) override;
+    std::vector<MetricsRecord> takeMetrics() override;
+    void finish() override;
+    void readIterate(int start, std::span<float> out) override;
+    void readSupport(int start, Mask& out) override;
+    /// A pf::gpu::DeviceDisplayTarget gets a device pointer on the engine's
+    /// stream (no host copy); any other target gets a host image.
+    void publish(int start, DisplayTarget& target) override;
+
+    /// The footprint of the loaded problem (zero before load()).
+    DeviceFootprint footprint() const;
+    /// The footprint a problem of `shape` with `starts` starts would need.
+    static DeviceFootprint estimateFootprint(Shape shape, int starts);
+
+    /// The engine's stream (a cudaStream_t).
+    void* stream() const;
+    /// Device pointers of start `start`'s g and g' (valid until the next load()).
+    float* deviceIterate(int start);
+    float* deviceFourierOutput(int start);
+
+private:
+    struct State;
+    std::unique_ptr<State> m;
+    int m_device = 0;
+    std::string m_deviceName;
+};
+
+} // namespace pf::gpu

@@ -1,0 +1,46 @@
+// Kernels the engine needs beside the iteration itself (kernels.h): start-up,
+// shrink-wrap on the device, the object estimate for display. Internal to gpu/src.
+#pragma once
+
+#include <phaseforge/image.h>
+
+#include <cstdint>
+#include <cuda_runtime.h>
+
+namespace pf::gpu::detail {
+
+/// g' <- g' · scale and g <- g' for `batch` images (the state after load()).
+void scaleAndDuplicate(float* gOut, float* g, float scale, Shape shape, int batch,
+                       cudaStream_t stream);
+
+/// Fills `batch` masks with ones and writes each count (rows·cols) to counts[b].
+void fillSupport(std::uint8_t* support, double* counts, Shape shape, int batch,
+                 cudaStream_t stream);
+
+/// Counts the ones of each mask into counts[b] (overwritten).
+void countSupport(const std::uint8_t* support, double* counts, Shape shape, int batch,
+                  cudaStream_t stream);
+
+/// Device scratch for shrinkWrap(): see support.h for the rule.
+struct ShrinkWrapScratch {
+    float* rowBlurred;        ///< batch x n floats
+    unsigned int* peakBits;   ///< batch: max of the blurred image, as float bits
+    double* newCounts;        ///< batch: ones of the new support
+    const float* weights;     ///< 2·radius+1 blur weights
+    int radius;
+};
+
+/// Shrink-wrap every image's support from |g|: blur rows then columns
+/// (periodic, the weights given), threshold at `threshold` times the peak.
+/// An image whose new support would be empty keeps its old one. Updates
+/// counts[b] to the support size in force.
+void shrinkWrapSupport(const float* g, std::uint8_t* support, double* counts,
+                       const ShrinkWrapScratch& scratch, float threshold, Shape shape, int batch,
+                       cudaStream_t stream);
+
+/// object[i] = g[i] where it lies inside the support (or no support) and is
+/// >= 0, else 0 (Engine::readObject's rule) for one image.
+void objectEstimate(const float* g, const std::uint8_t* support, float* object, Shape shape,
+                    cudaStream_t stream);
+
+} // namespace pf::gpu::detail

@@ -1,0 +1,47 @@
+// The engine factory of a CUDA build: CUDA when a usable device exists, FFTW
+// otherwise. parseEngineKind() lives in core (engine_kind.cpp), shared with the
+// CPU-only factory.
+#include "phaseforge/engine_factory.h"
+
+#include "phaseforge/gpu/cuda_engine.h"
+#include "phaseforge/gpu/kernels.h"
+
+#include <phaseforge/error.h>
+#include <phaseforge/fftw_engine.h>
+#include <phaseforge/log.h>
+
+namespace pf {
+
+std::string cudaUnavailableReason() {
+    std::string why;
+    if (gpu::deviceAvailable(&why))
+        return {};
+    return why;
+}
+
+std::unique_ptr<Engine> makeEngine(const EngineOptions& options) {
+    if (options.kind == EngineKind::Cpu)
+        return std::make_unique<FftwEngine>(options.cpuThreads);
+    const std::string why = cudaUnavailableReason();
+    if (options.kind == EngineKind::Cuda) {
+        if (!why.empty())
+            throw EngineError("engine cuda: " + why);
+        return std::make_unique<gpu::CudaEngine>();
+    }
+    // Auto.
+    if (why.empty()) {
+        try {
+            auto engine = std::make_unique<gpu::CudaEngine>();
+            log(LogLevel::Info, "engine auto: using CUDA on " + engine->info().device);
+            return engine;
+        } catch (const Error& e) {
+            log(LogLevel::Warning, std::string("engine auto: using FFTW (CUDA failed: ") +
+                                       e.what() + ")");
+            return std::make_unique<FftwEngine>(options.cpuThreads);
+        }
+    }
+    log(LogLevel::Info, "engine auto: using FFTW (" + why + ")");
+    return std::make_unique<FftwEngine>(options.cpuThreads);
+}
+
+} // namespace pf

@@ -1,0 +1,232 @@
+// The stage-1 kernels of one iteration: the real-space rule, the magnitude
+// projection and the Fourier error. CudaEngine and the kernel-level API
+// (kernels.h) both launch them through the functions below.
+#include "phaseforge/gpu/kernels.h"
+
+#include "check.h"
+#include "counters.h"
+#include "launch.h"
+#include "reduce.cuh"
+
+#include <phaseforge/error.h>
+
+namespace pf::gpu {
+
+namespace {
+
+using detail::kBlockThreads;
+
+/// Parameters of the real-space rule (one launch covers `batch` images).
+struct ObjectParams {
+    const float* g;               ///< current iterate, batch x n
+    const float* gOut;            ///< last Fourier output g', batch x n
+    const std::uint8_t* support;  ///< batch x n masks, or nullptr for the whole field
+    float* next;                  ///< output, batch x n; may equal g
+    double* sums;                 ///< 2 per image: violation energy, output energy (or nullptr)
+    long long n;                  ///< pixels per image
+    float beta;                   ///< the rule's β
+};
+
+/// Which rule; a template parameter so each kernel reads only what it needs.
+enum class Rule { ErGs, Io, Oo, Hio, Raar };
+
+template <Rule R> __device__ inline bool readsG() {
+    return R == Rule::Io || R == Rule::Hio || R == Rule::Raar;
+}
+
+template <Rule R, bool WithSums>
+__global__ void __launch_bounds__(kBlockThreads) objectKernel(ObjectParams p) {
+    const long long image = blockIdx.y;
+    const float* g = p.g + image * p.n;
+    const float* gOut = p.gOut + image * p.n;
+    const std::uint8_t* support = p.support ? p.support + image * p.n : nullptr;
+    float* next = p.next + image * p.n;
+    const float beta = p.beta;
+    double violation = 0, output = 0;
+    for (long long i = blockIdx.x * blockDim.x + threadIdx.x; i < p.n;
+         i += (long long)gridDim.x * blockDim.x) {
+        const float gp = gOut[i];
+        const float gi = readsG<R>() ? g[i] : 0.0f;
+        const bool inside = support ? support[i] != 0 : true;
+        const float test = R == Rule::Raar ? 2.0f * gp - gi : gp;
+        const bool violates = !inside || test < 0.0f;
+        float v;
+        switch (R) {
+        case Rule::ErGs: v = violates ? 0.0f : gp; break;
+        case Rule::Io: v = violates ? gi - beta * gp : gi; break;
+        case Rule::Oo: v = violates ? gp - beta * gp : gp; break;
+        case Rule::Hio: v = violates ? gi - beta * gp : gp; break;
+        case Rule::Raar: v = violates ? beta * gi + (1.0f - 2.0f * beta) * gp : gp; break;
+        }
+        next[i] = v;
+        if (WithSums) {
+            const double e = double(gp) * double(gp);
+            output += e;
+            if (violates)
+                violation += e;
+        }
+    }
+    if (WithSums) {
+        detail::blockSumAtomicAdd(violation, p.sums + 2 * image);
+        detail::blockSumAtomicAdd(output, p.sums + 2 * image + 1);
+    }
+}
+
+template <Rule R>
+void launchObject(const ObjectParams& p, int batch, cudaStream_t stream) {
+    const dim3 grid(detail::blocksFor(std::size_t(p.n)), unsigned(batch));
+    if (p.sums)
+        objectKernel<R, true><<<grid, kBlockThreads, 0, stream>>>(p);
+    else
+        objectKernel<R, false><<<grid, kBlockThreads, 0, stream>>>(p);
+}
+
+/// Parameters of the magnitude projection and the Fourier error.
+struct SpectrumParams {
+    float2* spectrum;       ///< batch half spectra, `half` pixels each
+    const float2* weights;  ///< half pairs: (a, b) for the projection, (n, s) for the error
+    double* sums;           ///< one per image (error kernel only)
+    long long half;         ///< half-spectrum pixels per image
+    float inverseSize;      ///< 1 / (rows·cols)
+};
+
+__global__ void __launch_bounds__(kBlockThreads) magnitudeKernel(SpectrumParams p) {
+    float2* spectrum = p.spectrum + (long long)blockIdx.y * p.half;
+    for (long long i = blockIdx.x * blockDim.x + threadIdx.x; i < p.half;
+         i += (long long)gridDim.x * blockDim.x) {
+        const float2 G = spectrum[i];
+        const float2 ab = p.weights[i];
+        const float mag = sqrtf(G.x * G.x + G.y * G.y);
+        float2 out;
+        if (mag > 0.0f) {
+            const float scale = (ab.x * mag + ab.y) / mag * p.inverseSize;
+            out = make_float2(G.x * scale, G.y * scale);
+        } else {
+            out = make_float2(ab.y * p.inverseSize, 0.0f); // phase 0 where |G| = 0
+        }
+        spectrum[i] = out;
+    }
+}
+
+__global__ void __launch_bounds__(kBlockThreads) fourierErrorKernel(SpectrumParams p) {
+    const float2* spectrum = p.spectrum + (long long)blockIdx.y * p.half;
+    double acc = 0;
+    for (long long i = blockIdx.x * blockDim.x + threadIdx.x; i < p.half;
+         i += (long long)gridDim.x * blockDim.x) {
+        const float2 G = spectrum[i];
+        const float2 ns = p.weights[i];
+        const double mag = sqrt(double(G.x) * G.x + double(G.y) * G.y);
+        acc += double(ns.x) * mag * mag - 2.0 * double(ns.y) * mag;
+    }
+    detail::blockSumAtomicAdd(acc, p.sums + blockIdx.y);
+}
+
+cudaStream_t asStream(void* s) { return static_cast<cudaStream_t>(s); }
+
+void checkBatch(int batch, const char* function) {
+    if (batch < 1)
+        throw InvalidArgument(std::string(function) + ": batch must be >= 1, got " +
+                              std::to_string(batch));
+}
+
+} // namespace
+
+void projectObject(const Step& step, const float* g, const float* gOut,
+                   const std::uint8_t* support, float* next, Shape shape, int batch,
+                   void* stream, double* sums) {
+    checkBatch(batch, "projectObject");
+    if (shape.empty())
+        throw InvalidArgument("projectObject: empty shape");
+    if (usesBeta(step.algorithm))
+        checkBeta(step.beta);
+    if (!gOut || !next || (!g && (step.algorithm == Algorithm::IO ||
+                                  step.algorithm == Algorithm::HIO ||
+                                  step.algorithm == Algorithm::RAAR)))
+        throw InvalidArgument("projectObject: null device pointer");
+    const ObjectParams p{g, gOut, support, next, sums, (long long)shape.size(), step.beta};
+    const cudaStream_t s = asStream(stream);
+    switch (step.algorithm) {
+    case Algorithm::GS:
+    case Algorithm::ER: launchObject<Rule::ErGs>(p, batch, s); break;
+    case Algorithm::IO: launchObject<Rule::Io>(p, batch, s); break;
+    case Algorithm::OO: launchObject<Rule::Oo>(p, batch, s); break;
+    case Algorithm::HIO: launchObject<Rule::Hio>(p, batch, s); break;
+    case Algorithm::RAAR: launchObject<Rule::Raar>(p, batch, s); break;
+    }
+    PF_CUDA_CHECK_LAUNCH();
+    detail::countLaunch();
+}
+
+void projectMagnitude(Complex* spectrum, const DeviceWeights& weights, int batch, void* stream) {
+    checkBatch(batch, "projectMagnitude");
+    const Shape shape = weights.shape();
+    if (!spectrum || !weights.projection())
+        throw InvalidArgument("projectMagnitude: null device pointer");
+    const SpectrumParams p{reinterpret_cast<float2*>(spectrum),
+                           reinterpret_cast<const float2*>(weights.projection()), nullptr,
+                           (long long)shape.halfSize(), float(1.0 / double(shape.size()))};
+    const dim3 grid(detail::blocksFor(shape.halfSize()), unsigned(batch));
+    magnitudeKernel<<<grid, kBlockThreads, 0, asStream(stream)>>>(p);
+    PF_CUDA_CHECK_LAUNCH();
+    detail::countLaunch();
+}
+
+void fourierErrorSum(const Complex* spectrum, const DeviceWeights& weights, int batch,
+                     double* sums, void* stream) {
+    checkBatch(batch, "fourierErrorSum");
+    const Shape shape = weights.shape();
+    if (!spectrum || !sums || !weights.error())
+        throw InvalidArgument("fourierErrorSum: null device pointer");
+    const SpectrumParams p{const_cast<float2*>(reinterpret_cast<const float2*>(spectrum)),
+                           reinterpret_cast<const float2*>(weights.error()), sums,
+                           (long long)shape.halfSize(), 0.0f};
+    const dim3 grid(detail::blocksFor(shape.halfSize()), unsigned(batch));
+    fourierErrorKernel<<<grid, kBlockThreads, 0, asStream(stream)>>>(p);
+    PF_CUDA_CHECK_LAUNCH();
+    detail::countLaunch();
+}
+
+void zeroDevice(void* device, std::size_t bytes, void* stream) {
+    if (bytes == 0)
+        return;
+    PF_CUDA_CHECK(cudaMemsetAsync(device, 0, bytes, asStream(stream)));
+    detail::countLaunch();
+}
+
+std::vector<double> fourierErrorNumerators(const Complex* spectrum, const DeviceWeights& weights,
+                                           int batch, void* stream) {
+    checkBatch(batch, "fourierErrorNumerators");
+    DeviceBuffer<double> sums{std::size_t(batch)};
+    zeroDevice(sums.data(), sums.bytes(), stream);
+    fourierErrorSum(spectrum, weights, batch, sums.data(), stream);
+    std::vector<double> host(static_cast<std::size_t>(batch));
+    download(host.data(), sums.data(), sums.bytes(), stream);
+    synchronize(stream);
+    for (double& v : host)
+        v += weights.sumMeasuredSquared();
+    return host;
+}
+
+DeviceWeights::DeviceWeights(const HermitianWeights& w, void* stream)
+    : m_shape(w.shape), m_sumMeasuredSquared(w.sumMeasuredSquared) {
+    const std::size_t half = w.shape.halfSize();
+    if (w.a.size() != half || w.b.size() != half || w.n.size() != half || w.s.size() != half)
+        throw InvalidArgument("DeviceWeights: weights of " + std::to_string(w.a.size()) +
+                              " entries do not match the half spectrum of " +
+                              w.shape.toString());
+    std::vector<float> projection(2 * half), error(2 * half);
+    for (std::size_t i = 0; i < half; ++i) {
+        projection[2 * i] = w.a[i];
+        projection[2 * i + 1] = w.b[i];
+        error[2 * i] = w.n[i];
+        error[2 * i + 1] = w.s[i];
+    }
+    m_projection = DeviceBuffer<float>(2 * half);
+    m_error = DeviceBuffer<float>(2 * half);
+    upload(m_projection.data(), projection.data(), m_projection.bytes(), stream);
+    upload(m_error.data(), error.data(), m_error.bytes(), stream);
+    // The host vectors die at return: wait for the copies (pageable memory).
+    synchronize(stream);
+}
+
+} // namespace pf::gpu
