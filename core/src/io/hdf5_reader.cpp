@@ -84,6 +84,7 @@ std::string readString(hid_t file, const std::string& path) {
     if (H5Tis_variable_str(type.get()) > 0) {
         Hid mem(H5Tcopy(H5T_C_S1));
         H5Tset_size(mem.get(), H5T_VARIABLE);
+        H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
         char* text = nullptr;
         if (H5Dread(ds.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) < 0 || !text)
             return "";
@@ -97,6 +98,7 @@ std::string readString(hid_t file, const std::string& path) {
     Hid mem(H5Tcopy(H5T_C_S1));
     H5Tset_size(mem.get(), size + 1);
     H5Tset_strpad(mem.get(), H5T_STR_NULLTERM);
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
     if (H5Dread(ds.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0) return "";
     return std::string(buf.data());
 }

@@ -1,0 +1,80 @@
+#include "cli_common.h"
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+
+namespace pfcli {
+
+void addLoadOptions(ArgParser& args) {
+    args.option("--frame");
+    args.option("--entry");
+    args.option("--dataset");
+    args.flag("--intensity");
+    args.flag("--amplitude");
+    args.flag("--centred");
+    args.flag("--centered");
+    args.flag("--fft-shifted");
+}
+
+pf::io::LoadOptions loadOptionsFrom(const ArgParser& args) {
+    pf::io::LoadOptions o;
+    if (auto f = args.integer("--frame", 0, 2147483647)) o.frame = int(*f);
+    if (auto e = args.integer("--entry", 1, 2147483647)) o.entry = int(*e);
+    if (auto d = args.value("--dataset")) o.dataset = *d;
+    if (args.has("--intensity") && args.has("--amplitude"))
+        args.usageError("--intensity and --amplitude exclude each other");
+    if (args.has("--intensity")) o.kind = pf::io::ValueKind::Intensity;
+    if (args.has("--amplitude")) o.kind = pf::io::ValueKind::Amplitude;
+    const bool centred = args.has("--centred") || args.has("--centered");
+    if (centred && args.has("--fft-shifted"))
+        args.usageError("--centred and --fft-shifted exclude each other");
+    if (centred) o.centring = pf::io::Centring::Centred;
+    if (args.has("--fft-shifted")) o.centring = pf::io::Centring::FftShifted;
+    return o;
+}
+
+std::string jsonString(std::string_view s) {
+    std::string out = "\"";
+    for (const char ch : s) {
+        const unsigned char c = static_cast<unsigned char>(ch);
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (c < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                out += buf;
+            } else {
+                out += char(c);
+            }
+        }
+    }
+    return out + "\"";
+}
+
+std::string jsonNumber(double v) {
+    if (!std::isfinite(v)) return "null";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return buf;
+}
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+extern "C" void onInterrupt(int) { g_interrupted.store(true); }
+} // namespace
+
+bool interrupted() { return g_interrupted.load(); }
+
+void installInterruptHandler() {
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+}
+
+} // namespace pfcli

@@ -1,0 +1,60 @@
+// Shared pieces of the CLI's commands: exit codes, the usage error, load
+// options from the command line, and a small JSON writer.
+#pragma once
+
+#include "cli_args.h"
+
+#include <phaseforge/error.h>
+#include <phaseforge/io/load.h>
+
+#include <string>
+#include <string_view>
+
+namespace pfcli {
+
+/// The documented exit codes (docs/files.md, `phaseforge-cli --help`).
+enum ExitCode : int {
+    kExitOk = 0,
+    kExitInternal = 1,    ///< an unexpected failure (a bug: please report it)
+    kExitUsage = 2,       ///< the command line is wrong
+    kExitInput = 3,       ///< an input file cannot be read or understood
+    kExitOutput = 4,      ///< an output file cannot be written
+    kExitEngine = 5,      ///< the reconstruction or the engine failed (e.g. no CUDA device)
+    kExitInterrupted = 130, ///< stopped by Ctrl-C; nothing was written
+};
+
+/// An error that leaves the program with a given exit code and one line.
+class CliError : public pf::Error {
+public:
+    CliError(int code, const std::string& message) : pf::Error(message), m_code(code) {}
+    int code() const { return m_code; }
+
+private:
+    int m_code;
+};
+
+/// Registers the options every reading command shares (--frame, --entry,
+/// --dataset, --intensity/--amplitude, --centred/--fft-shifted).
+void addLoadOptions(ArgParser& args);
+/// Builds LoadOptions from them.
+pf::io::LoadOptions loadOptionsFrom(const ArgParser& args);
+
+/// Runs `body`, turning pf::FileError into CliError(code) and
+/// pf::InvalidArgument into a usage error.
+template <class F> auto withFileCode(int code, F&& body) -> decltype(body()) {
+    try {
+        return body();
+    } catch (const pf::FileError& e) {
+        throw CliError(code, e.what());
+    }
+}
+
+/// Minimal JSON output (objects written in order, strings escaped).
+std::string jsonString(std::string_view s);
+std::string jsonNumber(double v);
+
+/// The process-wide Ctrl-C flag, set by the signal handler.
+bool interrupted();
+void installInterruptHandler();
+
+} // namespace pfcli

@@ -1,0 +1,212 @@
+// phaseforge-cli reconstruct FILE -o OUT.cxi [...]: the whole schedule on one
+// engine, a progress display, then the CXI result (and optional images).
+#include "cli_common.h"
+#include "commands.h"
+#include "progress.h"
+
+#include <phaseforge/engine_factory.h>
+#include <phaseforge/io/write.h>
+#include <phaseforge/reconstruction.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace pfcli {
+
+const char* const kReconstructHelp =
+    "usage: phaseforge-cli reconstruct FILE -o OUT.cxi [options]\n"
+    "\n"
+    "Recovers the object from the diffraction pattern in FILE and writes it, with\n"
+    "its support, the mask, the error history and every parameter, to OUT.cxi.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output OUT.cxi   the result (required)\n"
+    "  --algorithm SCHEDULE   e.g. 'HIO:200,ER:50' or '(HIO:50,ER:10)*5'\n"
+    "                         algorithms: GS, ER, IO, OO, HIO, RAAR (default HIO:200,ER:50)\n"
+    "  --beta B               feedback 0 < B <= 1 (default 0.9)\n"
+    "  --support SPEC         auto[:T]  from the autocorrelation, threshold T (default auto:0.04)\n"
+    "                         none      the whole field (positivity only)\n"
+    "                         FILE      an image; non-zero pixels are the support\n"
+    "  --shrink-wrap on|off   refine the support every 20 iterations (default on)\n"
+    "  --seed S               random phase seed; start j uses S + j (default 0)\n"
+    "  --starts K             independent starts, the best is kept (default 1)\n"
+    "  --engine auto|cuda|cpu (default auto: CUDA when a device is usable)\n"
+    "  --threads N            CPU engine threads (default: all)\n"
+    "  --png OUT.png          also export the object as 16-bit PNG (centred)\n"
+    "  --tiff OUT.tiff        also export the object as float32 TIFF (as stored)\n"
+    "  --json                 print one JSON object instead of the summary line\n"
+    "  --quiet                no progress display\n"
+    "  and the reading options of 'phaseforge-cli info --help'\n";
+
+namespace {
+
+pf::Parameters parametersFrom(const ArgParser& args, pf::Problem& problem,
+                              std::vector<std::string>& notices) {
+    pf::Parameters p;
+    try {
+        if (auto s = args.value("--algorithm")) p.schedule = pf::Schedule::parse(*s);
+    } catch (const pf::InvalidArgument& e) {
+        args.usageError(std::string("--algorithm: ") + e.what());
+    }
+    if (auto b = args.number("--beta", 0.0, 1.0)) {
+        if (!(*b > 0)) args.usageError("option '--beta' must satisfy 0 < B <= 1");
+        p.beta = float(*b);
+    }
+    if (auto s = args.integer("--seed", 0, 9223372036854775807LL)) p.seed = std::uint64_t(*s);
+    if (auto k = args.integer("--starts", 1, 256)) p.starts = int(*k);
+
+    const std::string support = args.value("--support").value_or("auto");
+    if (support == "none") {
+        p.initialSupport = pf::InitialSupport::Problem;
+        problem.support = pf::Mask{};
+    } else if (support == "auto" || support.rfind("auto:", 0) == 0) {
+        p.initialSupport = pf::InitialSupport::Autocorrelation;
+        if (support.size() > 5) {
+            char* end = nullptr;
+            const double t = std::strtod(support.c_str() + 5, &end);
+            if (*end != '\0' || !(t > 0 && t < 1))
+                args.usageError("--support auto:T needs 0 < T < 1, got '" + support + "'");
+            p.autocorrelationThreshold = float(t);
+        }
+    } else {
+        const pf::io::LoadedImage image =
+            withFileCode(kExitInput, [&] { return pf::io::loadImage(support); });
+        if (!(image.image.shape == problem.shape()))
+            throw CliError(kExitInput, support + ": the support image is " + image.image.shape.toString() +
+                                           " but the pattern is " + problem.shape().toString());
+        problem.support = pf::Mask(image.image.shape, 0);
+        for (std::size_t i = 0; i < image.image.data.size(); ++i)
+            problem.support.data[i] = image.image.data[i] > 0 ? 1 : 0;
+        p.initialSupport = pf::InitialSupport::Problem;
+        notices.push_back("support read from " + support);
+    }
+    const std::string shrink = args.value("--shrink-wrap").value_or("on");
+    if (shrink != "on" && shrink != "off") args.usageError("--shrink-wrap takes 'on' or 'off'");
+    p.shrinkWrap.enabled = shrink == "on";
+    try {
+        p.validate();
+    } catch (const pf::InvalidArgument& e) {
+        args.usageError(e.what());
+    }
+    return p;
+}
+
+std::string commandLine(int argc, char** argv) {
+    std::string s;
+    for (int i = 0; i < argc; ++i) {
+        if (i) s.push_back(' ');
+        s.append(argv[i]);
+    }
+    return s;
+}
+
+} // namespace
+
+int runReconstruct(int argc, char** argv, int first) {
+    ArgParser args("reconstruct");
+    addLoadOptions(args);
+    for (const char* o : {"-o", "--output", "--algorithm", "--beta", "--support", "--shrink-wrap",
+                          "--seed", "--starts", "--engine", "--threads", "--png", "--tiff"})
+        args.option(o);
+    args.flag("--json");
+    args.flag("--quiet");
+    args.parse(argc, argv, first);
+    if (args.positionals().size() != 1) args.usageError("needs exactly one input FILE");
+    const std::string input = args.positionals()[0];
+    std::string output = args.value("-o").value_or(args.value("--output").value_or(""));
+    if (output.empty()) args.usageError("needs an output file: -o OUT.cxi");
+    const bool json = args.has("--json");
+
+    pf::EngineOptions engineOptions;
+    try {
+        engineOptions.kind = pf::parseEngineKind(args.value("--engine").value_or("auto"));
+    } catch (const pf::InvalidArgument& e) {
+        args.usageError(e.what());
+    }
+    if (auto t = args.integer("--threads", 1, 1024)) engineOptions.cpuThreads = int(*t);
+
+    const pf::io::LoadOptions loadOptions = loadOptionsFrom(args);
+    pf::io::LoadedPattern pattern =
+        withFileCode(kExitInput, [&] { return pf::io::loadDiffraction(input, loadOptions); });
+    std::vector<std::string> notices = pattern.notices;
+    const pf::Parameters params = parametersFrom(args, pattern.problem, notices);
+    const std::string inputFile = pattern.info.path;
+    const std::string inputHash = withFileCode(kExitInput, [&] { return pf::io::sha256File(inputFile); });
+    if (!json)
+        for (const auto& n : notices) std::fprintf(stderr, "phaseforge-cli: note: %s\n", n.c_str());
+
+    const auto started = std::chrono::steady_clock::now();
+    pf::Result result;
+    try {
+        std::unique_ptr<pf::Engine> engine = pf::makeEngine(engineOptions);
+        pf::Reconstruction rec(*engine, pattern.problem, params);
+        const long long total = rec.totalIterations();
+        const long long batch = std::clamp<long long>(total / 100, 1, 50);
+        Progress progress(total, !json && !args.has("--quiet"));
+        while (!rec.done()) {
+            rec.advance(batch);
+            const auto& history = rec.history();
+            const double error = history.empty() ? 0.0 : history.back().fourierError;
+            const long long at = std::max(0LL, rec.iteration() - 1);
+            progress.update(rec.iteration(), std::string(pf::algorithmName(params.schedule.algorithmAt(at))),
+                            error);
+            if (interrupted()) {
+                progress.finish();
+                throw CliError(kExitInterrupted, "phaseforge-cli: interrupted at iteration " +
+                                                     std::to_string(rec.iteration()) + "; nothing was written");
+            }
+        }
+        progress.finish();
+        result = rec.result();
+    } catch (const pf::InvalidArgument& e) {
+        throw CliError(kExitInput, input + ": " + e.what());
+    } catch (const pf::EngineError& e) {
+        throw CliError(kExitEngine, std::string("phaseforge-cli: ") + e.what());
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    pf::io::Provenance provenance{input, inputHash, commandLine(argc, argv)};
+    withFileCode(kExitOutput, [&] {
+        pf::io::writeResultCxi(output, result, params, pattern.problem, provenance);
+        if (auto png = args.value("--png"))
+            pf::io::writePng(*png, pf::io::centreOfMassToCentre(result.object), pf::io::SampleType::UInt16);
+        if (auto tiff = args.value("--tiff"))
+            pf::io::writeTiff(*tiff, result.object, pf::io::SampleType::Float32);
+        return 0;
+    });
+
+    const float finalError = result.finalErrors.empty() ? 0.0f : result.finalErrors[std::size_t(result.bestStart)];
+    if (json) {
+        std::string errors = "[";
+        for (std::size_t k = 0; k < result.finalErrors.size(); ++k)
+            errors += (k ? ", " : "") + jsonNumber(result.finalErrors[k]);
+        errors += "]";
+        std::string noticeList = "[";
+        for (std::size_t k = 0; k < notices.size(); ++k)
+            noticeList += (k ? ", " : "") + jsonString(notices[k]);
+        noticeList += "]";
+        std::printf("{\"input\": %s, \"input_sha256\": %s, \"output\": %s, \"rows\": %d, \"cols\": %d, "
+                    "\"schedule\": %s, \"beta\": %s, \"seed\": %llu, \"starts\": %d, \"engine\": %s, "
+                    "\"device\": %s, \"iterations\": %lld, \"best_start\": %d, \"fourier_error\": %s, "
+                    "\"final_errors\": %s, \"support_size\": %lld, \"seconds\": %s, \"notices\": %s}\n",
+                    jsonString(input).c_str(), jsonString(inputHash).c_str(), jsonString(output).c_str(),
+                    result.object.shape.rows, result.object.shape.cols,
+                    jsonString(params.schedule.toString()).c_str(), jsonNumber(params.beta).c_str(),
+                    static_cast<unsigned long long>(params.seed), params.starts,
+                    jsonString(result.engine.name).c_str(), jsonString(result.engine.device).c_str(),
+                    result.iterations, result.bestStart, jsonNumber(finalError).c_str(), errors.c_str(),
+                    static_cast<long long>(result.history.empty() ? 0 : result.history.back().supportSize),
+                    jsonNumber(seconds).c_str(), noticeList.c_str());
+    } else {
+        std::printf("%s: %lld iterations of %s on %s (%s) in %.2f s, Fourier error %.4g%s -> %s\n",
+                    input.c_str(), result.iterations, params.schedule.toString().c_str(),
+                    result.engine.name.c_str(), result.engine.device.c_str(), seconds, finalError,
+                    params.starts > 1 ? (" (best of " + std::to_string(params.starts) + " starts)").c_str() : "",
+                    output.c_str());
+    }
+    return kExitOk;
+}
+
+} // namespace pfcli
