@@ -57,7 +57,7 @@ detail::RawImage readAnyFile(const std::string& file, const std::string& dataset
             const std::string expected = formatForExtension(extensionOf(file));
             detail::fail(file, expected.empty()
                                    ? "is not a TIFF, PNG, NPY, HDF5 or CXI file"
-                                   : "has the extension of a " + expected + " file but its content is not " +
+                                   : "has the extension ." + extensionOf(file) + " but its content is not " +
                                          (expected == "CXI" ? std::string("HDF5") : expected));
         }
         if (format != "HDF5") {

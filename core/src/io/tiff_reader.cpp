@@ -90,7 +90,8 @@ void toGrey(const unsigned char* src, std::size_t n, int spp, bool colour, Eleme
 }
 
 std::string libtiffProblem(const TiffMessages& m, const char* fallback) {
-    return m.firstError.empty() ? std::string(fallback) : "TIFF " + std::string(fallback) + " (" + m.firstError + ")";
+    std::string text = "TIFF " + std::string(fallback);
+    return m.firstError.empty() ? text : text + " (" + m.firstError + ")";
 }
 
 } // namespace
@@ -105,7 +106,7 @@ RawImage readTiff(const std::string& name, Bytes bytes, const LoadOptions& optio
     MemoryStream stream{bytes.data(), toff_t(bytes.size()), 0};
     TiffHandle tif(TIFFClientOpenExt(name.c_str(), "r", &stream, memRead, memWrite, memSeek,
                                      memClose, memSize, memMap, memUnmap, tiffOptions.get()));
-    if (!tif) fail(name, libtiffProblem(messages, "cannot be opened as TIFF"));
+    if (!tif) fail(name, libtiffProblem(messages, "cannot be opened"));
 
     RawImage raw;
     raw.format = "TIFF";
