@@ -1,0 +1,160 @@
+// phaseforge-cli as a new user runs it: --help, info, simulate, reconstruct on
+// a shipped sample, and bad input (exit code + one line naming the file).
+#include <phaseforge/io/load.h>
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+struct Run {
+    int code = -1;
+    QString out;
+    QString err;
+};
+
+class TestCli : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    QString m_samples;
+
+    Run cli(const QStringList& args) {
+        QProcess p;
+        p.start(qEnvironmentVariable("PF_CLI"), args);
+        if (!p.waitForFinished(300000)) {
+            p.kill();
+            p.waitForFinished();
+            return {};
+        }
+        Run r;
+        r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        r.out = QString::fromUtf8(p.readAllStandardOutput());
+        r.err = QString::fromUtf8(p.readAllStandardError());
+        return r;
+    }
+    QString tmp(const char* name) const { return m_dir.filePath(name); }
+
+    /// Exit code `code`, exactly one line on stderr containing every fragment.
+    static void checkOneLineError(const Run& r, int code, const QStringList& fragments) {
+        QVERIFY2(r.code == code, qPrintable(QString("exit %1 (want %2): %3").arg(r.code).arg(code).arg(r.err)));
+        const QStringList lines = r.err.split('\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.size() == 1, qPrintable("stderr is not one line: " + r.err));
+        for (const QString& f : fragments) QVERIFY2(lines[0].contains(f), qPrintable(lines[0] + " lacks " + f));
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY2(QFile::exists(qEnvironmentVariable("PF_CLI")), "PF_CLI must name phaseforge-cli");
+        m_samples = qEnvironmentVariable("PF_SAMPLES");
+        QVERIFY2(QFile::exists(m_samples + "/letters.cxi"), "resources/samples/letters.cxi is missing");
+    }
+
+    void helpExplainsEverything() {
+        const Run r = cli({"--help"});
+        QCOMPARE(r.code, 0);
+        for (const char* s : {"info", "reconstruct", "simulate", "exit codes", "130"})
+            QVERIFY2(r.out.contains(s), s);
+        for (const char* c : {"info", "reconstruct", "simulate"}) {
+            const Run h = cli({c, "--help"});
+            QCOMPARE(h.code, 0);
+            QVERIFY(h.out.startsWith(QString("usage: phaseforge-cli ") + c));
+        }
+        QVERIFY(cli({"reconstruct", "--help"}).out.contains("--algorithm"));
+        QCOMPARE(cli({}).code, 2);
+        checkOneLineError(cli({"frobnicate"}), 2, {"unknown command 'frobnicate'"});
+        QVERIFY(cli({"--version"}).out.startsWith("phaseforge-cli "));
+    }
+
+    void infoOnASample() {
+        const Run r = cli({"info", m_samples + "/letters.cxi"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains("CXI, entry_1"));
+        QVERIFY(r.out.contains("128 x 128"));
+        QVERIFY(r.out.contains("intensity (from the file)"));
+        const Run j = cli({"info", "--json", m_samples + "/cell.cxi"});
+        QCOMPARE(j.code, 0);
+        const QJsonObject o = QJsonDocument::fromJson(j.out.toUtf8()).object();
+        QCOMPARE(o["format"].toString(), QString("CXI"));
+        QCOMPARE(o["rows"].toInt(), 192);
+        QVERIFY(o["masked"].toInt() > 0); // the beamstop
+        QCOMPARE(o["masked"].toInt(), o["unmeasured"].toInt());
+    }
+
+    void simulateThenReconstruct() {
+        const Run s = cli({"simulate", "blobs:24:9", "-o", tmp("sim.cxi"), "--photons", "1e7",
+                           "--beamstop", "1.5", "--truth", tmp("truth.tiff"), "--json"});
+        QVERIFY2(s.code == 0, qPrintable(s.err));
+        const QJsonObject so = QJsonDocument::fromJson(s.out.toUtf8()).object();
+        QCOMPARE(so["rows"].toInt(), 48);
+        QVERIFY(so["unmeasured"].toInt() > 0);
+        // What simulate wrote is what the reader sees.
+        const pf::io::LoadedPattern p = pf::io::loadDiffraction(tmp("sim.cxi").toStdString());
+        QCOMPARE(p.info.unmeasuredPixels, qint64(so["unmeasured"].toInt()));
+        QVERIFY(QFile::exists(tmp("truth.tiff")));
+
+        const Run r = cli({"reconstruct", tmp("sim.cxi"), "-o", tmp("out.cxi"), "--algorithm", "HIO:20,ER:10",
+                           "--beta", "0.8", "--seed", "3", "--starts", "2", "--engine", "cpu", "--json",
+                           "--png", tmp("out.png"), "--tiff", tmp("out.tiff")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(o["iterations"].toInt(), 30);
+        QCOMPARE(o["schedule"].toString(), QString("HIO:20,ER:10"));
+        QCOMPARE(o["engine"].toString(), QString("fftw"));
+        QCOMPARE(o["final_errors"].toArray().size(), 2);
+        QCOMPARE(o["input_sha256"].toString().size(), 64);
+        for (const char* f : {"out.cxi", "out.png", "out.tiff"}) QVERIFY2(QFile::exists(tmp(f)), f);
+        // Without --json: progress lines on stderr (not a terminal) and one summary line.
+        const Run plain = cli({"reconstruct", tmp("sim.cxi"), "-o", tmp("out2.cxi"), "--algorithm", "ER:20"});
+        QCOMPARE(plain.code, 0);
+        QCOMPARE(plain.out.count('\n'), 1);
+        QVERIFY(plain.out.contains("20 iterations of ER:20"));
+        QVERIFY(plain.err.contains("iteration 20/20"));
+        QVERIFY(!plain.err.contains('\r'));
+    }
+
+    void reconstructsTheFirstRunSample() {
+        const Run r = cli({"reconstruct", m_samples + "/letters.cxi", "-o", tmp("letters.cxi"), "--png",
+                           tmp("letters.png"), "--quiet"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(QFile::exists(tmp("letters.png")));
+        QVERIFY(r.out.contains("-> " + tmp("letters.cxi")));
+    }
+
+    void badInputIsOneLineAndAnExitCode() {
+        const QString bad = qEnvironmentVariable("PF_BAD_FILES");
+        checkOneLineError(cli({"info", bad + "/npy_huge_shape.npy"}), 3, {"npy_huge_shape.npy", "larger than the limit"});
+        checkOneLineError(cli({"info", bad + "/tiff_random.tif"}), 3, {"tiff_random.tif"});
+        checkOneLineError(cli({"reconstruct", bad + "/h5_paths.h5:/group", "-o", tmp("x.cxi")}), 3,
+                          {"h5_paths.h5", "is a group"});
+        checkOneLineError(cli({"info", tmp("does-not-exist.tif")}), 3, {"does-not-exist.tif"});
+        checkOneLineError(cli({"reconstruct", m_samples + "/letters.cxi"}), 2, {"-o OUT.cxi"});
+        checkOneLineError(cli({"reconstruct", m_samples + "/letters.cxi", "-o", tmp("y.cxi"), "--beta", "1.5"}), 2,
+                          {"--beta"});
+        checkOneLineError(cli({"reconstruct", m_samples + "/letters.cxi", "-o", tmp("y.cxi"), "--algorithm",
+                               "HIO:20x"}), 2, {"HIO:20x"});
+        checkOneLineError(cli({"info", "--frobnicate", "x"}), 2, {"unknown option '--frobnicate'"});
+        checkOneLineError(cli({"simulate", bad + "/png_truncated.png", "-o", tmp("z.cxi")}), 3, {"png_truncated.png"});
+        // An output that cannot be written: exit 4, and nothing left behind.
+        QVERIFY(QDir().mkpath(tmp("taken.cxi")));
+        checkOneLineError(cli({"simulate", "blobs:8", "-o", tmp("taken.cxi")}), 4, {"taken.cxi"});
+        checkOneLineError(cli({"simulate", "blobs:8", "-o", tmp("no/such/dir/p.cxi")}), 4, {"p.cxi"});
+        for (const QString& f : QDir(m_dir.path()).entryList(QDir::Files | QDir::Hidden))
+            QVERIFY2(!f.startsWith('.'), qPrintable("temporary left behind: " + f));
+        QVERIFY(!QFile::exists(tmp("x.cxi")) && !QFile::exists(tmp("y.cxi")) && !QFile::exists(tmp("z.cxi")));
+    }
+
+    void cudaWithoutADeviceIsExitCode5() {
+        const Run r = cli({"reconstruct", m_samples + "/letters.cxi", "-o", tmp("c.cxi"), "--engine", "cuda",
+                           "--algorithm", "ER:2", "--quiet"});
+        if (r.code == 0) QSKIP("a usable CUDA device is present: nothing to refuse");
+        checkOneLineError(r, 5, {"cuda"});
+        QVERIFY(!QFile::exists(tmp("c.cxi")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
