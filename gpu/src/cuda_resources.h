@@ -72,7 +72,11 @@ public:
     GraphExec& operator=(const GraphExec&) = delete;
     GraphExec(GraphExec&& o) noexcept
         : m_exec(std::exchange(o.m_exec, nullptr)), m_launches(o.m_launches) {}
-    GraphExec& operator=(GraphExec&&) = delete;
+    GraphExec& operator=(GraphExec&& o) noexcept {
+        std::swap(m_exec, o.m_exec);
+        std::swap(m_launches, o.m_launches);
+        return *this;
+    }
     cudaGraphExec_t get() const { return m_exec; }
     unsigned long long launches() const { return m_launches; }
 

@@ -23,6 +23,7 @@
 
 #include <complex>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -110,6 +111,42 @@ void fourierErrorSum(const Complex* spectrum, const DeviceWeights& weights, int 
 
 /// Fills `bytes` of device memory with zero bytes, stream-ordered.
 void zeroDevice(void* device, std::size_t bytes, void* stream);
+
+/// A CUDA graph of work recorded from a stream: replays it with one launch.
+/// The Python per-kernel API and the benchmarks use it; the engine keeps its
+/// own cache of graphs.
+class CapturedWork {
+public:
+    /// Runs `enqueue` while capturing `stream`; nothing executes until launch().
+    /// Launches made inside are counted once per launch(), not at capture.
+    CapturedWork(void* stream, const std::function<void()>& enqueue);
+    ~CapturedWork();
+    CapturedWork(const CapturedWork&) = delete;
+    CapturedWork& operator=(const CapturedWork&) = delete;
+    /// Enqueues one replay on `stream`.
+    void launch(void* stream);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m;
+};
+
+/// Times device work with a pair of CUDA events on one stream.
+class EventTimer {
+public:
+    EventTimer();
+    ~EventTimer();
+    EventTimer(const EventTimer&) = delete;
+    EventTimer& operator=(const EventTimer&) = delete;
+    void start(void* stream);
+    void stop(void* stream);
+    /// Waits for the stop event; milliseconds between the two events.
+    float elapsedMilliseconds();
+
+private:
+    void* m_start = nullptr;
+    void* m_stop = nullptr;
+};
 
 /// Convenience for tests and scripts (it synchronises, so not for loops): the
 /// squared Fourier error numerator of each half spectrum, sumMeasuredSquared

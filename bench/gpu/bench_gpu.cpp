@@ -1,0 +1,189 @@
+// µs per GS iteration of the CUDA engine (one start) and of the bare cuFFT
+// R2C+C2R pair, for N x N problems, timed with CUDA events around graph
+// replays after a warm-up; the median of several batches. Plus multi-start
+// throughput at N = 512. Writes JSON (stdout or --json FILE).
+//
+//   pf_bench_gpu [--sizes 256,512,...] [--starts 1,8,64] [--json FILE]
+#include <phaseforge/gpu/cuda_engine.h>
+#include <phaseforge/gpu/kernels.h>
+#include <phaseforge/problem.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::vector<int> parseList(const std::string& text) {
+    std::vector<int> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        out.push_back(std::stoi(item));
+    return out;
+}
+
+pf::Problem randomProblem(int n) {
+    pf::Problem p;
+    p.magnitude = pf::ImageF({n, n});
+    std::mt19937 rng{static_cast<unsigned>(n)};
+    std::exponential_distribution<float> dist(1.0f);
+    for (auto& v : p.magnitude.data)
+        v = dist(rng);
+    return p;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+/// Iterations per timed batch: enough for ~20 ms at the expected speed.
+int batchFor(long long pixels) {
+    if (pixels <= 512LL * 512)
+        return 1000;
+    if (pixels <= 1024LL * 1024)
+        return 500;
+    if (pixels <= 2048LL * 2048)
+        return 200;
+    if (pixels <= 4096LL * 4096)
+        return 50;
+    return 20;
+}
+
+constexpr int kBatches = 11;
+
+/// The engine: GS, `starts` starts, metrics once per batch (as a live run).
+double engineMicroseconds(int n, int starts) {
+    const pf::Problem p = randomProblem(n);
+    std::vector<pf::InitialGuess> guesses;
+    for (int k = 0; k < starts; ++k)
+        guesses.push_back(pf::InitialGuess::random(std::uint64_t(k)));
+    pf::gpu::CudaEngine engine;
+    engine.load(p, guesses);
+    engine.setMetricsInterval(1 << 30);
+    const pf::Step gs{pf::Algorithm::GS, 1.0f};
+    const int batch = std::max(20, batchFor((long long)n * n * starts));
+    engine.iterate(gs, batch); // warm-up: graphs captured, clocks up
+    engine.finish();
+    pf::gpu::EventTimer timer;
+    std::vector<double> us;
+    for (int b = 0; b < kBatches; ++b) {
+        timer.start(engine.stream());
+        engine.iterate(gs, batch);
+        timer.stop(engine.stream());
+        us.push_back(1000.0 * timer.elapsedMilliseconds() / batch);
+    }
+    engine.finish();
+    (void)engine.takeMetrics();
+    return median(us);
+}
+
+/// The bare cuFFT pair on one N x N image: R2C then C2R, 32 pairs per graph.
+double bareFftMicroseconds(int n) {
+    const pf::Shape shape{n, n};
+    pf::gpu::Stream stream;
+    void* s = stream.handle();
+    pf::gpu::DeviceBuffer<float> image(shape.size());
+    pf::gpu::DeviceBuffer<pf::gpu::Complex> spectrum(shape.halfSize());
+    const pf::ImageF data = randomProblem(n).magnitude;
+    pf::gpu::upload(image.data(), data.data.data(), image.bytes(), s);
+    pf::gpu::FftPlans plans;
+    plans.prepare(shape, 1);
+    constexpr int kPairs = 32;
+    pf::gpu::CapturedWork work(s, [&] {
+        for (int i = 0; i < kPairs; ++i) {
+            plans.r2c(image.data(), spectrum.data(), shape, 1, s);
+            plans.c2r(spectrum.data(), image.data(), shape, 1, s);
+        }
+    });
+    const int replays = std::max(1, batchFor((long long)n * n) / kPairs);
+    for (int i = 0; i < replays; ++i)
+        work.launch(s);
+    pf::gpu::EventTimer timer;
+    std::vector<double> us;
+    for (int b = 0; b < kBatches; ++b) {
+        timer.start(s);
+        for (int i = 0; i < replays; ++i)
+            work.launch(s);
+        timer.stop(s);
+        us.push_back(1000.0 * timer.elapsedMilliseconds() / (replays * kPairs));
+    }
+    return median(us);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<int> sizes{256, 512, 1024, 2048, 4096, 8192};
+    std::vector<int> starts{1, 8, 64};
+    std::string jsonPath;
+    for (int a = 1; a < argc; ++a) {
+        const std::string arg = argv[a];
+        if (arg == "--sizes" && a + 1 < argc)
+            sizes = parseList(argv[++a]);
+        else if (arg == "--starts" && a + 1 < argc)
+            starts = parseList(argv[++a]);
+        else if (arg == "--json" && a + 1 < argc)
+            jsonPath = argv[++a];
+        else {
+            std::fprintf(stderr, "pf_bench_gpu: unknown argument '%s'\n"
+                                 "usage: pf_bench_gpu [--sizes N,...] [--starts K,...] [--json FILE]\n",
+                         arg.c_str());
+            return 2;
+        }
+    }
+    try {
+        std::string error;
+        if (!pf::gpu::deviceAvailable(&error)) {
+            std::fprintf(stderr, "pf_bench_gpu: %s\n", error.c_str());
+            return 1;
+        }
+        std::ostringstream json;
+        json << "{\n  \"device\": \"" << pf::gpu::deviceName() << "\",\n  \"single\": [\n";
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+            const int n = sizes[i];
+            const double ours = engineMicroseconds(n, 1);
+            const double pair = bareFftMicroseconds(n);
+            const auto f = pf::gpu::CudaEngine::estimateFootprint({n, n}, 1);
+            std::fprintf(stderr, "N=%5d  engine %9.2f us/it   bare cuFFT pair %9.2f us   (%.2fx)\n",
+                         n, ours, pair, ours / pair);
+            json << "    {\"n\": " << n << ", \"engine_us\": " << ours
+                 << ", \"bare_cufft_pair_us\": " << pair << ", \"footprint_bytes\": " << f.total()
+                 << "}" << (i + 1 < sizes.size() ? "," : "") << "\n";
+        }
+        json << "  ],\n  \"multistart\": [\n";
+        for (std::size_t i = 0; i < starts.size(); ++i) {
+            const int k = starts[i];
+            const double us = engineMicroseconds(512, k);
+            const double throughput = k * 1e6 / us;
+            std::fprintf(stderr, "N=512 K=%3d  %9.2f us per iteration of all starts, %.0f start-it/s\n",
+                         k, us, throughput);
+            json << "    {\"n\": 512, \"starts\": " << k << ", \"us_per_iteration\": " << us
+                 << ", \"start_iterations_per_s\": " << throughput << "}"
+                 << (i + 1 < starts.size() ? "," : "") << "\n";
+        }
+        json << "  ]\n}\n";
+        if (jsonPath.empty()) {
+            std::fputs(json.str().c_str(), stdout);
+        } else {
+            const std::string tmp = jsonPath + ".tmp";
+            FILE* f = std::fopen(tmp.c_str(), "w");
+            if (!f) {
+                std::fprintf(stderr, "pf_bench_gpu: %s: cannot write\n", tmp.c_str());
+                return 1;
+            }
+            std::fputs(json.str().c_str(), f);
+            std::fclose(f);
+            std::rename(tmp.c_str(), jsonPath.c_str());
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "pf_bench_gpu: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
