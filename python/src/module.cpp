@@ -1,0 +1,45 @@
+// The _phaseforge extension module: registers every binding file and turns
+// PhaseForge exceptions into Python ones at this one boundary:
+//   pf::InvalidArgument -> ValueError, pf::FileError -> OSError,
+//   pf::EngineError -> RuntimeError (any other pf::Error -> RuntimeError).
+#include "bindings.h"
+
+#include <phaseforge/engine_factory.h>
+#include <phaseforge/error.h>
+#include <phaseforge/version.h>
+
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+PYBIND11_MODULE(_phaseforge, m) {
+    m.doc() = "PhaseForge phase retrieval: C++ core and CUDA engine bindings";
+
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p)
+                std::rethrow_exception(p);
+        } catch (const pf::InvalidArgument& e) {
+            PyErr_SetString(PyExc_ValueError, e.what());
+        } catch (const pf::FileError& e) {
+            // The file name stays reachable as OSError.filename.
+            py::object err = py::module_::import("builtins").attr("OSError")(e.what());
+            err.attr("filename") = e.path();
+            PyErr_SetObject(PyExc_OSError, err.ptr());
+        } catch (const pf::EngineError& e) {
+            PyErr_SetString(PyExc_RuntimeError, e.what());
+        } catch (const pf::Error& e) {
+            PyErr_SetString(PyExc_RuntimeError, e.what());
+        }
+    });
+
+    m.attr("__version__") = pf::version();
+    m.def("cuda_unavailable_reason", &pf::cudaUnavailableReason,
+          "Why the CUDA engine cannot be used here ('' when it can).");
+
+    pfpy::bindReconstruct(m);
+    pfpy::bindReconstructor(m);
+    pfpy::bindDeviceArray(m);
+    py::module_ kernels = m.def_submodule("kernels", "One call per stage of an iteration.");
+    pfpy::bindKernels(kernels);
+}

@@ -1,0 +1,240 @@
+// phaseforge.reconstruct(): one call for the whole loop, with the GIL released.
+#include "bindings.h"
+#include "host_arrays.h"
+
+#include <phaseforge/algorithm.h>
+#include <phaseforge/error.h>
+#include <phaseforge/reconstruction.h>
+
+#include <pybind11/stl.h>
+
+#include <atomic>
+#include <random>
+
+namespace pfpy {
+
+std::vector<pf::InitialGuess> ProblemInputs::guesses() const {
+    std::vector<pf::InitialGuess> out;
+    for (int j = 0; j < starts; ++j) {
+        switch (guess) {
+        case pf::InitialGuess::Kind::RandomPhase:
+            out.push_back(pf::InitialGuess::random(seed + std::uint64_t(j)));
+            break;
+        case pf::InitialGuess::Kind::UserPhase:
+            out.push_back(pf::InitialGuess::user(userPhase));
+            break;
+        case pf::InitialGuess::Kind::ZeroPhase:
+            out.push_back(pf::InitialGuess::zero());
+            break;
+        }
+    }
+    return out;
+}
+
+ProblemInputs parseProblemInputs(const py::handle& magnitude, const py::handle& support,
+                                 const py::handle& mask, const py::handle& initialPhase,
+                                 const py::handle& seed, int starts) {
+    ProblemInputs in;
+    in.problem.magnitude = toImage(magnitude, "magnitude");
+    const pf::Shape s = in.problem.shape();
+    if (!support.is_none())
+        in.problem.support = toMask(support, "support", s);
+    if (!mask.is_none())
+        in.problem.measured = toMask(mask, "mask", s);
+    if (starts < 1)
+        throw py::value_error("starts: must be at least 1, got " + std::to_string(starts));
+    in.starts = starts;
+    if (!initialPhase.is_none()) {
+        if (!seed.is_none())
+            throw py::value_error("seed: give either initial_phase or seed, not both");
+        in.guess = pf::InitialGuess::Kind::UserPhase;
+        in.userPhase = toImage(initialPhase, "initial_phase", s);
+    } else if (seed.is_none()) {
+        // Recorded in the result's parameters, so the run can be replayed.
+        std::random_device device;
+        in.seed = (std::uint64_t(device()) << 32) ^ std::uint64_t(device());
+    } else {
+        if (!py::isinstance<py::int_>(seed) || py::isinstance<py::bool_>(seed))
+            throw py::type_error("seed: expected an int or None");
+        const py::int_ value = py::reinterpret_borrow<py::int_>(seed);
+        if (value < py::int_(0) || value > py::int_(UINT64_MAX))
+            throw py::value_error("seed: must lie in [0, 2**64)");
+        in.seed = value.cast<std::uint64_t>();
+    }
+    // The core checks the rest (NaN, negative magnitudes, empty support, ...).
+    in.problem.validate();
+    return in;
+}
+
+pf::EngineOptions parseEngineOptions(const std::string& engine, int threads) {
+    pf::EngineOptions options;
+    try {
+        options.kind = pf::parseEngineKind(engine);
+    } catch (const pf::Error&) {
+        throw py::value_error("engine: expected 'auto', 'cuda', 'cpu' or 'fftw', got '" + engine +
+                              "'");
+    }
+    options.cpuThreads = threads;
+    return options;
+}
+
+pf::Algorithm parseAlgorithmName(const std::string& name) {
+    pf::Algorithm a;
+    if (!pf::parseAlgorithm(name, a))
+        throw py::value_error("algorithm: unknown name '" + name +
+                              "' (GS, ER, IO, OO, HIO, RAAR, or a schedule such as "
+                              "'HIO:200,ER:50')");
+    return a;
+}
+
+py::dict historyToDict(const std::vector<pf::MetricsRecord>& history) {
+    const py::ssize_t n = py::ssize_t(history.size());
+    py::array_t<long long> iteration(n), start(n), supportSize(n);
+    py::array_t<float> fourier(n), real(n);
+    for (py::ssize_t i = 0; i < n; ++i) {
+        const pf::MetricsRecord& r = history[std::size_t(i)];
+        iteration.mutable_at(i) = r.iteration;
+        start.mutable_at(i) = r.start;
+        supportSize.mutable_at(i) = r.supportSize;
+        fourier.mutable_at(i) = r.fourierError;
+        real.mutable_at(i) = r.realError;
+    }
+    py::dict d;
+    d["iteration"] = iteration;
+    d["start"] = start;
+    d["fourier_error"] = fourier;
+    d["real_error"] = real;
+    d["support_size"] = supportSize;
+    return d;
+}
+
+namespace {
+
+void checkBetaArgument(double beta) {
+    if (!(beta > pf::kBetaMin && beta <= pf::kBetaMax))
+        throw py::value_error("beta: must satisfy 0 < beta <= 1, got " + std::to_string(beta));
+}
+
+pf::ShrinkWrap parseShrinkWrap(const py::handle& obj) {
+    pf::ShrinkWrap sw;
+    if (obj.is_none() || (py::isinstance<py::bool_>(obj) && !obj.cast<bool>()))
+        return sw;
+    sw.enabled = true;
+    if (py::isinstance<py::bool_>(obj))
+        return sw;
+    if (!py::isinstance<py::dict>(obj))
+        throw py::type_error("shrink_wrap: expected a bool or a dict");
+    for (auto item : py::reinterpret_borrow<py::dict>(obj)) {
+        const std::string key = py::str(item.first);
+        if (key == "every")
+            sw.every = item.second.cast<int>();
+        else if (key == "sigma_start")
+            sw.sigmaStart = item.second.cast<float>();
+        else if (key == "sigma_end")
+            sw.sigmaEnd = item.second.cast<float>();
+        else if (key == "sigma_decay")
+            sw.sigmaDecay = item.second.cast<float>();
+        else if (key == "threshold")
+            sw.threshold = item.second.cast<float>();
+        else
+            throw py::value_error("shrink_wrap: unknown key '" + key + "'");
+    }
+    sw.validate();
+    return sw;
+}
+
+py::dict reconstruct(const py::handle& magnitude, const std::string& algorithm,
+                     const py::handle& iterations, double beta, const py::handle& support,
+                     const py::handle& mask, const py::handle& initialPhase,
+                     const py::handle& seed, int starts, const std::string& engine, int threads,
+                     int metricsEvery, const py::handle& shrinkWrap,
+                     const std::string& initialSupport) {
+    const ProblemInputs in =
+        parseProblemInputs(magnitude, support, mask, initialPhase, seed, starts);
+    pf::Parameters params;
+    if (algorithm.find(':') != std::string::npos) {
+        if (!iterations.is_none())
+            throw py::value_error("iterations: a schedule ('" + algorithm +
+                                  "') already gives the counts");
+        params.schedule = pf::Schedule::parse(algorithm);
+    } else {
+        const int count = iterations.is_none() ? 200 : iterations.cast<int>();
+        if (count < 1)
+            throw py::value_error("iterations: must be at least 1, got " + std::to_string(count));
+        params.schedule = pf::Schedule({{parseAlgorithmName(algorithm), count}});
+    }
+    checkBetaArgument(beta);
+    params.beta = float(beta);
+    if (metricsEvery < 1)
+        throw py::value_error("metrics_every: must be at least 1");
+    params.metricsEvery = metricsEvery;
+    params.shrinkWrap = parseShrinkWrap(shrinkWrap);
+    if (initialSupport == "problem")
+        params.initialSupport = pf::InitialSupport::Problem;
+    else if (initialSupport == "autocorrelation")
+        params.initialSupport = pf::InitialSupport::Autocorrelation;
+    else
+        throw py::value_error("initial_support: expected 'problem' or 'autocorrelation'");
+    params.guess = in.guess;
+    params.seed = in.seed;
+    params.userPhase = in.userPhase;
+    params.starts = in.starts;
+    params.validate();
+    const pf::EngineOptions options = parseEngineOptions(engine, threads);
+
+    pf::Result result;
+    std::atomic<bool> interrupted{false};
+    {
+        py::gil_scoped_release release;
+        auto eng = pf::makeEngine(options);
+        // Between batches, briefly take the GIL to let Ctrl-C stop the run.
+        result = pf::reconstruct(*eng, in.problem, params, [&](long long, long long) {
+            py::gil_scoped_acquire acquire;
+            if (PyErr_CheckSignals() != 0) {
+                interrupted = true;
+                return false;
+            }
+            return true;
+        });
+    }
+    if (interrupted)
+        throw py::error_already_set();
+
+    py::dict parameters;
+    parameters["schedule"] = params.schedule.toString();
+    parameters["iterations"] = params.schedule.totalIterations();
+    parameters["beta"] = beta;
+    parameters["seed"] = in.guess == pf::InitialGuess::Kind::RandomPhase ? py::object(py::int_(in.seed))
+                                                                          : py::object(py::none());
+    parameters["initial_guess"] = in.guess == pf::InitialGuess::Kind::UserPhase ? "user" : "random";
+    parameters["starts"] = params.starts;
+    parameters["metrics_every"] = params.metricsEvery;
+    parameters["shrink_wrap"] = params.shrinkWrap.enabled;
+    parameters["initial_support"] = initialSupport;
+    parameters["engine"] = result.engine.name;
+    parameters["device"] = result.engine.device;
+
+    py::dict out;
+    out["object"] = toNumpy(result.object);
+    out["support"] = toNumpy(result.support, result.object.shape);
+    out["history"] = historyToDict(result.history);
+    out["final_errors"] = py::cast(result.finalErrors);
+    out["best_start"] = result.bestStart;
+    out["iterations"] = result.iterations;
+    out["parameters"] = parameters;
+    return out;
+}
+
+} // namespace
+
+void bindReconstruct(py::module_& m) {
+    using namespace pybind11::literals;
+    m.def("_reconstruct", &reconstruct, "magnitude"_a, py::kw_only(), "algorithm"_a = "GS",
+          "iterations"_a = py::none(), "beta"_a = 0.9, "support"_a = py::none(),
+          "mask"_a = py::none(), "initial_phase"_a = py::none(), "seed"_a = py::none(),
+          "starts"_a = 1, "engine"_a = "auto", "threads"_a = 0, "metrics_every"_a = 1,
+          "shrink_wrap"_a = py::none(), "initial_support"_a = "problem",
+          "The whole reconstruction in one call; see phaseforge.reconstruct.");
+}
+
+} // namespace pfpy
