@@ -14,6 +14,9 @@ install(TARGETS ${_pf_export_targets} EXPORT PhaseForgeTargets
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY core/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(TARGET phaseforge_gpu)
+  install(DIRECTORY gpu/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+endif()
 install(EXPORT PhaseForgeTargets NAMESPACE phaseforge:: DESTINATION ${PF_INSTALL_CMAKEDIR})
 
 configure_package_config_file(cmake/PhaseForgeConfig.cmake.in

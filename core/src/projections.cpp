@@ -7,6 +7,12 @@
 
 namespace pf {
 
+namespace {
+// Below this many elements a loop runs on one thread: waking a team costs more
+// than the work (and busy-waiting threads hurt when cores are shared).
+constexpr std::ptrdiff_t kParallelMin = 1 << 16;
+} // namespace
+
 HermitianWeights hermitianWeights(const Problem& problem) {
     const Shape s = problem.shape();
     const int half = s.halfCols();
@@ -73,7 +79,7 @@ double applyObjectConstraint(const Step& step, std::span<const float> g,
     // One loop per rule keeps the inner loop branch-light; the rule is the one
     // written in algorithm.h.
 #define PF_CONSTRAINT_LOOP(TEST, BAD, GOOD)                                                        \
-    _Pragma("omp parallel for schedule(static) reduction(+ : violation, energy)")               \
+    _Pragma("omp parallel for schedule(static) reduction(+ : violation, energy) if (count > kParallelMin)")               \
     for (std::ptrdiff_t i = 0; i < count; ++i) {                                                   \
         const float gi = pg[i], go = po[i];                                                        \
         (void)gi;                                                                                  \
@@ -121,7 +127,7 @@ double projectMagnitude(const HermitianWeights& w, std::span<std::complex<float>
     float* z = reinterpret_cast<float*>(spectrum.data());
     const std::ptrdiff_t count = std::ptrdiff_t(spectrum.size());
     double err = 0;
-#pragma omp parallel for schedule(static) reduction(+ : err)
+#pragma omp parallel for schedule(static) reduction(+ : err) if (count > kParallelMin)
     for (std::ptrdiff_t i = 0; i < count; ++i) {
         const float re = z[2 * i], im = z[2 * i + 1];
         const float mag = std::sqrt(re * re + im * im);

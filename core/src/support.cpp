@@ -58,7 +58,7 @@ void gaussianBlurPeriodic(std::span<const float> in, Shape shape, float sigma,
     const int rows = shape.rows, cols = shape.cols;
     std::vector<float> tmp(shape.size());
     // Rows first (along c), then columns (along r); indices wrap around.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (shape.size() > (1u << 16))
     for (int r = 0; r < rows; ++r)
         for (int c = 0; c < cols; ++c) {
             float acc = 0;
@@ -68,7 +68,7 @@ void gaussianBlurPeriodic(std::span<const float> in, Shape shape, float sigma,
             }
             tmp[std::size_t(r) * cols + c] = acc;
         }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (shape.size() > (1u << 16))
     for (int r = 0; r < rows; ++r)
         for (int c = 0; c < cols; ++c) {
             float acc = 0;

@@ -35,11 +35,6 @@ std::vector<std::complex<double>> dft(const std::vector<std::complex<double>>& x
     return out;
 }
 
-bool violates(double gOutValue, double testValue, bool inSupport) {
-    (void)gOutValue;
-    return !inSupport || testValue < 0;
-}
-
 } // namespace
 
 std::vector<std::complex<double>> fft2(const std::vector<std::complex<double>>& x, pf::Shape s) {
@@ -54,11 +49,12 @@ std::vector<std::complex<double>> ifft2(const std::vector<std::complex<double>>&
     return y;
 }
 
-RefState refInit(const pf::ImageF& magnitude, const pf::ImageF& phase0) {
+RefState refInit(const pf::ImageF& magnitude, const pf::Mask& measured, const pf::ImageF& phase0) {
     const pf::Shape s = magnitude.shape;
     std::vector<std::complex<double>> a(s.size());
     for (std::size_t i = 0; i < s.size(); ++i)
-        a[i] = std::polar(double(magnitude.data[i]), double(phase0.data[i]));
+        if (measured.empty() || measured.data[i] != 0)
+            a[i] = std::polar(double(magnitude.data[i]), double(phase0.data[i]));
     auto b = ifft2(a, s);
     RefState st{s, std::vector<double>(s.size()), std::vector<double>(s.size())};
     for (std::size_t i = 0; i < s.size(); ++i)
@@ -67,33 +63,52 @@ RefState refInit(const pf::ImageF& magnitude, const pf::ImageF& phase0) {
 }
 
 void refIterate(RefState& st, const pf::ImageF& magnitude, const pf::Mask& measured,
-                const pf::Mask& support, pf::Algorithm alg, double beta) {
+                const pf::Mask& support, pf::Algorithm alg, double beta,
+                const std::vector<float>* tieBreak, int* ties, double tieTolerance) {
     const pf::Shape s = st.shape;
     const std::size_t n = s.size();
+    double rms = 0;
+    for (double v : st.gOut)
+        rms += v * v;
+    rms = std::sqrt(rms / double(n));
     std::vector<std::complex<double>> next(n);
     for (std::size_t i = 0; i < n; ++i) {
         const double g = st.g[i], gp = st.gOut[i];
         const bool inside = support.empty() || support.data[i] != 0;
-        double v = 0;
+        double test = gp, bad = 0, good = gp;
         switch (alg) {
         case pf::Algorithm::GS:
         case pf::Algorithm::ER:
-            v = violates(gp, gp, inside) ? 0.0 : gp;
+            bad = 0;
+            good = gp;
             break;
         case pf::Algorithm::IO:
-            v = violates(gp, gp, inside) ? g - beta * gp : g;
+            bad = g - beta * gp;
+            good = g;
             break;
         case pf::Algorithm::OO:
-            v = violates(gp, gp, inside) ? gp - beta * gp : gp;
+            bad = gp - beta * gp;
+            good = gp;
             break;
         case pf::Algorithm::HIO:
-            v = violates(gp, gp, inside) ? g - beta * gp : gp;
+            bad = g - beta * gp;
+            good = gp;
             break;
         case pf::Algorithm::RAAR:
-            v = violates(gp, 2 * gp - g, inside) ? beta * g + (1 - 2 * beta) * gp : gp;
+            test = 2 * gp - g;
+            bad = beta * g + (1 - 2 * beta) * gp;
+            good = gp;
             break;
         }
-        next[i] = v;
+        bool violates = !inside || test < 0;
+        if (inside && tieBreak && std::abs(test) <= tieTolerance * rms) {
+            const double e = (*tieBreak)[i];
+            const bool engineBad = std::abs(e - bad) < std::abs(e - good);
+            if (engineBad != violates && ties)
+                ++*ties;
+            violates = engineBad;
+        }
+        next[i] = violates ? bad : good;
     }
     auto c = fft2(next, s);
     for (std::size_t i = 0; i < n; ++i) {

@@ -23,13 +23,22 @@ struct RefState {
 std::vector<std::complex<double>> fft2(const std::vector<std::complex<double>>& x, pf::Shape s);
 std::vector<std::complex<double>> ifft2(const std::vector<std::complex<double>>& x, pf::Shape s);
 
-/// g0 = gOut0 = Re(IFFT(M·exp(iφ0))).
-RefState refInit(const pf::ImageF& magnitude, const pf::ImageF& phase0);
+/// g0 = gOut0 = Re(IFFT(M·exp(iφ0))), with M taken as 0 where not measured.
+RefState refInit(const pf::ImageF& magnitude, const pf::Mask& measured, const pf::ImageF& phase0);
 
 /// One iteration of the named rule, exactly as written in algorithm.h.
 /// measured and support may be empty.
+///
+/// Ties: where the value the rule tests (g', or 2g' - g for RAAR) lies within
+/// tieTolerance·rms(g') of zero, float32 and float64 may legitimately take
+/// different branches, and IO/HIO then move that pixel by O(|g|). When
+/// `tieBreak` (the engine's g_next for this iteration) is given, such pixels
+/// take the branch whose value is closer to it; *ties counts them. Every other
+/// pixel is decided by the reference alone.
 void refIterate(RefState& st, const pf::ImageF& magnitude, const pf::Mask& measured,
-                const pf::Mask& support, pf::Algorithm alg, double beta);
+                const pf::Mask& support, pf::Algorithm alg, double beta,
+                const std::vector<float>* tieBreak = nullptr, int* ties = nullptr,
+                double tieTolerance = 1e-3);
 
 /// ‖a − b‖ / ‖b‖.
 double relL2(const std::vector<float>& a, const std::vector<double>& b);

@@ -11,7 +11,8 @@ namespace pf {
 struct Problem;
 
 /// Shrink-wrap (Marchesini et al. 2003): every `every` iterations the support
-/// becomes { blur_σ(|g|) >= threshold · max blur_σ(|g|) }, with σ shrinking
+/// becomes { blur_σ(a) >= threshold · max blur_σ(a) }, where a = |g| inside the
+/// current support and 0 outside (the HIO feedback outside is not object), σ shrinking
 /// geometrically from sigmaStart by `sigmaDecay` per update, never below sigmaEnd.
 struct ShrinkWrap {
     bool enabled = false;
