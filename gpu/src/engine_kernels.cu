@@ -34,7 +34,7 @@ __global__ void __launch_bounds__(kBlockThreads)
 /// Parameters of the shrink-wrap kernels (grid.y = image).
 struct BlurParams {
     const float* g;            ///< iterates, batch x n
-    float* rowBlurred;         ///< batch x n: the row pass of the blur of |g|
+    float* rowBlurred;         ///< batch x n: the row pass of the blur of max(g, 0)·support
     std::uint8_t* support;     ///< batch x n masks to replace
     double* counts;            ///< batch: support size in force
     unsigned int* peakBits;    ///< batch: max of the blurred image (float bits, >= 0)
@@ -50,15 +50,17 @@ struct BlurParams {
 __global__ void __launch_bounds__(kBlockThreads) rowBlurKernel(BlurParams p) {
     const long long n = (long long)p.rows * p.cols;
     const float* g = p.g + blockIdx.y * n;
+    const std::uint8_t* inside = p.support + blockIdx.y * n; // the support still in force
     float* out = p.rowBlurred + blockIdx.y * n;
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n;
          i += (long long)gridDim.x * blockDim.x) {
         const int r = int(i / p.cols), c = int(i % p.cols);
         float acc = 0;
         for (int j = -p.radius; j <= p.radius; ++j) {
-            const int cc = ((c + j) % p.cols + p.cols) % p.cols;
-            acc = __fadd_rn(acc, __fmul_rn(p.weights[j + p.radius],
-                                           fabsf(g[(long long)r * p.cols + cc])));
+            const long long k = (long long)r * p.cols + ((c + j) % p.cols + p.cols) % p.cols;
+            // The object estimate: max(g, 0) inside the support, 0 elsewhere.
+            const float a = inside[k] != 0 && g[k] > 0.0f ? g[k] : 0.0f;
+            acc = __fadd_rn(acc, __fmul_rn(p.weights[j + p.radius], a));
         }
         out[i] = acc;
     }

@@ -11,8 +11,9 @@ namespace pf {
 struct Problem;
 
 /// Shrink-wrap (Marchesini et al. 2003): every `every` iterations the support
-/// becomes { blur_σ(a) >= threshold · max blur_σ(a) }, where a = |g| inside the
-/// current support and 0 outside (the HIO feedback outside is not object), σ shrinking
+/// becomes { blur_σ(a) >= threshold · max blur_σ(a) }, where a = max(g, 0) inside
+/// the current support and 0 elsewhere (the object estimate: HIO's feedback
+/// values are not object), σ shrinking
 /// geometrically from sigmaStart by `sigmaDecay` per update, never below sigmaEnd.
 struct ShrinkWrap {
     bool enabled = false;
