@@ -1,0 +1,90 @@
+// The engine factory of a CUDA build: with a device, cuda and auto give the
+// CUDA engine; without one (this machine, or CUDA_VISIBLE_DEVICES=-1), cuda
+// fails with a clear reason and auto falls back to FFTW and logs why.
+#include <phaseforge/engine_factory.h>
+#include <phaseforge/error.h>
+#include <phaseforge/gpu/kernels.h>
+#include <phaseforge/log.h>
+
+#include <QtTest>
+
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <vector>
+
+class TestGpuFactory : public QObject {
+    Q_OBJECT
+
+    std::vector<std::string> m_lines;
+    std::mutex m_mutex;
+
+    bool expectNoDevice() const { return std::getenv("PF_EXPECT_NO_DEVICE") != nullptr; }
+
+private slots:
+    void init() {
+        m_lines.clear();
+        pf::setLogSink([this](pf::LogLevel, std::string_view line) {
+            std::lock_guard lock(m_mutex);
+            m_lines.emplace_back(line);
+        });
+    }
+    void cleanup() { pf::setLogSink({}); }
+
+    void parsesKindsLikeTheCore() {
+        QCOMPARE(pf::parseEngineKind("auto"), pf::EngineKind::Auto);
+        QCOMPARE(pf::parseEngineKind("cuda"), pf::EngineKind::Cuda);
+        QCOMPARE(pf::parseEngineKind("cpu"), pf::EngineKind::Cpu);
+        QCOMPARE(pf::parseEngineKind("fftw"), pf::EngineKind::Cpu);
+        QVERIFY_THROWS_EXCEPTION(pf::InvalidArgument, pf::parseEngineKind("opencl"));
+    }
+
+    void cpuIsAlwaysFftw() {
+        auto e = pf::makeEngine({pf::EngineKind::Cpu, 1});
+        QCOMPARE(e->info().name, std::string("fftw"));
+    }
+
+    void withoutDeviceCudaFailsAndAutoFallsBack() {
+        std::string why;
+        const bool have = pf::gpu::deviceAvailable(&why);
+        if (expectNoDevice())
+            QVERIFY2(!have, "CUDA_VISIBLE_DEVICES=-1 should hide every device");
+        if (have)
+            QSKIP("a CUDA device is present: the no-device path is run by tst_gpu_factory_nodevice");
+        const std::string reason = pf::cudaUnavailableReason();
+        QVERIFY(!reason.empty());
+        QCOMPARE(reason, why);
+        bool threw = false;
+        try {
+            (void)pf::makeEngine({pf::EngineKind::Cuda, 1});
+        } catch (const pf::EngineError& e) {
+            threw = true;
+            const std::string msg = e.what();
+            qInfo("engine=cuda: %s", msg.c_str());
+            QVERIFY(msg.find("cuda") != std::string::npos);
+            QVERIFY(msg.find(reason) != std::string::npos);
+        }
+        QVERIFY(threw);
+        auto e = pf::makeEngine({pf::EngineKind::Auto, 1});
+        QCOMPARE(e->info().name, std::string("fftw"));
+        bool logged = false;
+        for (const auto& line : m_lines)
+            logged |= line.find("FFTW") != std::string::npos &&
+                      line.find(reason) != std::string::npos;
+        QVERIFY2(logged, "auto must log why it fell back to FFTW");
+    }
+
+    void withDeviceCudaAndAutoGiveCuda() {
+        if (!pf::gpu::deviceAvailable())
+            QSKIP("no usable CUDA device: the CUDA path needs one");
+        QVERIFY(pf::cudaUnavailableReason().empty());
+        auto cuda = pf::makeEngine({pf::EngineKind::Cuda, 1});
+        QCOMPARE(cuda->info().name, std::string("cuda"));
+        QVERIFY(!cuda->info().device.empty());
+        auto autoEngine = pf::makeEngine({pf::EngineKind::Auto, 1});
+        QCOMPARE(autoEngine->info().name, std::string("cuda"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGpuFactory)
+#include "tst_gpu_factory.moc"
