@@ -3,8 +3,11 @@
 include(CMakePackageConfigHelpers)
 
 set(PF_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/PhaseForge)
+# Exported as phaseforge::core and phaseforge::gpu, the names used inside the build.
+set_target_properties(phaseforge_core PROPERTIES EXPORT_NAME core)
 set(_pf_export_targets phaseforge_core)
 if(TARGET phaseforge_gpu)
+  set_target_properties(phaseforge_gpu PROPERTIES EXPORT_NAME gpu)
   list(APPEND _pf_export_targets phaseforge_gpu)
 endif()
 
