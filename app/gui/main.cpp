@@ -1,0 +1,84 @@
+// phaseforge: the desktop app. Parses the command line and hands over to the
+// main window (or to one of the scripted modes).
+#include <phaseforge/engine_factory.h>
+#include <phaseforge/ui/main_window.h>
+#include <phaseforge/ui/scripted_runs.h>
+#include <phaseforge/version.h>
+
+#include <QApplication>
+#include <QCommandLineParser>
+
+#include <clocale>
+#include <cstdio>
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    // Qt adopts the user's locale for the C library too; numbers in files and
+    // on the command line are always written with '.', so keep C numerics.
+    std::setlocale(LC_NUMERIC, "C");
+    QApplication::setOrganizationName(QStringLiteral("PhaseForge"));
+    QApplication::setApplicationName(QStringLiteral("PhaseForge"));
+    QApplication::setApplicationVersion(QString::fromLatin1(pf::version()));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Phase retrieval workbench for coherent diffractive imaging"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("Diffraction data to open (CXI, HDF5, NPY, TIFF, PNG)"), QStringLiteral("[file]"));
+    const QCommandLineOption engine(QStringLiteral("engine"), QStringLiteral("Engine: auto, cuda or cpu (default auto)"), QStringLiteral("kind"), QStringLiteral("auto"));
+    const QCommandLineOption bench(QStringLiteral("bench"), QStringLiteral("Measure headless and live-view speed, publish cost and pause latency; print JSON"));
+    const QCommandLineOption benchSize(QStringLiteral("bench-size"), QStringLiteral("Problem size for --bench (default 2048)"), QStringLiteral("n"), QStringLiteral("2048"));
+    const QCommandLineOption benchSeconds(QStringLiteral("bench-seconds"), QStringLiteral("Length of each timed phase of --bench (default 3)"), QStringLiteral("s"), QStringLiteral("3"));
+    const QCommandLineOption screenshots(QStringLiteral("screenshots"), QStringLiteral("Run, pause and write screenshots into this folder, then quit"), QStringLiteral("dir"));
+    const QCommandLineOption iterations(QStringLiteral("iterations"), QStringLiteral("Iterations before the --screenshots pause (default 150)"), QStringLiteral("n"), QStringLiteral("150"));
+    const QCommandLineOption settings(QStringLiteral("settings"), QStringLiteral("Keep settings in this INI file"), QStringLiteral("file"));
+    parser.addOptions({engine, bench, benchSize, benchSeconds, screenshots, iterations, settings});
+    parser.process(app);
+
+    pf::EngineKind kind;
+    try {
+        kind = pf::parseEngineKind(parser.value(engine).toStdString());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "phaseforge: --engine: %s\n", e.what());
+        return 2;
+    }
+    const auto positiveNumber = [&](const QCommandLineOption& o, double& out) {
+        bool ok = false;
+        out = parser.value(o).toDouble(&ok);
+        if (!ok || !(out > 0)) {
+            std::fprintf(stderr, "phaseforge: --%s: expected a positive number, got '%s'\n",
+                         qPrintable(o.names().first()), qPrintable(parser.value(o)));
+            return false;
+        }
+        return true;
+    };
+
+    if (parser.isSet(bench)) {
+        pf::ui::BenchOptions o;
+        double size = 0, seconds = 0;
+        if (!positiveNumber(benchSize, size) || !positiveNumber(benchSeconds, seconds))
+            return 2;
+        o.size = int(size);
+        o.seconds = seconds;
+        o.engine = kind;
+        return pf::ui::runBench(o);
+    }
+
+    pf::ui::MainWindowOptions options;
+    options.settingsFile = parser.value(settings);
+    options.quietErrors = parser.isSet(screenshots);
+    if (parser.isSet(engine))
+        options.engine = kind;
+    pf::ui::MainWindow window(options);
+    window.show();
+    const QStringList files = parser.positionalArguments();
+    if (!files.isEmpty())
+        window.openFile(files.first());
+    if (parser.isSet(screenshots)) {
+        double n = 0;
+        if (!positiveNumber(iterations, n))
+            return 2;
+        pf::ui::runScreenshots(window, parser.value(screenshots), (long long)n);
+    }
+    return app.exec();
+}

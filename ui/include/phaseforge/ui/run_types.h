@@ -1,0 +1,54 @@
+// Plain values that travel between the GUI thread and the worker thread in
+// queued signals. Registered with Qt's meta-type system by registerRunTypes().
+#pragma once
+
+#include <phaseforge/engine_factory.h>
+#include <phaseforge/problem.h>
+#include <phaseforge/reconstruction.h>
+
+#include <QList>
+#include <QMetaType>
+
+#include <cmath>
+#include <functional>
+#include <memory>
+
+namespace pf::ui {
+
+/// Everything that defines a run besides the data.
+struct RunSettings {
+    pf::Parameters parameters;
+    pf::EngineKind engine = pf::EngineKind::Auto;
+};
+
+/// Progress reported after every batch.
+struct Progress {
+    long long iteration = 0;         ///< iterations done since the start
+    long long total = 0;             ///< iterations in the schedule
+    double iterationsPerSecond = 0;  ///< over the last half second or so of running
+    float error = std::nanf("");     ///< newest Fourier error of the displayed start
+    int displayedStart = 0;          ///< the start whose estimate is published
+    int batch = 0;                   ///< iterations in the batch just run
+};
+
+/// Makes the engine of a given kind. The default goes through pf::makeEngine.
+using EngineMaker = std::function<std::unique_ptr<pf::Engine>(pf::EngineKind)>;
+EngineMaker defaultEngineMaker();
+
+using ProblemPtr = std::shared_ptr<const pf::Problem>;
+using ResultPtr = std::shared_ptr<const pf::Result>;
+using MaskPtr = std::shared_ptr<const pf::Mask>;
+using MetricsList = QList<pf::MetricsRecord>;
+
+/// Registers the types above for queued connections. Safe to call repeatedly.
+void registerRunTypes();
+
+} // namespace pf::ui
+
+Q_DECLARE_METATYPE(pf::ui::RunSettings)
+Q_DECLARE_METATYPE(pf::ui::Progress)
+Q_DECLARE_METATYPE(pf::ui::ProblemPtr)
+Q_DECLARE_METATYPE(pf::ui::ResultPtr)
+Q_DECLARE_METATYPE(pf::ui::MaskPtr)
+Q_DECLARE_METATYPE(pf::MetricsRecord)
+Q_DECLARE_METATYPE(pf::Schedule)

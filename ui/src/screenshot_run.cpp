@@ -1,0 +1,78 @@
+#include "phaseforge/ui/scripted_runs.h"
+
+#include "phaseforge/ui/error_plot.h"
+#include "phaseforge/ui/image_view.h"
+#include "phaseforge/ui/main_window.h"
+
+#include <QApplication>
+#include <QChartView>
+#include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTimer>
+
+#include <cstdio>
+#include <memory>
+
+namespace pf::ui {
+
+void runScreenshots(MainWindow& window, const QString& directory, long long iterations,
+                    double timeoutSeconds) {
+    window.setAskBeforeClosing(false);
+    auto state = std::make_shared<QJsonObject>();
+    const auto finish = [state](int code, const QString& error) {
+        if (!error.isEmpty())
+            (*state)[QStringLiteral("error")] = error;
+        std::printf("%s\n", QJsonDocument(*state).toJson(QJsonDocument::Compact).constData());
+        std::fflush(stdout);
+        QCoreApplication::exit(code);
+    };
+    QTimer::singleShot(int(timeoutSeconds * 1000), &window, [finish] {
+        finish(1, QStringLiteral("timed out"));
+    });
+    QObject::connect(&window, &MainWindow::errorShown, &window,
+                     [finish](const QString& message) { finish(1, message); });
+
+    RunController& c = window.controller();
+    QObject::connect(&c, &RunController::loaded, &window,
+                     [state, &c](QString engine, QString device) {
+                         (*state)[QStringLiteral("engine")] = engine;
+                         (*state)[QStringLiteral("device")] = device;
+                         c.start();
+                     });
+    QObject::connect(&c, &RunController::progress, &window, [&c, iterations](const Progress& p) {
+        if (p.iteration >= iterations && c.mode() == RunGate::Mode::Running)
+            c.pause();
+    });
+    QObject::connect(&c, &RunController::paused, &window,
+                     [&window, state, directory, finish](long long iteration) {
+        (*state)[QStringLiteral("iteration")] = iteration;
+        // Let the last frame and the plot reach the screen first.
+        QTimer::singleShot(500, &window, [&window, state, directory, finish] {
+            QDir().mkpath(directory);
+            const QDir dir(directory);
+            const bool ok =
+                window.grab().save(dir.filePath(QStringLiteral("window.png"))) &&
+                window.diffractionView()->grabFramebuffer().save(dir.filePath(QStringLiteral("diffraction.png"))) &&
+                window.reconstructionView()->grabFramebuffer().save(dir.filePath(QStringLiteral("reconstruction.png"))) &&
+                window.errorPlot()->grab().save(dir.filePath(QStringLiteral("error.png")));
+            (*state)[QStringLiteral("display_path")] =
+                window.reconstructionView()->usesInterop() ? QStringLiteral("interop")
+                                                           : QStringLiteral("host upload");
+            (*state)[QStringLiteral("error_first")] = window.errorPlot()->firstError();
+            (*state)[QStringLiteral("error_last")] = window.errorPlot()->lastError();
+            (*state)[QStringLiteral("directory")] = dir.absolutePath();
+            finish(ok ? 0 : 1, ok ? QString() : QStringLiteral("could not write the screenshots"));
+        });
+    }, Qt::SingleShotConnection);
+
+    if (!c.hasData()) {
+        const QStringList samples = sampleFiles();
+        if (samples.isEmpty() || !window.openFile(samples.first()))
+            window.openData(builtInSample(256));
+    } else {
+        c.start();
+    }
+}
+
+} // namespace pf::ui
