@@ -25,9 +25,11 @@ namespace pfpy {
 
 namespace {
 
+#ifndef PF_PYTHON_WITH_GPU
 [[noreturn]] void noCuda(const char* what) {
     throw pf::EngineError(std::string(what) + ": this build of phaseforge has no CUDA engine");
 }
+#endif
 
 struct DTypeInfo {
     DType type;

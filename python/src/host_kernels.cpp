@@ -23,11 +23,20 @@ struct HostFftPlan {
     std::mutex mutex; // guards the scratch when several Python threads share a plan
 };
 
+namespace {
+// The FftwEngine's rule (core/src/fftw_engine.cpp, kThreadedMin): transforms
+// under 256² pixels are planned on one thread. Kept equal to the engine's, or
+// the plans and so the last bits would differ.
+constexpr std::size_t kThreadedMin = 256 * 256;
+} // namespace
+
 std::shared_ptr<HostFftPlan> makeHostPlan(pf::Shape shape, int threads) {
     auto p = std::make_shared<HostFftPlan>();
     p->shape = shape;
     // The FftwEngine's rule for threads <= 0: every hardware thread.
     p->threads = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    if (shape.size() < kThreadedMin)
+        p->threads = 1;
     p->real = pf::fftw::allocate<float>(shape.size());
     p->spectrum = pf::fftw::allocate<std::complex<float>>(shape.halfSize());
     p->r2c = pf::fftw::planR2C(shape.rows, shape.cols, p->real.get(), p->spectrum.get(),

@@ -18,6 +18,8 @@
 #include <phaseforge/initial_guess.h>
 #include <phaseforge/problem.h>
 
+#include <pybind11/stl.h>
+
 #include <cmath>
 #include <cstring>
 

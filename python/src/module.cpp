@@ -40,6 +40,7 @@ PYBIND11_MODULE(_phaseforge, m) {
     pfpy::bindReconstruct(m);
     pfpy::bindReconstructor(m);
     pfpy::bindDeviceArray(m);
+    pfpy::bindIo(m);
     py::module_ kernels = m.def_submodule("kernels", "One call per stage of an iteration.");
     pfpy::bindKernels(kernels);
 }

@@ -1,0 +1,68 @@
+"""An independent float64 NumPy version of the iteration, written from the
+semantics in ARCHITECTURE.md and the rules in core/include/phaseforge/algorithm.h:
+full complex spectra, no Hermitian form, no code shared with the engines.
+"""
+import numpy as np
+
+MASK64 = (1 << 64) - 1
+
+
+def splitmix64_phase(shape, seed):
+    """initial_guess.h's generator: SplitMix64, top 53 bits / 2**53, times 2*pi."""
+    state = seed & MASK64
+    out = np.empty(shape[0] * shape[1])
+    for i in range(out.size):
+        state = (state + 0x9E3779B97F4A7C15) & MASK64
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        z = z ^ (z >> 31)
+        out[i] = 2 * np.pi * ((z >> 11) / 2.0**53)
+    return out.reshape(shape).astype(np.float32).astype(np.float64)
+
+
+class Reference:
+    """State: g (the iterate) and g_out (the last Fourier output g')."""
+
+    def __init__(self, magnitude, phase, measured=None, support=None):
+        self.m = magnitude.astype(np.float64)
+        self.measured = np.ones(magnitude.shape, bool) if measured is None else measured.astype(bool)
+        self.support = np.ones(magnitude.shape, bool) if support is None else support.astype(bool)
+        a0 = np.where(self.measured, self.m * np.exp(1j * phase.astype(np.float64)), 0)
+        self.g = np.fft.ifft2(a0).real            # B = Re(IFFT(A0))
+        self.g_out = self.g.copy()
+
+    def fourier_projection(self, g):
+        c = np.fft.fft2(g)
+        mag = np.abs(c)
+        unit = np.where(mag > 0, c / np.where(mag > 0, mag, 1), 1.0)   # phase 0 where |C| = 0
+        projected = np.where(self.measured, self.m * unit, c)           # unmeasured: floats free
+        return np.fft.ifft2(projected).real
+
+    def fourier_error(self, g):
+        mag = np.abs(np.fft.fft2(g))
+        d = (mag - self.m)[self.measured]
+        return np.sqrt(np.sum(d * d) / np.sum(self.m[self.measured] ** 2))
+
+    def step(self, algorithm, beta=0.9):
+        g, go, inside = self.g, self.g_out, self.support
+        test = 2 * go - g if algorithm == "RAAR" else go
+        bad = ~inside | (test < 0)
+        rules = {
+            "GS": (0.0, go), "ER": (0.0, go),
+            "IO": (g - beta * go, g),
+            "OO": (go - beta * go, go),
+            "HIO": (g - beta * go, go),
+            "RAAR": (beta * g + (1 - 2 * beta) * go, go),
+        }
+        when_bad, when_good = rules[algorithm]
+        self.g = np.where(bad, when_bad, when_good)
+        self.g_out = self.fourier_projection(self.g)
+        return self.fourier_error(self.g)
+
+
+def rel_l2(a, b):
+    """‖a − b‖ / ‖b‖ in double (complex inputs keep their imaginary part)."""
+    a = np.asarray(a)
+    a = a.astype(np.complex128 if np.iscomplexobj(a) else np.float64)
+    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
