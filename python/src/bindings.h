@@ -20,6 +20,7 @@ void bindReconstruct(py::module_& m);
 void bindReconstructor(py::module_& m);
 void bindKernels(py::module_& kernels);
 void bindIo(py::module_& m);
+void bindBenchHooks(py::module_& m);
 void bindDeviceArray(py::module_& m);
 
 /// The problem and starting points, as the Python keyword arguments give them.

@@ -41,6 +41,7 @@ PYBIND11_MODULE(_phaseforge, m) {
     pfpy::bindReconstructor(m);
     pfpy::bindDeviceArray(m);
     pfpy::bindIo(m);
+    pfpy::bindBenchHooks(m);
     py::module_ kernels = m.def_submodule("kernels", "One call per stage of an iteration.");
     pfpy::bindKernels(kernels);
 }

@@ -9,6 +9,7 @@
 
 #include <pybind11/stl.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 
@@ -51,6 +52,25 @@ public:
             m_step.algorithm = parseAlgorithmName(py::str(algorithm).cast<std::string>());
         if (!beta.is_none())
             setBeta(beta.cast<double>());
+    }
+
+    /// Waits until the engine's queued work has finished (no copy).
+    void finish() {
+        py::gil_scoped_release release;
+        std::lock_guard lock(m_mutex);
+        m_engine->finish();
+    }
+
+    /// Runs n iterations as n separate engine calls, all in C++ (the native
+    /// twin of a Python loop of iterate(1), for the bindings report).
+    double nativeLoop(int n) {
+        py::gil_scoped_release release;
+        std::lock_guard lock(m_mutex);
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int i = 0; i < n; ++i)
+            m_engine->iterate(m_step, 1);
+        m_engine->finish();
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
 
     py::dict step() const {
@@ -154,6 +174,9 @@ One call per iteration. Holds an engine loaded with one problem.
         .def("set_step", &Reconstructor::setStep, py::kw_only(), "algorithm"_a = py::none(),
              "beta"_a = py::none(), "Changes the rule and/or beta from the next iteration on.")
         .def_property_readonly("step", &Reconstructor::step)
+        .def("finish", &Reconstructor::finish, "Waits until queued device work has finished.")
+        .def("_native_loop", &Reconstructor::nativeLoop, "n"_a,
+             "n iterate(1) calls made from C++, then finish(); returns seconds (benchmarks).")
         .def("metrics", &Reconstructor::metrics,
              "Every metrics record so far, as a dict of numpy arrays.")
         .def_property_readonly(
