@@ -9,10 +9,12 @@
 #include <phaseforge/problem.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,25 @@ pf::Problem randomProblem(int n) {
     return p;
 }
 
+/// The fused path may be unavailable (no nvJitLink at run time): then its
+/// column says why in the log and holds null.
+template <class F> double orNan(F f) {
+    try {
+        return f();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "pf_bench_gpu: fused path: %s\n", e.what());
+        return std::nan("");
+    }
+}
+
+std::string number(double v) {
+    if (std::isnan(v))
+        return "null";
+    std::ostringstream s;
+    s << v;
+    return s.str();
+}
+
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
@@ -57,19 +78,23 @@ int batchFor(long long pixels) {
 
 constexpr int kBatches = 11;
 
-/// The engine: GS, `starts` starts, metrics once per batch (as a live run).
-double engineMicroseconds(int n, int starts) {
+/// The engine: GS, `starts` starts, metrics once per batch (as a live run);
+/// `lto`: the fused path (cuFFT LTO callbacks).
+double engineMicroseconds(int n, int starts, bool lto) {
     const pf::Problem p = randomProblem(n);
     std::vector<pf::InitialGuess> guesses;
     for (int k = 0; k < starts; ++k)
         guesses.push_back(pf::InitialGuess::random(std::uint64_t(k)));
     pf::gpu::CudaEngine engine;
+    engine.setLtoCallbacks(lto);
     engine.load(p, guesses);
     engine.setMetricsInterval(1 << 30);
     const pf::Step gs{pf::Algorithm::GS, 1.0f};
     const int batch = std::max(20, batchFor((long long)n * n * starts));
     engine.iterate(gs, batch); // warm-up: graphs captured, clocks up
     engine.finish();
+    if (lto && !engine.ltoActive())
+        throw std::runtime_error("the fused path could not be used (see the warning above)");
     pf::gpu::EventTimer timer;
     std::vector<double> us;
     for (int b = 0; b < kBatches; ++b) {
@@ -147,24 +172,31 @@ int main(int argc, char** argv) {
         json << "{\n  \"device\": \"" << pf::gpu::deviceName() << "\",\n  \"single\": [\n";
         for (std::size_t i = 0; i < sizes.size(); ++i) {
             const int n = sizes[i];
-            const double ours = engineMicroseconds(n, 1);
+            const double ours = engineMicroseconds(n, 1, false);
+            const double lto = orNan([&] { return engineMicroseconds(n, 1, true); });
             const double pair = bareFftMicroseconds(n);
             const auto f = pf::gpu::CudaEngine::estimateFootprint({n, n}, 1);
-            std::fprintf(stderr, "N=%5d  engine %9.2f us/it   bare cuFFT pair %9.2f us   (%.2fx)\n",
-                         n, ours, pair, ours / pair);
-            json << "    {\"n\": " << n << ", \"engine_us\": " << ours
+            std::fprintf(stderr,
+                         "N=%5d  engine %9.2f us/it  fused (LTO) %9.2f us/it  bare cuFFT pair %9.2f us"
+                         "  (%.2fx, %.2fx)\n",
+                         n, ours, lto, pair, ours / pair, lto / pair);
+            json << "    {\"n\": " << n << ", \"engine_us\": " << ours << ", \"engine_lto_us\": " << number(lto)
                  << ", \"bare_cufft_pair_us\": " << pair << ", \"footprint_bytes\": " << f.total()
                  << "}" << (i + 1 < sizes.size() ? "," : "") << "\n";
         }
         json << "  ],\n  \"multistart\": [\n";
         for (std::size_t i = 0; i < starts.size(); ++i) {
             const int k = starts[i];
-            const double us = engineMicroseconds(512, k);
-            const double throughput = k * 1e6 / us;
-            std::fprintf(stderr, "N=512 K=%3d  %9.2f us per iteration of all starts, %.0f start-it/s\n",
-                         k, us, throughput);
+            const double us = engineMicroseconds(512, k, false);
+            const double lto = orNan([&] { return engineMicroseconds(512, k, true); });
+            const double throughput = k * 1e6 / us, ltoThroughput = k * 1e6 / lto;
+            std::fprintf(stderr,
+                         "N=512 K=%3d  %9.2f us (fused %9.2f us) per iteration of all starts\n", k,
+                         us, lto);
             json << "    {\"n\": 512, \"starts\": " << k << ", \"us_per_iteration\": " << us
-                 << ", \"start_iterations_per_s\": " << throughput << "}"
+                 << ", \"start_iterations_per_s\": " << throughput
+                 << ", \"lto_us_per_iteration\": " << number(lto)
+                 << ", \"lto_start_iterations_per_s\": " << number(ltoThroughput) << "}"
                  << (i + 1 < starts.size() ? "," : "") << "\n";
         }
         json << "  ]\n}\n";

@@ -6,10 +6,12 @@
 #include "counters.h"
 #include "cuda_resources.h"
 #include "engine_kernels.h"
+#include "fused_transforms.h"
 #include "phaseforge/gpu/device_display.h"
 #include "phaseforge/gpu/kernels.h"
 
 #include <phaseforge/error.h>
+#include <phaseforge/log.h>
 #include <phaseforge/problem.h>
 #include <phaseforge/support.h>
 
@@ -39,9 +41,10 @@ struct GraphKey {
     int length;
     bool record;
     bool wholeField;
+    bool fused;
     bool operator<(const GraphKey& o) const {
-        return std::tie(algorithm, betaBits, length, record, wholeField) <
-               std::tie(o.algorithm, o.betaBits, o.length, o.record, o.wholeField);
+        return std::tie(algorithm, betaBits, length, record, wholeField, fused) <
+               std::tie(o.algorithm, o.betaBits, o.length, o.record, o.wholeField, o.fused);
     }
 };
 
@@ -125,7 +128,15 @@ struct CudaEngine::State {
     long long iteration = 0;
     int metricsEvery = 1;
     DeviceFootprint footprint;
+    std::size_t plansWork = 0;
     std::map<GraphKey, detail::GraphExec> graphs;
+
+    // The fused path (setLtoCallbacks): its callbacks' data on the device, a
+    // host copy to tell when β changed, and the callback plans.
+    bool fused = false;
+    DeviceBuffer<detail::FusedInfo> fusedInfo;
+    detail::FusedInfo fusedHost{};
+    std::unique_ptr<detail::FusedTransforms> fusedTransforms;
 
     // Metrics in flight: pinned slots, one event each, FIFO order.
     detail::PinnedBuffer<double> hostSlots;
@@ -140,6 +151,12 @@ struct CudaEngine::State {
     const std::uint8_t* supportOrNull() const { return wholeField ? nullptr : support.data(); }
 
     void enqueueIteration(const Step& step, bool record);
+    /// The callbacks' plans use cuFFT's 32-bit interface: batches under 2^31 elements.
+    bool fusedFor(const Step& step) const {
+        return fused && detail::fusable(step.algorithm) &&
+               (long long)n() * starts < (1LL << 31);
+    }
+    void prepareFused(const Step& step);
     void runIterations(const Step& step, int length, bool record);
     void enqueueMetricsReadback();
     void convert(int slotIndex);
@@ -149,6 +166,12 @@ struct CudaEngine::State {
 void CudaEngine::State::enqueueIteration(const Step& step, bool record) {
     void* s = stream.handle();
     const int K = starts;
+    if (fusedFor(step) && !record) {
+        // Two cuFFT executions: rule + R2C + projection, then C2R.
+        fusedTransforms->r2c(step.algorithm, gOut.data(), spectrum.data(), cudaStream());
+        plans.c2r(spectrum.data(), gOut.data(), shape, K, s);
+        return;
+    }
     if (record)
         zeroDevice(slot.data(), 3 * std::size_t(K) * sizeof(double), s);
     projectObject(step, g.data(), gOut.data(), supportOrNull(), g.data(), shape, K, s,
@@ -163,8 +186,11 @@ void CudaEngine::State::enqueueIteration(const Step& step, bool record) {
 void CudaEngine::State::runIterations(const Step& step, int length, bool record) {
     std::uint32_t betaBits = 0;
     std::memcpy(&betaBits, &step.beta, sizeof betaBits);
+    if (fusedFor(step))
+        prepareFused(step); // may switch the fused path off
+    const bool useFused = fusedFor(step);
     const GraphKey key{step.algorithm, usesBeta(step.algorithm) ? betaBits : 0u, length, record,
-                       wholeField};
+                       wholeField, useFused};
     auto it = graphs.find(key);
     if (it == graphs.end()) {
         if (graphs.size() >= kMaxGraphs)
@@ -180,6 +206,39 @@ void CudaEngine::State::runIterations(const Step& step, int length, bool record)
     iteration += length;
     if (record)
         enqueueMetricsReadback();
+}
+
+void CudaEngine::State::prepareFused(const Step& step) {
+    if (!fusedTransforms) {
+        fusedInfo = DeviceBuffer<detail::FusedInfo>(1);
+        fusedHost.beta = -1.0f; // forces the first upload below
+        fusedTransforms = std::make_unique<detail::FusedTransforms>(shape, starts, fusedInfo.data());
+    }
+    // The callbacks' data: pointers fixed at load; support and β may change.
+    detail::FusedInfo want{gOut.data(),
+                           g.data(),
+                           supportOrNull(),
+                           weights.projection(),
+                           (long long)shape.halfSize(),
+                           step.beta,
+                           float(1.0 / double(shape.size()))};
+    if (std::memcmp(&want, &fusedHost, sizeof want) != 0) {
+        fusedHost = want;
+        // Stream-ordered before the graph that reads it; made outside the loop
+        // (once per change of β or support), from a member that outlives it.
+        upload(fusedInfo.data(), &fusedHost, sizeof fusedHost, stream.handle());
+    }
+    try {
+        fusedTransforms->prepare(step.algorithm);
+    } catch (const EngineError& e) {
+        // No JIT link here (no nvJitLink, an unsupported size...): the plain
+        // path computes the same iteration.
+        log(LogLevel::Warning,
+            std::string("cuda engine: LTO callbacks unavailable, using the plain path: ") + e.what());
+        fused = false;
+        return;
+    }
+    footprint.fftWork = plansWork + fusedTransforms->workBytes();
 }
 
 void CudaEngine::State::enqueueMetricsReadback() {
@@ -304,7 +363,8 @@ void CudaEngine::load(const Problem& problem, std::span<const InitialGuess> gues
     st->newCounts = DeviceBuffer<double>(std::size_t(K));
     st->weights = DeviceWeights(hermitianWeights(problem), stream);
     st->footprint = need;
-    st->footprint.fftWork = st->plans.prepare(s, K);
+    st->plansWork = st->plans.prepare(s, K);
+    st->footprint.fftWork = st->plansWork;
 
     // g0 = g'0 = Re(IFFT(M·exp(iφ0))): the Hermitian half spectrum of each
     // start, one start at a time through one host buffer.
@@ -334,8 +394,17 @@ void CudaEngine::load(const Problem& problem, std::span<const InitialGuess> gues
     st->slotIteration.assign(kMetricsSlots, 0);
     for (int i = kMetricsSlots - 1; i >= 0; --i)
         st->freeSlots.push_back(i);
+    st->fused = m_lto;
     synchronize(stream);
     m = std::move(st);
+}
+
+bool CudaEngine::ltoActive() const { return m && m->fused; }
+
+void CudaEngine::setLtoCallbacks(bool on) {
+    m_lto = on;
+    if (m)
+        m->fused = on;
 }
 
 int CudaEngine::startCount() const { return m ? m->starts : 0; }

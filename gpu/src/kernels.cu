@@ -7,6 +7,7 @@
 #include "counters.h"
 #include "launch.h"
 #include "reduce.cuh"
+#include "rules.cuh"
 
 #include <phaseforge/error.h>
 
@@ -27,12 +28,7 @@ struct ObjectParams {
     float beta;                   ///< the rule's β
 };
 
-/// Which rule; a template parameter so each kernel reads only what it needs.
-enum class Rule { ErGs, Io, Oo, Hio, Raar };
-
-template <Rule R> __device__ inline bool readsG() {
-    return R == Rule::Io || R == Rule::Hio || R == Rule::Raar;
-}
+using detail::Rule;
 
 template <Rule R, bool WithSums>
 __global__ void __launch_bounds__(kBlockThreads) objectKernel(ObjectParams p) {
@@ -46,19 +42,10 @@ __global__ void __launch_bounds__(kBlockThreads) objectKernel(ObjectParams p) {
     for (long long i = blockIdx.x * blockDim.x + threadIdx.x; i < p.n;
          i += (long long)gridDim.x * blockDim.x) {
         const float gp = gOut[i];
-        const float gi = readsG<R>() ? g[i] : 0.0f;
+        const float gi = detail::ruleReadsG(R) ? g[i] : 0.0f;
         const bool inside = support ? support[i] != 0 : true;
-        const float test = R == Rule::Raar ? 2.0f * gp - gi : gp;
-        const bool violates = !inside || test < 0.0f;
-        float v;
-        switch (R) {
-        case Rule::ErGs: v = violates ? 0.0f : gp; break;
-        case Rule::Io: v = violates ? gi - beta * gp : gi; break;
-        case Rule::Oo: v = violates ? gp - beta * gp : gp; break;
-        case Rule::Hio: v = violates ? gi - beta * gp : gp; break;
-        case Rule::Raar: v = violates ? beta * gi + (1.0f - 2.0f * beta) * gp : gp; break;
-        }
-        next[i] = v;
+        const bool violates = detail::violates<R>(gi, gp, inside);
+        next[i] = detail::ruleValue<R>(gi, gp, violates, beta);
         if (WithSums) {
             const double e = double(gp) * double(gp);
             output += e;
@@ -94,17 +81,7 @@ __global__ void __launch_bounds__(kBlockThreads) magnitudeKernel(SpectrumParams 
     float2* spectrum = p.spectrum + (long long)blockIdx.y * p.half;
     for (long long i = blockIdx.x * blockDim.x + threadIdx.x; i < p.half;
          i += (long long)gridDim.x * blockDim.x) {
-        const float2 G = spectrum[i];
-        const float2 ab = p.weights[i];
-        const float mag = sqrtf(G.x * G.x + G.y * G.y);
-        float2 out;
-        if (mag > 0.0f) {
-            const float scale = (ab.x * mag + ab.y) / mag * p.inverseSize;
-            out = make_float2(G.x * scale, G.y * scale);
-        } else {
-            out = make_float2(ab.y * p.inverseSize, 0.0f); // phase 0 where |G| = 0
-        }
-        spectrum[i] = out;
+        spectrum[i] = detail::projectHalfPixel(spectrum[i], p.weights[i], p.inverseSize);
     }
 }
 

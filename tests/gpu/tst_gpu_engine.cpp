@@ -109,10 +109,11 @@ private slots:
     }
 
     // GS and ER, 50 iterations: <= 1e-4 on magnitudes a real object made. On
-    // independent random magnitudes (no object fits them) GS without a support
-    // keeps many pixels of g' within rounding of zero, so the two float32
-    // engines take different positivity branches now and then; there the bound
-    // is 1e-3 (seen: 1.2e-4 at 64 x 64), and ER, with a support, stays at 1e-4.
+    // independent random magnitudes (no object fits them) many pixels of g'
+    // stay within rounding of zero, so the two float32 engines take different
+    // branches of the rule now and then and the iterates drift apart by more
+    // than rounding: there the bound is 1e-3 (seen on the H100: GS 1.2e-4 at
+    // 64 x 64, ER 1.1e-4 at 48 x 80; typically 3e-5).
     void gsErFiftyIterationsMatchFftw() {
         const std::uint64_t seed = freshSeed("cuda vs fftw, 50 iterations");
         for (const auto& shape : kShapes) {
@@ -128,7 +129,7 @@ private slots:
                 qInfo("%s consistent=%d: GS %.2e ER %.2e", shape.toString().c_str(),
                       int(consistent), dGs, dEr);
                 QVERIFY2(dGs <= (consistent ? 1e-4 : 1e-3), qPrintable(QString::number(dGs)));
-                QVERIFY2(dEr <= 1e-4, qPrintable(QString::number(dEr)));
+                QVERIFY2(dEr <= (consistent ? 1e-4 : 1e-3), qPrintable(QString::number(dEr)));
             }
         }
     }

@@ -53,6 +53,24 @@ public:
     /// stream (no host copy); any other target gets a host image.
     void publish(int start, DisplayTarget& target) override;
 
+    /// The fused path (off by default): GS, ER and OO iterations that record
+    /// no metrics run as two cuFFT executions whose LTO callbacks apply the
+    /// rule (on load) and the magnitude projection (on store), with no other
+    /// kernel: 12 fewer bytes per pixel moved. The arithmetic is the plain
+    /// path's, but cuFFT may choose other kernels when callbacks are present,
+    /// so the iterates agree with the plain path (and with the kernel-level
+    /// API, which reproduces the plain path bit for bit) to float rounding.
+    /// Takes effect from the next iteration; the JIT link of the callbacks
+    /// happens when a fused plan is first needed (tens of milliseconds).
+    /// Measured on an H100 (cuFFT of CUDA 13.0) it is SLOWER than the plain
+    /// path (cuFFT's callback kernels), so it stays opt-in: see
+    /// docs/gpu-engine.md and bench/results/gpu-engine.md.
+    void setLtoCallbacks(bool on);
+    bool ltoCallbacks() const { return m_lto; }
+    /// Whether the loaded problem runs the fused path: false when it is off,
+    /// or when cuFFT could not link the callbacks (a warning was logged).
+    bool ltoActive() const;
+
     /// The footprint of the loaded problem (zero before load()).
     DeviceFootprint footprint() const;
     /// The footprint a problem of `shape` with `starts` starts would need.
@@ -68,6 +86,7 @@ private:
     struct State;
     std::unique_ptr<State> m;
     int m_device = 0;
+    bool m_lto = false;
     std::string m_deviceName;
 };
 
