@@ -132,12 +132,12 @@ void TestWorker::stepRunsExactlyOneIteration() {
 
 void TestWorker::pauseResumeLosesAndDoublesNothing() {
     RunController c(deterministicEngine);
-    c.setBatching(7, 0);
+    c.setBatching(5, 0);
     QSignalSpy paused(&c, &RunController::paused);
     QSignalSpy finished(&c, &RunController::finished);
     QSignalSpy metrics(&c, &RunController::metricsArrived);
     const auto problem = makeProblem(64);
-    const auto settings = makeSettings("HIO:150,ER:60");
+    const auto settings = makeSettings("HIO:1500,ER:500");
     c.load(problem, settings);
     c.start();
     c.pause();
@@ -152,22 +152,22 @@ void TestWorker::pauseResumeLosesAndDoublesNothing() {
         QVERIFY(spinUntilPast(c, before));
         c.pause();
     }
-    QCOMPARE(lastArg(finished), 210LL);
+    QCOMPARE(lastArg(finished), 2000LL);
     QVERIFY2(pauses >= 10, "the run finished before it could be paused ten times");
 
     std::map<long long, int> count;
     for (const auto& args : metrics)
         for (const MetricsRecord& r : args.at(0).value<MetricsList>())
             ++count[r.iteration];
-    QCOMPARE(count.size(), std::size_t(210));
+    QCOMPARE(count.size(), std::size_t(2000));
     QCOMPARE(count.begin()->first, 1LL);
-    QCOMPARE(count.rbegin()->first, 210LL);
+    QCOMPARE(count.rbegin()->first, 2000LL);
     for (const auto& [iteration, n] : count)
         QVERIFY2(n == 1, qPrintable(QStringLiteral("iteration %1 recorded %2 times")
                                         .arg(iteration).arg(n)));
 
-    QTRY_VERIFY_WITH_TIMEOUT(c.lastResult() && c.lastResult()->iterations == 210, 10000);
-    const ImageF reference = referenceObject(*problem, settings, {{210, 0.9f}});
+    QTRY_VERIFY_WITH_TIMEOUT(c.lastResult() && c.lastResult()->iterations == 2000, 10000);
+    const ImageF reference = referenceObject(*problem, settings, {{2000, 0.9f}});
     QVERIFY(relativeDifference(c.lastResult()->object, reference) < 1e-6);
 }
 

@@ -1,5 +1,7 @@
 #include "phaseforge/ui/image_view.h"
 
+#include <phaseforge/log.h>
+
 #include <QMouseEvent>
 #include <QOpenGLBuffer>
 #include <QOpenGLContext>
@@ -109,6 +111,10 @@ void ImageView::initializeGL() {
     // release GL objects then, while it is still current-able.
     connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, &ImageView::releaseGl,
             Qt::UniqueConnection);
+    m_glDescription = QStringLiteral("OpenGL %1 on %2")
+                          .arg(QString::fromLatin1(reinterpret_cast<const char*>(glGetString(GL_VERSION))),
+                               QString::fromLatin1(reinterpret_cast<const char*>(glGetString(GL_RENDERER))));
+    pf::log(pf::LogLevel::Info, ("display: " + m_glDescription).toStdString());
     m_program = std::make_unique<QOpenGLShaderProgram>();
     m_program->addShaderFromSourceCode(QOpenGLShader::Vertex, kVertexShader);
     m_program->addShaderFromSourceCode(QOpenGLShader::Fragment, kFragmentShader);

@@ -59,6 +59,7 @@ void runScreenshots(MainWindow& window, const QString& directory, long long iter
             (*state)[QStringLiteral("display_path")] =
                 window.reconstructionView()->usesInterop() ? QStringLiteral("interop")
                                                            : QStringLiteral("host upload");
+            (*state)[QStringLiteral("gl")] = window.reconstructionView()->glDescription();
             (*state)[QStringLiteral("error_first")] = window.errorPlot()->firstError();
             (*state)[QStringLiteral("error_last")] = window.errorPlot()->lastError();
             (*state)[QStringLiteral("directory")] = dir.absolutePath();

@@ -54,6 +54,8 @@ public:
     double displayFps() const { return m_fps; }
     /// Screen pixels per image pixel.
     double zoom() const { return m_scale; }
+    /// "OpenGL <version> on <renderer>" once the context exists.
+    QString glDescription() const { return m_glDescription; }
 
 public slots:
     /// A new frame was published into the bridge.
@@ -129,6 +131,7 @@ private:
     QPointF m_dragStart;
     QPointF m_dragCentre;
 
+    QString m_glDescription;
     QElapsedTimer m_fpsClock;
     int m_fpsFrames = 0;
     double m_fps = 0;

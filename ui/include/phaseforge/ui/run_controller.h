@@ -30,6 +30,8 @@ public:
     RunGate::Mode mode() const { return m_gate->mode(); }
     /// Iterations completed by the worker so far (read without waiting).
     long long completedIterations() const { return m_gate->completedIterations(); }
+    /// When the worker last stopped iterating because of a Pause (steady clock ns).
+    long long pausedSinceNs() const { return m_gate->pausedSinceNs(); }
     bool hasData() const { return bool(m_problem); }
     ProblemPtr problem() const { return m_problem; }
     const RunSettings& settings() const { return m_settings; }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -44,6 +45,9 @@ public:
     Mode mode() const { return m_mode.load(); }
     /// Iterations completed, as the worker last reported after a batch.
     long long completedIterations() const { return m_completed.load(); }
+    /// When the worker last began waiting while paused (steady clock, ns since
+    /// its epoch): the moment a Pause took effect.
+    long long pausedSinceNs() const { return m_pausedSinceNs.load(); }
     /// Worker side: records the iteration reached after a batch.
     void setCompletedIterations(long long n) { m_completed.store(n); }
     bool interrupted() const { return m_interrupted.load(); }
@@ -69,6 +73,7 @@ private:
     std::atomic<bool> m_stopRequested{false};
     std::atomic<bool> m_interrupted{false};
     std::atomic<long long> m_completed{0};
+    std::atomic<long long> m_pausedSinceNs{0};
     bool m_loopActive = false; // guarded by m_mutex: a run loop owns the worker
 };
 
@@ -86,6 +91,9 @@ template <class OnPause> RunGate::Next RunGate::waitForWork(OnPause&& onPause) {
         }
         if (!announced) {
             announced = true;
+            m_pausedSinceNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::steady_clock::now().time_since_epoch())
+                                  .count();
             lock.unlock();
             onPause();
             lock.lock();
