@@ -44,8 +44,14 @@ void runScreenshots(MainWindow& window, const QString& directory, long long iter
         if (p.iteration >= iterations && c.mode() == RunGate::Mode::Running)
             c.pause();
     });
-    QObject::connect(&c, &RunController::paused, &window,
-                     [&window, state, directory, finish](long long iteration) {
+    // Batches of ten iterations: a fast GPU would otherwise finish a short
+    // schedule between two frames, and the picture is meant to be mid-run.
+    c.setBatching(10, 0);
+    auto captured = std::make_shared<bool>(false);
+    const auto capture = [&window, state, directory, finish, captured](long long iteration) {
+        if (*captured)
+            return;
+        *captured = true;
         (*state)[QStringLiteral("iteration")] = iteration;
         // Let the last frame and the plot reach the screen first.
         QTimer::singleShot(500, &window, [&window, state, directory, finish] {
@@ -65,7 +71,10 @@ void runScreenshots(MainWindow& window, const QString& directory, long long iter
             (*state)[QStringLiteral("directory")] = dir.absolutePath();
             finish(ok ? 0 : 1, ok ? QString() : QStringLiteral("could not write the screenshots"));
         });
-    }, Qt::SingleShotConnection);
+    };
+    QObject::connect(&c, &RunController::paused, &window, capture);
+    // A schedule shorter than `iterations` ends first: take the end state.
+    QObject::connect(&c, &RunController::finished, &window, capture);
 
     if (!c.hasData()) {
         const QStringList samples = sampleFiles();
