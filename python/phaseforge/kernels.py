@@ -8,7 +8,9 @@ written with them, reproduces the engine bit for bit::
     plan = kernels.FftPlan(shape, device="cpu")         # or device="cuda"
     w = kernels.Weights(magnitude, mask, device="cpu")
     H = kernels.initial_spectrum(magnitude, mask, seed=seed)
-    g_out = kernels.ifft2(H, plan=plan) * np.float32(1 / (rows * cols)); g = g_out.copy()
+    g_out = kernels.ifft2(H, plan=plan)
+    g_out *= np.float32(1) / np.float32(rows * cols)     # load(): the engines' float 1/N
+    g = g_out.copy()
     for _ in range(n):
         kernels.project_object(g, g_out, out=g, algorithm="HIO", beta=0.9, support=s)
         kernels.fft2(g, out=G, plan=plan)

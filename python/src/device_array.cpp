@@ -356,10 +356,14 @@ py::dict interfaceDict(const DeviceArray& a) {
     return d;
 }
 
+py::array hostArray(const py::handle& host) {
+    if (!py::isinstance<py::array>(host))
+        throw py::type_error("array: expected a numpy array, got " + typeName(host));
+    return py::reinterpret_borrow<py::array>(host);
+}
+
 std::shared_ptr<DeviceArray> fromHost(const py::handle& host, const py::handle& stream) {
-    const py::array a = py::isinstance<py::array>(host)
-                            ? py::reinterpret_borrow<py::array>(host)
-                            : throw py::type_error("array: expected a numpy array, got " + typeName(host));
+    const py::array a = hostArray(host);
     const DType dtype = parseDType(a.dtype(), "array");
     if (!(a.flags() & py::array::c_style))
         throw py::value_error("array: must be C-contiguous (use numpy.ascontiguousarray)");
@@ -376,9 +380,7 @@ std::shared_ptr<DeviceArray> fromHost(const py::handle& host, const py::handle& 
 }
 
 void copyFromHost(DeviceArray& d, const py::handle& host, const py::handle& stream) {
-    const py::array a = py::isinstance<py::array>(host)
-                            ? py::reinterpret_borrow<py::array>(host)
-                            : throw py::type_error("array: expected a numpy array, got " + typeName(host));
+    const py::array a = hostArray(host);
     if (parseDType(a.dtype(), "array") != d.dtype())
         throw py::type_error(std::string("array: dtype ") + py::str(a.dtype()).cast<std::string>() +
                              " differs from the device array's " + dtypeName(d.dtype()));

@@ -63,9 +63,9 @@ std::shared_ptr<DeviceArray> newDevice(pf::Shape s, DType t) {
 double* hostSums(const py::handle& sums, std::size_t count) {
     if (sums.is_none())
         return nullptr;
-    const py::array a = py::isinstance<py::array>(sums) ? py::reinterpret_borrow<py::array>(sums)
-                                                       : throw py::type_error(
-                                                             "sums: expected a numpy float64 array");
+    if (!py::isinstance<py::array>(sums))
+        throw py::type_error("sums: expected a numpy float64 array");
+    const py::array a = py::reinterpret_borrow<py::array>(sums);
     if (!a.dtype().is(py::dtype::of<double>()) || a.ndim() != 1 || a.shape(0) < py::ssize_t(count) ||
         !(a.flags() & py::array::c_style) || !a.writeable())
         throw py::value_error("sums: expected a writeable contiguous float64 array of at least " +
