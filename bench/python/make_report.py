@@ -65,23 +65,29 @@ def stats_delta(run):
 # --- the three granularities ------------------------------------------------------
 
 def one_call(m, n_iter):
-    short, long_ = max(2, n_iter // 5), n_iter
-    batches = 3 if m.shape[0] <= 2048 else 1   # each call loads the problem anew
-    py = {K: median_time(lambda K=K: pf.reconstruct(m, iterations=K, seed=1, engine="cuda",
-                                                      metrics_every=K), batches) for K in (short, long_)}
-    nat = {K: median_time(lambda K=K: _bench.native_reconstruct(m, K, "cuda", K), batches)
-           for K in (short, long_)}
-    slope_py = (py[long_] - py[short]) / (long_ - short)
-    slope_nat = (nat[long_] - nat[short]) / (long_ - short)
-    counters = {key: (b - a) / (long_ - short) for key, a, b in zip(
-        pf.stats().keys(),
-        stats_delta(lambda: pf.reconstruct(m, iterations=short, seed=1, engine="cuda",
-                                           metrics_every=short)).values(),
-        stats_delta(lambda: pf.reconstruct(m, iterations=long_, seed=1, engine="cuda",
-                                           metrics_every=long_)).values())}
-    return {"us": 1e6 * slope_py, "native_us": 1e6 * slope_nat,
-            "call_s": py[long_], "native_call_s": nat[long_], "iterations": long_,
-            "counters": counters}
+    """Whole calls, Python and C++ interleaved (P, C, P, C, ...) so that drift in
+    the host-side load hits both alike; medians and their spread."""
+    repeats = 5 if m.shape[0] <= 2048 else 3
+    run_py = lambda K: pf.reconstruct(m, iterations=K, seed=1, engine="cuda", metrics_every=K)  # noqa: E731
+    run_c = lambda K: _bench.native_reconstruct(m, K, "cuda", K)  # noqa: E731
+    run_py(n_iter)
+    run_c(n_iter)
+    py, nat = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        run_py(n_iter)
+        py.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        run_c(n_iter)
+        nat.append(time.perf_counter() - t0)
+    short = max(2, n_iter // 5)
+    a = stats_delta(lambda: run_py(short))
+    b = stats_delta(lambda: run_py(n_iter))
+    counters = {key: (b[key] - a[key]) / (n_iter - short) for key in a}
+    return {"call_s": float(np.median(py)), "native_call_s": float(np.median(nat)),
+            "spread": float((max(py) - min(py)) / np.median(py)),
+            "native_spread": float((max(nat) - min(nat)) / np.median(nat)),
+            "repeats": repeats, "iterations": n_iter, "counters": counters}
 
 
 def per_iteration(m, n_iter):
@@ -333,18 +339,19 @@ def write_markdown(res, out_dir):
     L.append("Wall time of the whole call (engine creation, load, the GS iterations, the result read "
              "back), Python against the same problem and parameters handed to `pf::reconstruct` "
              "from C++ in the same process.\n")
-    L.append("| N | iterations | Python, ms | C++, ms | difference | batches |")
+    L.append("| N | iterations | Python, ms | C++, ms | difference | calls (spread Python / C++) |")
     L.append("|---|---|---|---|---|---|")
     for r in rows:
         oc = r["one_call"]
+        if "spread" in oc:
+            calls = f"{oc['repeats']} each, interleaved ({100 * oc['spread']:.1f} % / {100 * oc['native_spread']:.1f} %)"
+        else:  # results of the first version of this script: medians of 3, or 1 call above 2048
+            calls = "3 each" if r["n"] <= 2048 else "1 each"
         L.append(f"| {r['n']} | {oc['iterations']} | {1e3 * oc['call_s']:.1f} | {1e3 * oc['native_call_s']:.1f} | "
-                 f"{100 * (oc['call_s'] / oc['native_call_s'] - 1):+.2f} % | {3 if r['n'] <= 2048 else 1} |")
+                 f"{100 * (oc['call_s'] / oc['native_call_s'] - 1):+.2f} % | {calls} |")
     L.append("\nThe call is dominated by the host-side load (the initial spectrum is built in double "
-             "on the host), whose run-to-run spread at N ≥ 1024 is larger than the few milliseconds "
-             "the binding adds (one copy of the magnitudes in, one of the object out). Above 2048 "
-             "each figure is a single call. A difference measured with the slope between two run "
-             "lengths was noise-dominated for the same reason and is not shown (it is in "
-             "bindings-results.json).\n")
+             "on the host), whose run-to-run spread at N ≥ 1024 can be larger than the few "
+             "milliseconds the binding adds (one copy of the magnitudes in, one of the object out).\n")
     L.append("## Overhead against the same work from C++\n")
     L.append("| N | one call (whole call) | per iteration | per kernel |")
     L.append("|---|---|---|---|")
@@ -529,7 +536,7 @@ def main():
         if n in engine:
             row["engine_us"] = engine[n].get("engine_us")
         res["sizes"].append(row)
-        print(f"N={n}: one call {row['one_call']['us']:.1f} (C++ {row['one_call']['native_us']:.1f}), "
+        print(f"N={n}: one call {1e3 * row['one_call']['call_s']:.1f} ms (C++ {1e3 * row['one_call']['native_call_s']:.1f}), "
               f"per iteration {row['per_iteration']['us']:.1f} (C++ {row['per_iteration']['native_us']:.1f}), "
               f"per kernel {row['per_kernel']['us']:.1f} (C++ {row['per_kernel']['native_us']:.1f}), "
               f"peers {row['peers']}", flush=True)
