@@ -262,7 +262,13 @@ void ImageView::paintGL() {
     glClear(GL_COLOR_BUFFER_BIT);
     if (!m_program)
         return;
+    QElapsedTimer updateClock;
+    updateClock.start();
     const bool fresh = updateTexture();
+    if (fresh) {
+        m_updateNs += updateClock.nsecsElapsed();
+        ++m_updates;
+    }
     if (m_textureShape.empty()) {
         if (!m_placeholder.isEmpty()) {
             QPainter painter(this);

@@ -143,11 +143,13 @@ void ReconstructionWorker::run() {
         }
         if (m_reconstruction->done()) {
             m_gate->forceIdle();
+            settle();
             emit finished(m_reconstruction->iteration());
             break;
         }
         const RunGate::Next next = m_gate->waitForWork([this] {
             m_rateWindow.clear();
+            settle(); // the last batch's records, which came after its progress
             emit paused(m_reconstruction->iteration());
             emitResult();
         });
@@ -177,6 +179,8 @@ void ReconstructionWorker::run() {
         }
     }
     m_inLoop = false;
+    if (m_reconstruction)
+        settle();
     const long long iteration = m_reconstruction ? m_reconstruction->iteration() : 0;
     emit stopped(iteration);
     emitResult();
@@ -187,7 +191,22 @@ void ReconstructionWorker::runBatch(long long count) {
     const long long ran = m_reconstruction->advance(count);
     if (m_publishing)
         publishFrame();
-    m_engine->finish(); // so the time below is the device's, not the queue's
+    // While the device works through the batch just queued, pass on the
+    // metrics that have arrived (the engine never waits for them) and the
+    // progress: host work that would otherwise leave the device idle.
+    emitNewMetrics();
+    const long long iteration = m_reconstruction->iteration();
+    Progress p;
+    p.iteration = iteration;
+    p.total = m_reconstruction->totalIterations();
+    p.iterationsPerSecond = measuredRate();
+    p.displayedStart = m_displayedStart;
+    p.batch = int(ran);
+    if (m_displayedStart < int(m_latestError.size()))
+        p.error = m_latestError[std::size_t(m_displayedStart)];
+    emit progress(p);
+
+    m_engine->finish(); // the batch is done: iterations counted below really ran
     const qint64 end = m_clock.nsecsElapsed();
     if (ran > 0) {
         const double perIteration = double(end - begin) * 1e-9 / double(ran);
@@ -197,7 +216,31 @@ void ReconstructionWorker::runBatch(long long count) {
                                     ? 0.7 * m_secondsPerIteration + 0.3 * perIteration
                                     : perIteration;
     }
+    m_gate->setCompletedIterations(iteration);
+    m_rateWindow.emplace_back(end, iteration);
+    while (m_rateWindow.size() > 2 && end - m_rateWindow.front().first > kRateWindowNs)
+        m_rateWindow.pop_front();
 
+    if (m_supportUpdates && end - m_lastSupportNs > kSupportIntervalNs) {
+        m_lastSupportNs = end;
+        auto mask = std::make_shared<pf::Mask>();
+        m_engine->readSupport(m_displayedStart, *mask);
+        emit supportReady(std::move(mask));
+    }
+}
+
+void ReconstructionWorker::settle() {
+    try {
+        m_engine->finish();
+        emitNewMetrics();
+    } catch (const std::exception& e) {
+        fail(QStringLiteral("The engine failed"), e);
+    }
+}
+
+void ReconstructionWorker::emitNewMetrics() {
+    if (!m_reconstruction)
+        return;
     const auto& history = m_reconstruction->history();
     MetricsList fresh;
     for (std::size_t i = m_metricsSent; i < history.size(); ++i) {
@@ -210,29 +253,6 @@ void ReconstructionWorker::runBatch(long long count) {
     m_metricsSent = history.size();
     if (!fresh.isEmpty())
         emit metricsArrived(fresh);
-
-    const long long iteration = m_reconstruction->iteration();
-    m_gate->setCompletedIterations(iteration);
-    m_rateWindow.emplace_back(end, iteration);
-    while (m_rateWindow.size() > 2 && end - m_rateWindow.front().first > kRateWindowNs)
-        m_rateWindow.pop_front();
-
-    Progress p;
-    p.iteration = iteration;
-    p.total = m_reconstruction->totalIterations();
-    p.iterationsPerSecond = measuredRate();
-    p.displayedStart = m_displayedStart;
-    p.batch = int(ran);
-    if (m_displayedStart < int(m_latestError.size()))
-        p.error = m_latestError[std::size_t(m_displayedStart)];
-    emit progress(p);
-
-    if (m_supportUpdates && end - m_lastSupportNs > kSupportIntervalNs) {
-        m_lastSupportNs = end;
-        auto mask = std::make_shared<pf::Mask>();
-        m_engine->readSupport(m_displayedStart, *mask);
-        emit supportReady(std::move(mask));
-    }
 }
 
 double ReconstructionWorker::measuredRate() {

@@ -54,6 +54,13 @@ public:
     double displayFps() const { return m_fps; }
     /// Screen pixels per image pixel.
     double zoom() const { return m_scale; }
+    /// Mean time, in ms, the GUI thread spent putting a new frame into the
+    /// texture (interop: wait, map, kernels, unmap; host: colour and upload)
+    /// since the last resetTimings().
+    double meanTextureUpdateMs() const {
+        return m_updates > 0 ? double(m_updateNs) * 1e-6 / double(m_updates) : 0.0;
+    }
+    void resetTimings() { m_updateNs = 0; m_updates = 0; }
     /// "OpenGL <version> on <renderer>" once the context exists.
     QString glDescription() const { return m_glDescription; }
 
@@ -132,6 +139,8 @@ private:
     QPointF m_dragCentre;
 
     QString m_glDescription;
+    qint64 m_updateNs = 0;
+    long long m_updates = 0;
     QElapsedTimer m_fpsClock;
     int m_fpsFrames = 0;
     double m_fps = 0;

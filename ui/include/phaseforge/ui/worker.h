@@ -76,6 +76,9 @@ private:
     void deliverQueuedCommands();
     void runBatch(long long count);
     void publishFrame();
+    void emitNewMetrics();
+    /// Waits for the engine and passes on the metrics still pending.
+    void settle();
     void emitResult();
     void fail(const QString& what, const std::exception& e);
     int nextBatchSize() const;
@@ -96,7 +99,7 @@ private:
     bool m_publishing = true;
     bool m_supportUpdates = false;
     int m_fixedBatch = 0;
-    double m_frameSeconds = 1.0 / 60.0;
+    double m_frameSeconds = kDefaultFrameSeconds;
     double m_secondsPerIteration = 0; // measured, 0 until known
 
     std::size_t m_metricsSent = 0;
