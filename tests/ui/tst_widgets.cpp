@@ -3,6 +3,7 @@
 #include <phaseforge/ui/app_settings.h>
 #include <phaseforge/ui/error_plot.h>
 #include <phaseforge/ui/image_view.h>
+#include <phaseforge/ui/log_pane.h>
 #include <phaseforge/ui/main_window.h>
 #include <phaseforge/ui/parameter_panel.h>
 
@@ -247,6 +248,8 @@ void TestWidgets::failedOpenKeepsData() {
     QCOMPARE(errors.count(), 1);
     QVERIFY(errors.first().at(0).toString().contains(QStringLiteral("no-such-file.cxi")));
     QCOMPARE(w->controller().problem(), before);
+    // The same line reaches the log pane (pf::log from the GUI thread, queued).
+    QTRY_VERIFY_WITH_TIMEOUT(w->logPane()->toPlainText().contains(QStringLiteral("no-such-file.cxi")), 5000);
 
     // A file that is not diffraction data at all.
     const QString junk = m_dir.filePath(QStringLiteral("junk.npy"));

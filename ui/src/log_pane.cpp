@@ -3,6 +3,8 @@
 #include <QDateTime>
 #include <QMetaObject>
 #include <algorithm>
+#include <mutex>
+#include <vector>
 
 #include <cstdio>
 #include <string>
@@ -20,24 +22,52 @@ LogPane::LogPane(QWidget* parent) : QPlainTextEdit(parent) {
     setStyleSheet(QStringLiteral("QPlainTextEdit { background: #1c1c1f; color: #d0d0d0; }"));
 }
 
+namespace {
+
+// The panes that capture the library log, newest last. The process-wide sink
+// is installed once and forwards to the newest; a pane leaves the list in its
+// destructor, under the same mutex the sink holds while it posts the line, so
+// no line is ever posted to a destroyed pane.
+std::mutex& panesMutex() {
+    static std::mutex m;
+    return m;
+}
+std::vector<LogPane*>& panes() {
+    static std::vector<LogPane*> p;
+    return p;
+}
+
+void forward(pf::LogLevel level, std::string_view message) {
+    {
+        std::lock_guard lock(panesMutex());
+        if (!panes().empty()) {
+            const QString text = QString::fromUtf8(message.data(), qsizetype(message.size()));
+            QMetaObject::invokeMethod(panes().back(), "addLine", Qt::QueuedConnection,
+                                      Q_ARG(int, int(level)), Q_ARG(QString, text));
+        }
+    }
+    if (level >= pf::LogLevel::Warning)
+        std::fprintf(stderr, "phaseforge: %.*s\n", int(message.size()), message.data());
+}
+
+} // namespace
+
 LogPane::~LogPane() {
-    if (m_capturing)
-        pf::setLogSink(std::move(m_previous)); // no line may reach a destroyed pane
+    std::lock_guard lock(panesMutex());
+    auto& list = panes();
+    list.erase(std::remove(list.begin(), list.end(), this), list.end());
 }
 
 void LogPane::captureLibraryLog() {
     if (m_capturing)
         return;
     m_capturing = true;
-    // The sink runs on whichever thread logs, under the core's sink mutex; it
-    // only posts a queued call. The pane outlives the sink (see destructor).
-    m_previous = pf::setLogSink([this](pf::LogLevel level, std::string_view message) {
-        const QString text = QString::fromUtf8(message.data(), qsizetype(message.size()));
-        QMetaObject::invokeMethod(this, "addLine", Qt::QueuedConnection, Q_ARG(int, int(level)),
-                                  Q_ARG(QString, text));
-        if (level >= pf::LogLevel::Warning)
-            std::fprintf(stderr, "phaseforge: %.*s\n", int(message.size()), message.data());
-    });
+    // Installed outside panesMutex: the core calls the sink under its own
+    // mutex, so taking the two in the other order here could deadlock.
+    static std::once_flag installed;
+    std::call_once(installed, [] { pf::setLogSink(&forward); });
+    std::lock_guard lock(panesMutex());
+    panes().push_back(this);
 }
 
 void LogPane::addLine(int level, const QString& text) {

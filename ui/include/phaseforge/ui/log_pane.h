@@ -12,18 +12,18 @@ class LogPane : public QPlainTextEdit {
     Q_OBJECT
 public:
     explicit LogPane(QWidget* parent = nullptr);
-    /// Restores the sink that was in place before this pane took over.
+    /// Stops receiving lines; the pane captured before it (if any) receives
+    /// them again. Panes may be destroyed in any order.
     ~LogPane() override;
 
-    /// Makes this pane the process-wide pf::log sink (warnings and errors are
-    /// also still written to stderr).
+    /// Sends pf::log lines to this pane (the newest capturing pane gets them;
+    /// warnings and errors also still go to stderr).
     void captureLibraryLog();
 
 public slots:
     void addLine(int level, const QString& text);
 
 private:
-    pf::LogSink m_previous;
     bool m_capturing = false;
 };
 
