@@ -1,5 +1,5 @@
-// µs per GS iteration of the CUDA engine (one start) and of the bare cuFFT
-// R2C+C2R pair, for N x N problems, timed with CUDA events around graph
+// µs per GS iteration of the CUDA engine (one start; stage 1, the LTO path and
+// the two-pass path) and of the bare cuFFT R2C+C2R pair, for N x N problems, timed with CUDA events around graph
 // replays after a warm-up; the median of several batches. Plus multi-start
 // throughput at N = 512. Writes JSON (stdout or --json FILE).
 //
@@ -39,16 +39,18 @@ pf::Problem randomProblem(int n) {
     return p;
 }
 
-/// The fused path may be unavailable (no nvJitLink at run time): then its
-/// column says why in the log and holds null.
+/// A path may be unavailable (no nvJitLink at run time, a shape the two-pass
+/// path does not handle): then its column says why in the log and holds null.
 template <class F> double orNan(F f) {
     try {
         return f();
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "pf_bench_gpu: fused path: %s\n", e.what());
+        std::fprintf(stderr, "pf_bench_gpu: %s\n", e.what());
         return std::nan("");
     }
 }
+
+enum class Path { Kernels, Lto, TwoPass };
 
 std::string number(double v) {
     if (std::isnan(v))
@@ -78,23 +80,26 @@ int batchFor(long long pixels) {
 
 constexpr int kBatches = 11;
 
-/// The engine: GS, `starts` starts, metrics once per batch (as a live run);
-/// `lto`: the fused path (cuFFT LTO callbacks).
-double engineMicroseconds(int n, int starts, bool lto) {
+/// The engine: GS, `starts` starts, metrics once per batch (as a live run),
+/// on the stage-1 kernels, the LTO-callback path or the two-pass path.
+double engineMicroseconds(int n, int starts, Path path) {
     const pf::Problem p = randomProblem(n);
     std::vector<pf::InitialGuess> guesses;
     for (int k = 0; k < starts; ++k)
         guesses.push_back(pf::InitialGuess::random(std::uint64_t(k)));
     pf::gpu::CudaEngine engine;
-    engine.setLtoCallbacks(lto);
+    engine.setLtoCallbacks(path == Path::Lto);
+    engine.setTwoPass(path == Path::TwoPass);
     engine.load(p, guesses);
     engine.setMetricsInterval(1 << 30);
     const pf::Step gs{pf::Algorithm::GS, 1.0f};
     const int batch = std::max(20, batchFor((long long)n * n * starts));
     engine.iterate(gs, batch); // warm-up: graphs captured, clocks up
     engine.finish();
-    if (lto && !engine.ltoActive())
-        throw std::runtime_error("the fused path could not be used (see the warning above)");
+    if (path == Path::Lto && !engine.ltoActive())
+        throw std::runtime_error("fused path: it could not be used (see the warning above)");
+    if (path == Path::TwoPass && !engine.twoPassActive())
+        throw std::runtime_error("two-pass path: not available for this shape");
     pf::gpu::EventTimer timer;
     std::vector<double> us;
     for (int b = 0; b < kBatches; ++b) {
@@ -172,31 +177,38 @@ int main(int argc, char** argv) {
         json << "{\n  \"device\": \"" << pf::gpu::deviceName() << "\",\n  \"single\": [\n";
         for (std::size_t i = 0; i < sizes.size(); ++i) {
             const int n = sizes[i];
-            const double ours = engineMicroseconds(n, 1, false);
-            const double lto = orNan([&] { return engineMicroseconds(n, 1, true); });
+            const double ours = engineMicroseconds(n, 1, Path::Kernels);
+            const double lto = orNan([&] { return engineMicroseconds(n, 1, Path::Lto); });
+            const double two = orNan([&] { return engineMicroseconds(n, 1, Path::TwoPass); });
             const double pair = bareFftMicroseconds(n);
             const auto f = pf::gpu::CudaEngine::estimateFootprint({n, n}, 1);
             std::fprintf(stderr,
-                         "N=%5d  engine %9.2f us/it  fused (LTO) %9.2f us/it  bare cuFFT pair %9.2f us"
-                         "  (%.2fx, %.2fx)\n",
-                         n, ours, lto, pair, ours / pair, lto / pair);
+                         "N=%5d  engine %9.2f us/it  fused (LTO) %9.2f us/it  two-pass %9.2f us/it"
+                         "  bare cuFFT pair %9.2f us  (%.2fx, %.2fx, %.2fx)\n",
+                         n, ours, lto, two, pair, ours / pair, lto / pair, two / pair);
             json << "    {\"n\": " << n << ", \"engine_us\": " << ours << ", \"engine_lto_us\": " << number(lto)
+                 << ", \"engine_two_pass_us\": " << number(two)
                  << ", \"bare_cufft_pair_us\": " << pair << ", \"footprint_bytes\": " << f.total()
                  << "}" << (i + 1 < sizes.size() ? "," : "") << "\n";
         }
         json << "  ],\n  \"multistart\": [\n";
         for (std::size_t i = 0; i < starts.size(); ++i) {
             const int k = starts[i];
-            const double us = engineMicroseconds(512, k, false);
-            const double lto = orNan([&] { return engineMicroseconds(512, k, true); });
-            const double throughput = k * 1e6 / us, ltoThroughput = k * 1e6 / lto;
+            const double us = engineMicroseconds(512, k, Path::Kernels);
+            const double lto = orNan([&] { return engineMicroseconds(512, k, Path::Lto); });
+            const double two = orNan([&] { return engineMicroseconds(512, k, Path::TwoPass); });
+            const double throughput = k * 1e6 / us, ltoThroughput = k * 1e6 / lto,
+                         twoThroughput = k * 1e6 / two;
             std::fprintf(stderr,
-                         "N=512 K=%3d  %9.2f us (fused %9.2f us) per iteration of all starts\n", k,
-                         us, lto);
+                         "N=512 K=%3d  %9.2f us (fused %9.2f us, two-pass %9.2f us) per iteration of"
+                         " all starts\n",
+                         k, us, lto, two);
             json << "    {\"n\": 512, \"starts\": " << k << ", \"us_per_iteration\": " << us
                  << ", \"start_iterations_per_s\": " << throughput
                  << ", \"lto_us_per_iteration\": " << number(lto)
-                 << ", \"lto_start_iterations_per_s\": " << number(ltoThroughput) << "}"
+                 << ", \"lto_start_iterations_per_s\": " << number(ltoThroughput)
+                 << ", \"two_pass_us_per_iteration\": " << number(two)
+                 << ", \"two_pass_start_iterations_per_s\": " << number(twoThroughput) << "}"
                  << (i + 1 < starts.size() ? "," : "") << "\n";
         }
         json << "  ]\n}\n";

@@ -186,8 +186,10 @@ def main():
     for entry in ours["single"]:
         n = entry["n"]
         row = {"n": n, "engine_us": entry["engine_us"], "engine_lto_us": entry.get("engine_lto_us"),
+               "engine_two_pass_us": entry.get("engine_two_pass_us"),
                "bare_cufft_pair_us": entry["bare_cufft_pair_us"], "footprint_bytes": entry.get("footprint_bytes")}
-        row["best_ours_us"] = min(x for x in (row["engine_us"], row["engine_lto_us"]) if x is not None)
+        row["best_ours_us"] = min(x for x in (row["engine_us"], row["engine_lto_us"], row["engine_two_pass_us"])
+                                  if x is not None)
         row["cupy_naive_us"] = time_cupy_naive(cp, n) if n <= args.skip_naive_above else None
         cp.get_default_memory_pool().free_all_blocks()
         row["cupy_tuned_us"] = time_cupy_tuned(cp, n)
@@ -200,6 +202,8 @@ def main():
         row["ratio_to_bare_pair"] = row["engine_us"] / row["bare_cufft_pair_us"]
         row["lto_ratio_to_bare_pair"] = (row["engine_lto_us"] / row["bare_cufft_pair_us"]
                                          if row["engine_lto_us"] is not None else None)
+        row["two_pass_ratio_to_bare_pair"] = (row["engine_two_pass_us"] / row["bare_cufft_pair_us"]
+                                              if row["engine_two_pass_us"] is not None else None)
         row["target_us"] = TARGETS.get(n)
         print(f"N={n}: ours {row['best_ours_us']:.2f} us, best peer {row['best_peer_us']:.2f} us, "
               f"pair {row['bare_cufft_pair_us']:.2f} us", file=sys.stderr, flush=True)
@@ -215,38 +219,52 @@ def main():
         f"- GPU: {gpu}, driver {driver}",
         f"- Date: {date}; commit `{args.commit}`; CuPy {cp.__version__}, PyTorch {torch.__version__}",
         f"- Command: `{args.command}`",
-        "- Ours, stage 1, CUDA graph of the loop, metrics once per batch; CUDA events, warm-up, median of "
-        "11 batches. *kernels*: cuFFT R2C/C2R + one fused constraint kernel + one fused projection kernel "
-        "(the default; the per-kernel API reproduces it bit for bit). *LTO callbacks*: "
-        "`setLtoCallbacks(true)`, the rule and the projection inside cuFFT's load/store callbacks.",
+        "- Ours: CUDA graph of the loop, metrics once per batch; CUDA events, warm-up, median of "
+        "11 batches. *kernels* (stage 1): cuFFT R2C/C2R + one fused constraint kernel + one fused projection "
+        "kernel (the default; the per-kernel API reproduces it bit for bit). *LTO callbacks*: "
+        "`setLtoCallbacks(true)`, the rule and the projection inside cuFFT's load/store callbacks. "
+        "*two-pass* (stage 2): `setTwoPass(true)`, one row pass (C2R, rule, R2C) and one column pass "
+        "(FFT, projection, IFFT) per iteration with our own shared-memory FFTs. *best ours* is the fastest "
+        "of the three.",
         "- Peers: the same GS loop, same GPU, same run (bench/gpu/peers.py); median of 7 batches. "
         "Bare pair: cuFFT R2C + C2R alone (no projection), graph-replayed, the floor of any loop built on "
         "library FFTs.",
         "",
-        "| N | ours: kernels | ours: LTO callbacks | CuPy naive | CuPy tuned | PyTorch + graph | best peer | "
-        "ours vs best peer | bare cuFFT pair | kernels / pair | LTO / pair | target | met |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| N | ours: kernels | ours: LTO callbacks | ours: two-pass | CuPy naive | CuPy tuned | PyTorch + graph "
+        "| best peer | best ours vs best peer | bare cuFFT pair | kernels / pair | LTO / pair | two-pass / pair "
+        "| target | met |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         met = "yes" if r["target_us"] and r["best_ours_us"] <= r["target_us"] else "no"
         lto_ratio = "—" if r["lto_ratio_to_bare_pair"] is None else f"{r['lto_ratio_to_bare_pair']:.2f}×"
+        two_ratio = ("—" if r["two_pass_ratio_to_bare_pair"] is None
+                     else f"{r['two_pass_ratio_to_bare_pair']:.2f}×")
         lines.append(
-            f"| {r['n']} | {fmt(r['engine_us'])} | {fmt(r['engine_lto_us'])} | {fmt(r['cupy_naive_us'])} | "
+            f"| {r['n']} | {fmt(r['engine_us'])} | {fmt(r['engine_lto_us'])} | {fmt(r['engine_two_pass_us'])} | "
+            f"{fmt(r['cupy_naive_us'])} | "
             f"{fmt(r['cupy_tuned_us'])} | {fmt(r['torch_graph_us'])} | {fmt(r['best_peer_us'])} | "
             f"{r['speedup_vs_best_peer']:.2f}× faster | {fmt(r['bare_cufft_pair_us'])} | "
-            f"{r['ratio_to_bare_pair']:.2f}× | {lto_ratio} | ≤ {r['target_us']} | {met} |")
+            f"{r['ratio_to_bare_pair']:.2f}× | {lto_ratio} | {two_ratio} | ≤ {r['target_us']} | {met} |")
     lines += ["", "## Multi-start throughput, N = 512 (GS)", "",
-              "| starts K | µs per iteration of all starts: kernels | LTO callbacks | start·iterations / s (best) "
-              "| vs K = 1 |",
-              "|---|---|---|---|---|"]
+              "| starts K | µs per iteration of all starts: kernels | LTO callbacks | two-pass "
+              "| start·iterations / s (best) | vs K = 1 (best) | two-pass vs its K = 1 |",
+              "|---|---|---|---|---|---|---|"]
 
     def best_rate(r):
-        return max(r["start_iterations_per_s"], r.get("lto_start_iterations_per_s") or 0)
+        return max(r["start_iterations_per_s"], r.get("lto_start_iterations_per_s") or 0,
+                   r.get("two_pass_start_iterations_per_s") or 0)
+
+    def two_rate(r):
+        return r.get("two_pass_start_iterations_per_s") or 0
 
     base = best_rate(ours["multistart"][0]) if ours["multistart"] else 1
+    two_base = two_rate(ours["multistart"][0]) if ours["multistart"] else 0
     for r in ours["multistart"]:
+        two_vs = f"{two_rate(r) / two_base:.1f}×" if two_base > 0 and two_rate(r) > 0 else "—"
         lines.append(f"| {r['starts']} | {fmt(r['us_per_iteration'])} | {fmt(r.get('lto_us_per_iteration'))} | "
-                     f"{best_rate(r):.0f} | {best_rate(r) / base:.1f}× |")
+                     f"{fmt(r.get('two_pass_us_per_iteration'))} | "
+                     f"{best_rate(r):.0f} | {best_rate(r) / base:.1f}× | {two_vs} |")
     lines.append("")
     for path, text in ((args.out + ".md", "\n".join(lines)), (args.out + ".json", json.dumps(result, indent=2))):
         tmp = path + ".tmp"

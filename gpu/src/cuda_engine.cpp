@@ -9,6 +9,7 @@
 #include "fused_transforms.h"
 #include "phaseforge/gpu/device_display.h"
 #include "phaseforge/gpu/kernels.h"
+#include "two_pass.h"
 
 #include <phaseforge/error.h>
 #include <phaseforge/log.h>
@@ -42,9 +43,11 @@ struct GraphKey {
     bool record;
     bool wholeField;
     bool fused;
+    bool twoPass;
     bool operator<(const GraphKey& o) const {
-        return std::tie(algorithm, betaBits, length, record, wholeField, fused) <
-               std::tie(o.algorithm, o.betaBits, o.length, o.record, o.wholeField, o.fused);
+        return std::tie(algorithm, betaBits, length, record, wholeField, fused, twoPass) <
+               std::tie(o.algorithm, o.betaBits, o.length, o.record, o.wholeField, o.fused,
+                        o.twoPass);
     }
 };
 
@@ -61,6 +64,18 @@ std::vector<float> gaussianWeights(float sigma, int& radius) {
     for (auto& v : w)
         v = float(v / sum);
     return w;
+}
+
+detail::Rule ruleOf(Algorithm a) {
+    switch (a) {
+    case Algorithm::GS:
+    case Algorithm::ER: return detail::Rule::ErGs;
+    case Algorithm::IO: return detail::Rule::Io;
+    case Algorithm::OO: return detail::Rule::Oo;
+    case Algorithm::HIO: return detail::Rule::Hio;
+    case Algorithm::RAAR: return detail::Rule::Raar;
+    }
+    return detail::Rule::ErGs;
 }
 
 void checkStart(int start, int count) {
@@ -138,6 +153,14 @@ struct CudaEngine::State {
     detail::FusedInfo fusedHost{};
     std::unique_ptr<detail::FusedTransforms> fusedTransforms;
 
+    // The two-pass path (setTwoPass): the half spectrum between the passes
+    // (starts x rows x pitch), the twiddle table and the launch shapes. Both
+    // buffers are made by the first two-pass batch, outside any graph.
+    bool twoPass = false;
+    DeviceBuffer<float2> passSpectrum;
+    DeviceBuffer<float2> twiddles;
+    detail::TwoPassLaunch passLaunch;
+
     // Metrics in flight: pinned slots, one event each, FIFO order.
     detail::PinnedBuffer<double> hostSlots;
     std::vector<detail::Event> events;
@@ -157,6 +180,9 @@ struct CudaEngine::State {
                (long long)n() * starts < (1LL << 31);
     }
     void prepareFused(const Step& step);
+    bool twoPassFor() const { return twoPass && detail::twoPassShape(shape); }
+    void prepareTwoPass();
+    void enqueueTwoPass(const Step& step, int length, bool record);
     void runIterations(const Step& step, int length, bool record);
     void enqueueMetricsReadback();
     void convert(int slotIndex);
@@ -183,21 +209,91 @@ void CudaEngine::State::enqueueIteration(const Step& step, bool record) {
     plans.c2r(spectrum.data(), gOut.data(), shape, K, s);
 }
 
+void CudaEngine::State::prepareTwoPass() {
+    if (!passSpectrum.empty())
+        return;
+    passLaunch = detail::twoPassLaunch(shape);
+    const std::size_t values =
+        std::size_t(starts) * std::size_t(shape.rows) * std::size_t(detail::twoPassPitch(shape));
+    passSpectrum = DeviceBuffer<float2>(values);
+    twiddles = DeviceBuffer<float2>(std::size_t(detail::kTwiddleLength));
+    // The padding columns are never read as data; zero them once all the same.
+    zeroDevice(passSpectrum.data(), passSpectrum.bytes(), stream.handle());
+    detail::fillTwiddles(twiddles.data(), cudaStream());
+    detail::raiseSharedMemoryLimits();
+    footprint.state += passSpectrum.bytes();
+    footprint.other += twiddles.bytes();
+}
+
+void CudaEngine::State::enqueueTwoPass(const Step& step, int length, bool record) {
+    const int K = starts;
+    const cudaStream_t s = cudaStream();
+    if (record)
+        zeroDevice(slot.data(), 3 * std::size_t(K) * sizeof(double), stream.handle());
+    const detail::Rule rule = ruleOf(step.algorithm);
+    detail::RowPassParams rp{};
+    rp.spectrum = passSpectrum.data();
+    rp.realIn = gOut.data();
+    rp.realOut = gOut.data();
+    rp.g = g.data();
+    rp.support = supportOrNull();
+    rp.twiddles = twiddles.data();
+    rp.rows = shape.rows;
+    rp.cols = shape.cols;
+    rp.pitch = detail::twoPassPitch(shape);
+    rp.rowsPerBlock = passLaunch.rowsPerBlock;
+    rp.beta = step.beta;
+    detail::ColumnPassParams cp{};
+    cp.spectrum = passSpectrum.data();
+    cp.projection = reinterpret_cast<const float2*>(weights.projection());
+    cp.error = reinterpret_cast<const float2*>(weights.error());
+    cp.twiddles = twiddles.data();
+    cp.rows = shape.rows;
+    cp.halfCols = shape.halfCols();
+    cp.pitch = rp.pitch;
+    cp.columnsPerBlock = passLaunch.columnsPerBlock;
+    cp.inverseSize = float(1.0 / double(shape.size()));
+    cp.stages = detail::kColumnForward | detail::kColumnProject | detail::kColumnInverse;
+    for (int i = 0; i < length; ++i) {
+        const bool last = i == length - 1;
+        rp.mode = i == 0 ? detail::RowMode::IterateFromReal : detail::RowMode::IterateFromHalf;
+        // g itself is state only for the rules that read it; the others need
+        // it once, at the end of the batch, for readIterate() and the next batch.
+        rp.writeG = detail::ruleReadsG(rule) || last;
+        rp.sums = record && last ? slot.data() : nullptr;
+        detail::launchRowPass(rule, rp, passLaunch, K, s);
+        cp.sums = record && last ? slot.data() + 2 * K : nullptr;
+        detail::launchColumnPass(cp, passLaunch, K, s);
+    }
+    // Back to the stage-1 state: g' = C2R of the last column pass.
+    rp.mode = detail::RowMode::C2rOnly;
+    rp.sums = nullptr;
+    rp.writeG = false;
+    detail::launchRowPass(rule, rp, passLaunch, K, s);
+}
+
 void CudaEngine::State::runIterations(const Step& step, int length, bool record) {
     std::uint32_t betaBits = 0;
     std::memcpy(&betaBits, &step.beta, sizeof betaBits);
-    if (fusedFor(step))
+    const bool useTwoPass = twoPassFor();
+    if (useTwoPass)
+        prepareTwoPass();
+    else if (fusedFor(step))
         prepareFused(step); // may switch the fused path off
-    const bool useFused = fusedFor(step);
+    const bool useFused = !useTwoPass && fusedFor(step);
     const GraphKey key{step.algorithm, usesBeta(step.algorithm) ? betaBits : 0u, length, record,
-                       wholeField, useFused};
+                       wholeField, useFused, useTwoPass};
     auto it = graphs.find(key);
     if (it == graphs.end()) {
         if (graphs.size() >= kMaxGraphs)
             graphs.clear();
         detail::CaptureGuard capture(cudaStream());
-        for (int i = 0; i < length; ++i)
-            enqueueIteration(step, record && i == length - 1);
+        if (useTwoPass) {
+            enqueueTwoPass(step, length, record);
+        } else {
+            for (int i = 0; i < length; ++i)
+                enqueueIteration(step, record && i == length - 1);
+        }
         it = graphs.emplace(key, capture.finish()).first;
     }
     PF_CUDA_CHECK(cudaGraphLaunch(it->second.get(), cudaStream()));
@@ -395,6 +491,7 @@ void CudaEngine::load(const Problem& problem, std::span<const InitialGuess> gues
     for (int i = kMetricsSlots - 1; i >= 0; --i)
         st->freeSlots.push_back(i);
     st->fused = m_lto;
+    st->twoPass = m_twoPass;
     synchronize(stream);
     m = std::move(st);
 }
@@ -407,6 +504,14 @@ void CudaEngine::setLtoCallbacks(bool on) {
         m->fused = on;
 }
 
+bool CudaEngine::twoPassActive() const { return m && m->twoPassFor(); }
+
+void CudaEngine::setTwoPass(bool on) {
+    m_twoPass = on;
+    if (m)
+        m->twoPass = on;
+}
+
 int CudaEngine::startCount() const { return m ? m->starts : 0; }
 Shape CudaEngine::shape() const { return m ? m->shape : Shape{}; }
 long long CudaEngine::iteration() const { return m ? m->iteration : 0; }
@@ -416,20 +521,23 @@ void CudaEngine::iterate(const Step& step, int count) {
         throw InvalidArgument("cuda engine: iterate() before load()");
     if (usesBeta(step.algorithm))
         checkBeta(step.beta);
+    const bool recordingOff = metricsRecording() == MetricsRecording::Off;
     long long remaining = count;
     while (remaining > 0) {
-        // Run up to the next recorded iteration: a multiple of the interval,
-        // or the last of this call.
+        // Run up to the next iteration that may record: a multiple of the
+        // interval, or the last of this call (the whole call when recording
+        // is off). Engine::recordsMetrics says whether it does.
         const long long every = m->metricsEvery;
-        long long toRecord = every - m->iteration % every;
+        long long toRecord = recordingOff ? remaining : every - m->iteration % every;
         if (toRecord > remaining)
             toRecord = remaining;
         remaining -= toRecord;
+        const bool record = recordsMetrics(m->iteration + toRecord, int(every), remaining == 0);
         while (toRecord > kMaxGraphIterations) {
             m->runIterations(step, kMaxGraphIterations, false);
             toRecord -= kMaxGraphIterations;
         }
-        m->runIterations(step, int(toRecord), true);
+        m->runIterations(step, int(toRecord), record);
     }
 }
 

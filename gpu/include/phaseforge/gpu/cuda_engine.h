@@ -71,6 +71,22 @@ public:
     /// or when cuFFT could not link the callbacks (a warning was logged).
     bool ltoActive() const;
 
+    /// The two-pass path (stage 2, off by default): every algorithm runs as one
+    /// row pass and one column pass per iteration over the half spectrum,
+    /// with the engine's own shared-memory FFTs (gpu/src/two_pass.cu), about
+    /// 20 bytes of memory traffic per pixel for GS. It applies when rows and
+    /// cols are powers of two in 64..8192 (twoPassSupports() in fused_fft.h);
+    /// other shapes keep the stage-1 path. The iterates agree with stage 1 to
+    /// float rounding (other FFT algorithms), not bit for bit, so the
+    /// kernel-level API stays the reference of the stage-1 path only. It takes
+    /// precedence over setLtoCallbacks(). Takes effect from the next
+    /// iteration; the first two-pass batch allocates its buffer (8 bytes per
+    /// value of a rows × (cols/2+16) spectrum per start, plus a 64 KiB table).
+    void setTwoPass(bool on);
+    bool twoPass() const { return m_twoPass; }
+    /// Whether the loaded problem runs the two-pass path.
+    bool twoPassActive() const;
+
     /// The footprint of the loaded problem (zero before load()).
     DeviceFootprint footprint() const;
     /// The footprint a problem of `shape` with `starts` starts would need.
@@ -87,6 +103,7 @@ private:
     std::unique_ptr<State> m;
     int m_device = 0;
     bool m_lto = false;
+    bool m_twoPass = false;
     std::string m_deviceName;
 };
 

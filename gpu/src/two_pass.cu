@@ -1,0 +1,358 @@
+// The row and column passes of the two-pass iteration (two_pass.h), and the
+// public transforms-only entry points of fused_fft.h that test them.
+#include "two_pass.h"
+
+#include "check.h"
+#include "counters.h"
+#include "phaseforge/gpu/fused_fft.h"
+#include "reduce.cuh"
+#include "rules.cuh"
+#include "shared_fft.cuh"
+
+#include <phaseforge/error.h>
+
+#include <algorithm>
+
+namespace pf::gpu::detail {
+
+namespace {
+
+/// Elements each thread holds per FFT pass: T = L / kPerThread threads per transform.
+constexpr int kPerThread = 16;
+/// Shared-memory budget of one block, in complex values (64 KiB), and the
+/// largest column tile (128 KiB, for 8192-long columns two wide).
+constexpr int kRowBudget = 8192;
+constexpr int kColumnBudget = 16384;
+
+bool powerOfTwo(int v) { return v > 0 && (v & (v - 1)) == 0; }
+
+__global__ void twiddleKernel(float2* table) {
+    const int t = blockIdx.x * blockDim.x + threadIdx.x;
+    if (t < kTwiddleLength) {
+        double s = 0, c = 0;
+        sincospi(-2.0 * double(t) / double(kTwiddleLength), &s, &c);
+        table[t] = make_float2(float(c), float(s));
+    }
+}
+
+/// exp(+2πi·k/cols) for 0 <= k <= cols/2 from the table (cols divides kTwiddleLength).
+__device__ inline float2 halfTwiddle(const float2* table, int k, int cols) {
+    return conjugate(__ldg(table + k * (kTwiddleLength / cols)));
+}
+
+template <Rule R> __global__ void __launch_bounds__(512) rowPassKernel(RowPassParams p) {
+    extern __shared__ float2 shared[];
+    const int M = p.cols / 2;
+    const int T = M / kPerThread;
+    const int local = threadIdx.x / T, tid = threadIdx.x % T;
+    const int row = blockIdx.x * p.rowsPerBlock + local;
+    const long long image = blockIdx.y;
+    const long long n = (long long)p.rows * p.cols;
+    const long long pixel0 = image * n + (long long)row * p.cols; // first pixel of the row
+    float2* X = p.spectrum + (image * p.rows + row) * (long long)p.pitch;
+    float2* buf = shared + local * (M + 1);
+
+    if (p.mode == RowMode::IterateFromHalf || p.mode == RowMode::C2rOnly) {
+        for (int k = tid; k <= M; k += T)
+            buf[k] = X[k];
+        __syncthreads();
+        // The Hermitian pre-step: Z[k] = (A + B) + i(A − B)·exp(2πik/cols),
+        // A = X[k], B = conj(X[M−k]); z = IFFT_M(Z) then holds g'[2m] + i·g'[2m+1].
+        // Pairs (k, M−k) are read and written by one thread. Only the real
+        // parts of X[0] and X[M] count (C2R's Re).
+        for (int k = tid; k <= M / 2; k += T) {
+            if (k == 0) {
+                const float a = buf[0].x, c = buf[M].x;
+                buf[0] = make_float2(a + c, a - c);
+                continue;
+            }
+            const float2 xk = buf[k], xm = buf[M - k];
+            {
+                const float2 A = xk, B = conjugate(xm);
+                const float2 d = cmul(csub(A, B), halfTwiddle(p.twiddles, k, p.cols));
+                buf[k] = make_float2(A.x + B.x - d.y, A.y + B.y + d.x);
+            }
+            if (M - k != k) {
+                const float2 A = xm, B = conjugate(xk);
+                const float2 d = cmul(csub(A, B), halfTwiddle(p.twiddles, M - k, p.cols));
+                buf[M - k] = make_float2(A.x + B.x - d.y, A.y + B.y + d.x);
+            }
+        }
+        __syncthreads();
+        sharedFft<kPerThread, true>(buf, 1, M, tid, T, p.twiddles);
+        if (p.mode == RowMode::C2rOnly) {
+            float2* out = reinterpret_cast<float2*>(p.realOut + pixel0);
+            for (int m = tid; m < M; m += T)
+                out[m] = buf[m];
+            return;
+        }
+    } else {
+        // Real input, two pixels per complex value, in the order the rule loop
+        // below reads them back (same thread, same index): no barrier needed.
+        const float2* in = reinterpret_cast<const float2*>(p.realIn + pixel0);
+        for (int m = tid; m < M; m += T)
+            buf[m] = in[m];
+    }
+
+    if (p.mode != RowMode::R2cOnly) {
+        // The real-space rule on pixels 2m and 2m+1, exactly as kernels.cu.
+        double violation = 0, output = 0;
+        const float beta = p.beta;
+        for (int m = tid; m < M; m += T) {
+            const float2 gp = buf[m];
+            float2 gi = make_float2(0.0f, 0.0f);
+            if (ruleReadsG(R))
+                gi = reinterpret_cast<const float2*>(p.g + pixel0)[m];
+            bool in0 = true, in1 = true;
+            if (p.support) {
+                const uchar2 s = reinterpret_cast<const uchar2*>(p.support + pixel0)[m];
+                in0 = s.x != 0;
+                in1 = s.y != 0;
+            }
+            const bool bad0 = violates<R>(gi.x, gp.x, in0), bad1 = violates<R>(gi.y, gp.y, in1);
+            const float2 next = make_float2(ruleValue<R>(gi.x, gp.x, bad0, beta),
+                                            ruleValue<R>(gi.y, gp.y, bad1, beta));
+            if (p.writeG)
+                reinterpret_cast<float2*>(p.g + pixel0)[m] = next;
+            if (p.sums) {
+                const double e0 = double(gp.x) * double(gp.x), e1 = double(gp.y) * double(gp.y);
+                output += e0 + e1;
+                violation += (bad0 ? e0 : 0.0) + (bad1 ? e1 : 0.0);
+            }
+            buf[m] = next;
+        }
+        if (p.sums) {
+            blockSumAtomicAdd(violation, p.sums + 2 * image);
+            blockSumAtomicAdd(output, p.sums + 2 * image + 1);
+        }
+    }
+    __syncthreads();
+    sharedFft<kPerThread, false>(buf, 1, M, tid, T, p.twiddles);
+    // The Hermitian post-step: with a = Z[k], b = conj(Z[M−k]),
+    // Y[k] = (a + b)/2 − i(a − b)/2 · exp(−2πik/cols); Y[0], Y[M] from Z[0].
+    for (int k = tid; k <= M / 2; k += T) {
+        if (k == 0) {
+            const float2 z = buf[0];
+            X[0] = make_float2(z.x + z.y, 0.0f);
+            X[M] = make_float2(z.x - z.y, 0.0f);
+            continue;
+        }
+        const float2 zk = buf[k], zm = buf[M - k];
+        {
+            const float2 a = zk, b = conjugate(zm);
+            const float2 sum = cadd(a, b), dif = csub(a, b);
+            const float2 o = cmul(make_float2(dif.y, -dif.x), conjugate(halfTwiddle(p.twiddles, k, p.cols)));
+            X[k] = make_float2(0.5f * (sum.x + o.x), 0.5f * (sum.y + o.y));
+        }
+        if (M - k != k) {
+            const float2 a = zm, b = conjugate(zk);
+            const float2 sum = cadd(a, b), dif = csub(a, b);
+            const float2 o =
+                cmul(make_float2(dif.y, -dif.x), conjugate(halfTwiddle(p.twiddles, M - k, p.cols)));
+            X[M - k] = make_float2(0.5f * (sum.x + o.x), 0.5f * (sum.y + o.y));
+        }
+    }
+}
+
+__global__ void __launch_bounds__(1024) columnPassKernel(ColumnPassParams p) {
+    extern __shared__ float2 tile[]; // rows × C, element (r, c) at r·C + c
+    const int C = p.columnsPerBlock;
+    const int T = p.rows / kPerThread;
+    const int c = threadIdx.x % C, tid = threadIdx.x / C;
+    const int c0 = blockIdx.x * C;
+    const long long image = blockIdx.y;
+    float2* X = p.spectrum + image * p.rows * (long long)p.pitch + c0;
+    const int total = p.rows * C;
+    const int shift = __ffs(C) - 1;
+
+    for (int e = threadIdx.x; e < total; e += blockDim.x) {
+        const int r = e >> shift, cc = e & (C - 1);
+        tile[e] = c0 + cc < p.halfCols ? X[(long long)r * p.pitch + cc] : make_float2(0.0f, 0.0f);
+    }
+    __syncthreads();
+    if (p.stages & kColumnForward)
+        sharedFft<kPerThread, false>(tile + c, C, p.rows, tid, T, p.twiddles);
+    if (p.stages & kColumnProject) {
+        double acc = 0;
+        for (int e = threadIdx.x; e < total; e += blockDim.x) {
+            const int r = e >> shift, col = c0 + (e & (C - 1));
+            if (col >= p.halfCols)
+                continue;
+            const long long w = (long long)r * p.halfCols + col;
+            const float2 G = tile[e];
+            if (p.sums) {
+                // The Fourier error term of kernels.cu's fourierErrorKernel.
+                const float2 ns = p.error[w];
+                const double mag = sqrt(double(G.x) * G.x + double(G.y) * G.y);
+                acc += double(ns.x) * mag * mag - 2.0 * double(ns.y) * mag;
+            }
+            tile[e] = projectHalfPixel(G, p.projection[w], p.inverseSize);
+        }
+        if (p.sums)
+            blockSumAtomicAdd(acc, p.sums + image);
+        __syncthreads();
+    }
+    if (p.stages & kColumnInverse)
+        sharedFft<kPerThread, true>(tile + c, C, p.rows, tid, T, p.twiddles);
+    for (int e = threadIdx.x; e < total; e += blockDim.x) {
+        const int r = e >> shift, cc = e & (C - 1);
+        if (c0 + cc < p.halfCols)
+            X[(long long)r * p.pitch + cc] = tile[e];
+    }
+}
+
+template <Rule R> void launchRows(const RowPassParams& p, const TwoPassLaunch& l, int batch,
+                                  cudaStream_t stream) {
+    const dim3 grid(unsigned(l.rowBlocks), unsigned(batch));
+    rowPassKernel<R><<<grid, l.rowThreads, l.rowSharedBytes, stream>>>(p);
+}
+
+template <Rule R> void raiseRowLimit() {
+    PF_CUDA_CHECK(cudaFuncSetAttribute(rowPassKernel<R>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                       int((kRowBudget + 1024) * sizeof(float2))));
+}
+
+} // namespace
+
+void raiseSharedMemoryLimits() {
+    raiseRowLimit<Rule::ErGs>();
+    raiseRowLimit<Rule::Io>();
+    raiseRowLimit<Rule::Oo>();
+    raiseRowLimit<Rule::Hio>();
+    raiseRowLimit<Rule::Raar>();
+    PF_CUDA_CHECK(cudaFuncSetAttribute(columnPassKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                       int(kColumnBudget * sizeof(float2))));
+}
+
+bool twoPassShape(Shape shape) {
+    return powerOfTwo(shape.rows) && powerOfTwo(shape.cols) && shape.rows >= 64 &&
+           shape.cols >= 64 && shape.rows <= kTwiddleLength && shape.cols <= kTwiddleLength;
+}
+
+TwoPassLaunch twoPassLaunch(Shape shape) {
+    if (!twoPassShape(shape))
+        throw InvalidArgument("two-pass: shape " + shape.toString() +
+                              " is not two powers of two in 64..8192");
+    TwoPassLaunch l;
+    const int M = shape.cols / 2;
+    l.rowsPerBlock = std::min(shape.rows, std::max(1, kRowBudget / M));
+    l.rowThreads = l.rowsPerBlock * (M / kPerThread);
+    l.rowBlocks = shape.rows / l.rowsPerBlock;
+    l.rowSharedBytes = std::size_t(l.rowsPerBlock) * std::size_t(M + 1) * sizeof(float2);
+    l.columnsPerBlock = std::clamp(kColumnBudget / 2 / shape.rows, 2, 16);
+    l.columnThreads = l.columnsPerBlock * (shape.rows / kPerThread);
+    l.columnBlocks = (M + 1 + l.columnsPerBlock - 1) / l.columnsPerBlock;
+    l.columnSharedBytes = std::size_t(shape.rows) * std::size_t(l.columnsPerBlock) * sizeof(float2);
+    return l;
+}
+
+void fillTwiddles(float2* table, cudaStream_t stream) {
+    twiddleKernel<<<kTwiddleLength / 256, 256, 0, stream>>>(table);
+    PF_CUDA_CHECK_LAUNCH();
+    countLaunch();
+}
+
+void launchRowPass(Rule rule, const RowPassParams& p, const TwoPassLaunch& l, int batch,
+                   cudaStream_t stream) {
+    switch (rule) {
+    case Rule::ErGs: launchRows<Rule::ErGs>(p, l, batch, stream); break;
+    case Rule::Io: launchRows<Rule::Io>(p, l, batch, stream); break;
+    case Rule::Oo: launchRows<Rule::Oo>(p, l, batch, stream); break;
+    case Rule::Hio: launchRows<Rule::Hio>(p, l, batch, stream); break;
+    case Rule::Raar: launchRows<Rule::Raar>(p, l, batch, stream); break;
+    }
+    PF_CUDA_CHECK_LAUNCH();
+    countLaunch();
+}
+
+void launchColumnPass(const ColumnPassParams& p, const TwoPassLaunch& l, int batch,
+                      cudaStream_t stream) {
+    const dim3 grid(unsigned(l.columnBlocks), unsigned(batch));
+    columnPassKernel<<<grid, l.columnThreads, l.columnSharedBytes, stream>>>(p);
+    PF_CUDA_CHECK_LAUNCH();
+    countLaunch();
+}
+
+} // namespace pf::gpu::detail
+
+namespace pf::gpu {
+
+namespace {
+
+/// A twiddle table for one call of the transforms-only API (tests).
+struct CallTwiddles {
+    DeviceBuffer<float2> table{std::size_t(detail::kTwiddleLength)};
+    explicit CallTwiddles(cudaStream_t s) {
+        detail::raiseSharedMemoryLimits();
+        detail::fillTwiddles(table.data(), s);
+    }
+};
+
+void checkTransformArgs(Shape shape, int batch, const void* a, const void* b, const char* what) {
+    if (batch < 1)
+        throw InvalidArgument(std::string(what) + ": batch must be >= 1, got " +
+                              std::to_string(batch));
+    if (!a || !b)
+        throw InvalidArgument(std::string(what) + ": null device pointer");
+    if (!detail::twoPassShape(shape))
+        throw InvalidArgument(std::string(what) + ": shape " + shape.toString() +
+                              " is not two powers of two in 64..8192");
+}
+
+detail::RowPassParams rowParams(Shape shape, const float2* table) {
+    detail::RowPassParams p{};
+    p.twiddles = table;
+    p.rows = shape.rows;
+    p.cols = shape.cols;
+    p.pitch = shape.halfCols();
+    p.rowsPerBlock = detail::twoPassLaunch(shape).rowsPerBlock;
+    p.beta = 1.0f;
+    return p;
+}
+
+} // namespace
+
+bool twoPassSupports(Shape shape) { return detail::twoPassShape(shape); }
+
+void sharedRowsR2C(const float* in, Complex* half, Shape shape, int batch, void* stream) {
+    checkTransformArgs(shape, batch, in, half, "sharedRowsR2C");
+    const auto s = static_cast<cudaStream_t>(stream);
+    CallTwiddles tw(s);
+    detail::RowPassParams p = rowParams(shape, tw.table.data());
+    p.spectrum = reinterpret_cast<float2*>(half);
+    p.realIn = in;
+    p.mode = detail::RowMode::R2cOnly;
+    detail::launchRowPass(detail::Rule::ErGs, p, detail::twoPassLaunch(shape), batch, s);
+    synchronize(stream); // the table dies here
+}
+
+void sharedRowsC2R(Complex* half, float* out, Shape shape, int batch, void* stream) {
+    checkTransformArgs(shape, batch, half, out, "sharedRowsC2R");
+    const auto s = static_cast<cudaStream_t>(stream);
+    CallTwiddles tw(s);
+    detail::RowPassParams p = rowParams(shape, tw.table.data());
+    p.spectrum = reinterpret_cast<float2*>(half);
+    p.realOut = out;
+    p.mode = detail::RowMode::C2rOnly;
+    detail::launchRowPass(detail::Rule::ErGs, p, detail::twoPassLaunch(shape), batch, s);
+    synchronize(stream);
+}
+
+void sharedColumnsFft(Complex* half, Shape shape, int batch, bool inverse, void* stream) {
+    checkTransformArgs(shape, batch, half, half, "sharedColumnsFft");
+    const auto s = static_cast<cudaStream_t>(stream);
+    CallTwiddles tw(s);
+    const detail::TwoPassLaunch l = detail::twoPassLaunch(shape);
+    detail::ColumnPassParams p{};
+    p.spectrum = reinterpret_cast<float2*>(half);
+    p.twiddles = tw.table.data();
+    p.rows = shape.rows;
+    p.halfCols = shape.halfCols();
+    p.pitch = shape.halfCols();
+    p.columnsPerBlock = l.columnsPerBlock;
+    p.stages = inverse ? detail::kColumnInverse : detail::kColumnForward;
+    detail::launchColumnPass(p, l, batch, s);
+    synchronize(stream);
+}
+
+} // namespace pf::gpu
