@@ -3,7 +3,11 @@
 // replays after a warm-up; the median of several batches. Plus multi-start
 // throughput at N = 512. Writes JSON (stdout or --json FILE).
 //
-//   pf_bench_gpu [--sizes 256,512,...] [--starts 1,8,64] [--json FILE]
+//   pf_bench_gpu [--sizes 256,512,...] [--starts 1,8,64] [--no-lto] [--sweep] [--json FILE]
+//
+// --sweep times only the two-pass path, for each size and K = 1 (and K = 64
+// at N = 512), over tile shapes (rows per row block, columns per column
+// block) set through PF_TWO_PASS_TILE, and prints one line per shape.
 #include <phaseforge/gpu/cuda_engine.h>
 #include <phaseforge/gpu/kernels.h>
 #include <phaseforge/problem.h>
@@ -152,17 +156,23 @@ int main(int argc, char** argv) {
     std::vector<int> sizes{256, 512, 1024, 2048, 4096, 8192};
     std::vector<int> starts{1, 8, 64};
     std::string jsonPath;
+    bool withLto = true;
+    bool sweep = false;
     for (int a = 1; a < argc; ++a) {
         const std::string arg = argv[a];
         if (arg == "--sizes" && a + 1 < argc)
             sizes = parseList(argv[++a]);
         else if (arg == "--starts" && a + 1 < argc)
             starts = parseList(argv[++a]);
+        else if (arg == "--no-lto")
+            withLto = false;
+        else if (arg == "--sweep")
+            sweep = true;
         else if (arg == "--json" && a + 1 < argc)
             jsonPath = argv[++a];
         else {
             std::fprintf(stderr, "pf_bench_gpu: unknown argument '%s'\n"
-                                 "usage: pf_bench_gpu [--sizes N,...] [--starts K,...] [--json FILE]\n",
+                                 "usage: pf_bench_gpu [--sizes N,...] [--starts K,...] [--no-lto] [--sweep] [--json FILE]\n",
                          arg.c_str());
             return 2;
         }
@@ -173,12 +183,46 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "pf_bench_gpu: %s\n", error.c_str());
             return 1;
         }
+        if (sweep) {
+            for (const int n : sizes) {
+                for (const int k : {1, 64}) {
+                    if (k > 1 && n != 512)
+                        continue;
+                    double best = 1e30;
+                    std::string bestTile;
+                    for (const int r : {1, 2, 4, 8, 16, 32, 64}) {
+                        for (const int c : {1, 2, 4, 8, 16}) {
+                            const std::string tile = std::to_string(r) + "," + std::to_string(c);
+                            setenv("PF_TWO_PASS_TILE", tile.c_str(), 1);
+                            double us = std::nan("");
+                            try {
+                                us = engineMicroseconds(n, k, Path::TwoPass);
+                            } catch (const std::exception&) {
+                                continue; // the tile does not fit this size
+                            }
+                            std::fprintf(stderr, "sweep N=%d K=%d tile %s: %.2f us\n", n, k,
+                                         tile.c_str(), us);
+                            if (us < best) {
+                                best = us;
+                                bestTile = tile;
+                            }
+                        }
+                    }
+                    unsetenv("PF_TWO_PASS_TILE");
+                    const double chosen = engineMicroseconds(n, k, Path::TwoPass);
+                    std::fprintf(stderr, "sweep N=%d K=%d best tile %s: %.2f us; default: %.2f us\n",
+                                 n, k, bestTile.c_str(), best, chosen);
+                }
+            }
+            return 0;
+        }
         std::ostringstream json;
         json << "{\n  \"device\": \"" << pf::gpu::deviceName() << "\",\n  \"single\": [\n";
         for (std::size_t i = 0; i < sizes.size(); ++i) {
             const int n = sizes[i];
             const double ours = engineMicroseconds(n, 1, Path::Kernels);
-            const double lto = orNan([&] { return engineMicroseconds(n, 1, Path::Lto); });
+            const double lto =
+                withLto ? orNan([&] { return engineMicroseconds(n, 1, Path::Lto); }) : std::nan("");
             const double two = orNan([&] { return engineMicroseconds(n, 1, Path::TwoPass); });
             const double pair = bareFftMicroseconds(n);
             const auto f = pf::gpu::CudaEngine::estimateFootprint({n, n}, 1);
@@ -195,7 +239,8 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < starts.size(); ++i) {
             const int k = starts[i];
             const double us = engineMicroseconds(512, k, Path::Kernels);
-            const double lto = orNan([&] { return engineMicroseconds(512, k, Path::Lto); });
+            const double lto =
+                withLto ? orNan([&] { return engineMicroseconds(512, k, Path::Lto); }) : std::nan("");
             const double two = orNan([&] { return engineMicroseconds(512, k, Path::TwoPass); });
             const double throughput = k * 1e6 / us, ltoThroughput = k * 1e6 / lto,
                          twoThroughput = k * 1e6 / two;

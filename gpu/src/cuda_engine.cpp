@@ -212,7 +212,7 @@ void CudaEngine::State::enqueueIteration(const Step& step, bool record) {
 void CudaEngine::State::prepareTwoPass() {
     if (!passSpectrum.empty())
         return;
-    passLaunch = detail::twoPassLaunch(shape);
+    passLaunch = detail::twoPassLaunch(shape, starts);
     const std::size_t values =
         std::size_t(starts) * std::size_t(shape.rows) * std::size_t(detail::twoPassPitch(shape));
     passSpectrum = DeviceBuffer<float2>(values);

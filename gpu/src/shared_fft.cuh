@@ -1,8 +1,10 @@
 // Shared-memory FFTs of the two-pass iteration (two_pass.cu). Device code only.
 //
 // A transform of length L (a power of two, 16..8192) lives in shared memory,
-// element e at base[e * stride]; T = L / E threads work on it, each holding E
-// elements in registers per pass. The passes are Stockham autosort steps of
+// element e at smem[padded(offset + e·stride)]; T = L / E threads work on it,
+// each holding E elements in registers per pass. padded() inserts one unused
+// value after every 16, so that the strided writes of the early passes (and
+// column tiles) spread over all banks instead of a few. The passes are Stockham autosort steps of
 // radix 8 (then one of radix 4 or 2 for the remaining factor): pass with
 // sub-transform length p reads x[i + r·L/R], twiddles by w^(r·k), k = i mod p,
 // does an R-point DFT and writes y[(i − k)·R + k + r·p], r = 0..R−1. The output
@@ -19,6 +21,11 @@
 #include <cuda_runtime.h>
 
 namespace pf::gpu::detail {
+
+/// The shared-memory slot of logical index x: one spare value per 16.
+__device__ inline int padded(int x) { return x + (x >> 4); }
+/// Values of shared memory that `count` logical values take.
+inline constexpr int paddedSize(int count) { return count + (count >> 4) + 1; }
 
 __device__ inline float2 cmul(float2 a, float2 b) {
     return make_float2(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);
@@ -85,11 +92,28 @@ template <int R, bool Inverse> __device__ inline void dftR(float2* a) {
         dft8<Inverse>(a);
 }
 
+/// The twiddles w^(r·k), r = 1..R−1, of w = exp(∓2πi/(R·p)): three table
+/// reads (w^k, w^2k, w^4k, the others as products of two), for R <= 8.
+template <int R, bool Inverse>
+__device__ inline void passTwiddles(float2* w, int k, int step, const float2* table) {
+    w[1] = twiddle<Inverse>(table, k * step);
+    if constexpr (R >= 4) {
+        w[2] = twiddle<Inverse>(table, 2 * k * step);
+        w[3] = cmul(w[1], w[2]);
+    }
+    if constexpr (R == 8) {
+        w[4] = twiddle<Inverse>(table, 4 * k * step);
+        w[5] = cmul(w[1], w[4]);
+        w[6] = cmul(w[2], w[4]);
+        w[7] = cmul(w[3], w[4]);
+    }
+}
+
 /// One Stockham pass of radix R over a transform of length L whose
 /// sub-transforms have length p. Holds two block-wide barriers.
 template <int R, int E, bool Inverse>
-__device__ inline void stockhamPass(float2* base, int stride, int L, int p, int tid, int T,
-                                    const float2* table) {
+__device__ inline void stockhamPass(float2* smem, int offset, int stride, int L, int p, int tid,
+                                    int T, const float2* table) {
     constexpr int B = E / R; // butterflies per thread
     float2 v[B][R];
     const int quarter = L / R;
@@ -98,7 +122,7 @@ __device__ inline void stockhamPass(float2* base, int stride, int L, int p, int 
         const int i = tid + b * T;
 #pragma unroll
         for (int r = 0; r < R; ++r)
-            v[b][r] = base[(i + r * quarter) * stride];
+            v[b][r] = smem[padded(offset + (i + r * quarter) * stride)];
     }
     __syncthreads();
     const int step = kTwiddleLength / (R * p); // table stride of exp(∓2πi/(R·p))
@@ -107,15 +131,17 @@ __device__ inline void stockhamPass(float2* base, int stride, int L, int p, int 
         const int i = tid + b * T;
         const int k = i & (p - 1);
         if (p > 1) {
+            float2 w[R];
+            passTwiddles<R, Inverse>(w, k, step, table);
 #pragma unroll
             for (int r = 1; r < R; ++r)
-                v[b][r] = cmul(v[b][r], twiddle<Inverse>(table, r * k * step));
+                v[b][r] = cmul(v[b][r], w[r]);
         }
         dftR<R, Inverse>(v[b]);
         const int j = (i - k) * R + k;
 #pragma unroll
         for (int r = 0; r < R; ++r)
-            base[(j + r * p) * stride] = v[b][r];
+            smem[padded(offset + (j + r * p) * stride)] = v[b][r];
     }
     __syncthreads();
 }
@@ -124,17 +150,17 @@ __device__ inline void stockhamPass(float2* base, int stride, int L, int p, int 
 /// Every thread of the block must call it with the same L (it holds barriers);
 /// the caller must have made the data visible (a barrier) before.
 template <int E, bool Inverse>
-__device__ inline void sharedFft(float2* base, int stride, int L, int tid, int T,
+__device__ inline void sharedFft(float2* smem, int offset, int stride, int L, int tid, int T,
                                  const float2* table) {
     int p = 1;
     while (L / p >= 8) {
-        stockhamPass<8, E, Inverse>(base, stride, L, p, tid, T, table);
+        stockhamPass<8, E, Inverse>(smem, offset, stride, L, p, tid, T, table);
         p *= 8;
     }
     if (L / p == 4)
-        stockhamPass<4, E, Inverse>(base, stride, L, p, tid, T, table);
+        stockhamPass<4, E, Inverse>(smem, offset, stride, L, p, tid, T, table);
     else if (L / p == 2)
-        stockhamPass<2, E, Inverse>(base, stride, L, p, tid, T, table);
+        stockhamPass<2, E, Inverse>(smem, offset, stride, L, p, tid, T, table);
 }
 
 } // namespace pf::gpu::detail

@@ -12,6 +12,9 @@
 #include <phaseforge/error.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 
 namespace pf::gpu::detail {
 
@@ -19,10 +22,13 @@ namespace {
 
 /// Elements each thread holds per FFT pass: T = L / kPerThread threads per transform.
 constexpr int kPerThread = 16;
-/// Shared-memory budget of one block, in complex values (64 KiB), and the
-/// largest column tile (128 KiB, for 8192-long columns two wide).
+/// Shared-memory budget of one block, in complex values before padding
+/// (64 KiB), and the largest column tile (128 KiB, for 8192-long columns two
+/// wide).
 constexpr int kRowBudget = 8192;
 constexpr int kColumnBudget = 16384;
+/// Blocks that keep every multiprocessor of a large GPU busy (2 per SM of an H100/H200).
+constexpr int kBusyBlocks = 264;
 
 bool powerOfTwo(int v) { return v > 0 && (v & (v - 1)) == 0; }
 
@@ -40,7 +46,7 @@ __device__ inline float2 halfTwiddle(const float2* table, int k, int cols) {
     return conjugate(__ldg(table + k * (kTwiddleLength / cols)));
 }
 
-template <Rule R> __global__ void __launch_bounds__(512) rowPassKernel(RowPassParams p) {
+template <Rule R> __global__ void __launch_bounds__(512, 2) rowPassKernel(RowPassParams p) {
     extern __shared__ float2 shared[];
     const int M = p.cols / 2;
     const int T = M / kPerThread;
@@ -50,11 +56,12 @@ template <Rule R> __global__ void __launch_bounds__(512) rowPassKernel(RowPassPa
     const long long n = (long long)p.rows * p.cols;
     const long long pixel0 = image * n + (long long)row * p.cols; // first pixel of the row
     float2* X = p.spectrum + (image * p.rows + row) * (long long)p.pitch;
-    float2* buf = shared + local * (M + 1);
+    const int base = local * (M + 1); // this row's values: shared[padded(base + k)]
+    auto buf = [&](int k) -> float2& { return shared[padded(base + k)]; };
 
     if (p.mode == RowMode::IterateFromHalf || p.mode == RowMode::C2rOnly) {
         for (int k = tid; k <= M; k += T)
-            buf[k] = X[k];
+            buf(k) = X[k];
         __syncthreads();
         // The Hermitian pre-step: Z[k] = (A + B) + i(A − B)·exp(2πik/cols),
         // A = X[k], B = conj(X[M−k]); z = IFFT_M(Z) then holds g'[2m] + i·g'[2m+1].
@@ -62,28 +69,28 @@ template <Rule R> __global__ void __launch_bounds__(512) rowPassKernel(RowPassPa
         // parts of X[0] and X[M] count (C2R's Re).
         for (int k = tid; k <= M / 2; k += T) {
             if (k == 0) {
-                const float a = buf[0].x, c = buf[M].x;
-                buf[0] = make_float2(a + c, a - c);
+                const float a = buf(0).x, c = buf(M).x;
+                buf(0) = make_float2(a + c, a - c);
                 continue;
             }
-            const float2 xk = buf[k], xm = buf[M - k];
+            const float2 xk = buf(k), xm = buf(M - k);
             {
                 const float2 A = xk, B = conjugate(xm);
                 const float2 d = cmul(csub(A, B), halfTwiddle(p.twiddles, k, p.cols));
-                buf[k] = make_float2(A.x + B.x - d.y, A.y + B.y + d.x);
+                buf(k) = make_float2(A.x + B.x - d.y, A.y + B.y + d.x);
             }
             if (M - k != k) {
                 const float2 A = xm, B = conjugate(xk);
                 const float2 d = cmul(csub(A, B), halfTwiddle(p.twiddles, M - k, p.cols));
-                buf[M - k] = make_float2(A.x + B.x - d.y, A.y + B.y + d.x);
+                buf(M - k) = make_float2(A.x + B.x - d.y, A.y + B.y + d.x);
             }
         }
         __syncthreads();
-        sharedFft<kPerThread, true>(buf, 1, M, tid, T, p.twiddles);
+        sharedFft<kPerThread, true>(shared, base, 1, M, tid, T, p.twiddles);
         if (p.mode == RowMode::C2rOnly) {
             float2* out = reinterpret_cast<float2*>(p.realOut + pixel0);
             for (int m = tid; m < M; m += T)
-                out[m] = buf[m];
+                out[m] = buf(m);
             return;
         }
     } else {
@@ -91,7 +98,7 @@ template <Rule R> __global__ void __launch_bounds__(512) rowPassKernel(RowPassPa
         // below reads them back (same thread, same index): no barrier needed.
         const float2* in = reinterpret_cast<const float2*>(p.realIn + pixel0);
         for (int m = tid; m < M; m += T)
-            buf[m] = in[m];
+            buf(m) = in[m];
     }
 
     if (p.mode != RowMode::R2cOnly) {
@@ -99,7 +106,7 @@ template <Rule R> __global__ void __launch_bounds__(512) rowPassKernel(RowPassPa
         double violation = 0, output = 0;
         const float beta = p.beta;
         for (int m = tid; m < M; m += T) {
-            const float2 gp = buf[m];
+            const float2 gp = buf(m);
             float2 gi = make_float2(0.0f, 0.0f);
             if (ruleReadsG(R))
                 gi = reinterpret_cast<const float2*>(p.g + pixel0)[m];
@@ -119,7 +126,7 @@ template <Rule R> __global__ void __launch_bounds__(512) rowPassKernel(RowPassPa
                 output += e0 + e1;
                 violation += (bad0 ? e0 : 0.0) + (bad1 ? e1 : 0.0);
             }
-            buf[m] = next;
+            buf(m) = next;
         }
         if (p.sums) {
             blockSumAtomicAdd(violation, p.sums + 2 * image);
@@ -127,17 +134,17 @@ template <Rule R> __global__ void __launch_bounds__(512) rowPassKernel(RowPassPa
         }
     }
     __syncthreads();
-    sharedFft<kPerThread, false>(buf, 1, M, tid, T, p.twiddles);
+    sharedFft<kPerThread, false>(shared, base, 1, M, tid, T, p.twiddles);
     // The Hermitian post-step: with a = Z[k], b = conj(Z[M−k]),
     // Y[k] = (a + b)/2 − i(a − b)/2 · exp(−2πik/cols); Y[0], Y[M] from Z[0].
     for (int k = tid; k <= M / 2; k += T) {
         if (k == 0) {
-            const float2 z = buf[0];
+            const float2 z = buf(0);
             X[0] = make_float2(z.x + z.y, 0.0f);
             X[M] = make_float2(z.x - z.y, 0.0f);
             continue;
         }
-        const float2 zk = buf[k], zm = buf[M - k];
+        const float2 zk = buf(k), zm = buf(M - k);
         {
             const float2 a = zk, b = conjugate(zm);
             const float2 sum = cadd(a, b), dif = csub(a, b);
@@ -155,7 +162,7 @@ template <Rule R> __global__ void __launch_bounds__(512) rowPassKernel(RowPassPa
 }
 
 __global__ void __launch_bounds__(1024) columnPassKernel(ColumnPassParams p) {
-    extern __shared__ float2 tile[]; // rows × C, element (r, c) at r·C + c
+    extern __shared__ float2 tile[]; // rows × C, element (r, c) at padded(r·C + c)
     const int C = p.columnsPerBlock;
     const int T = p.rows / kPerThread;
     const int c = threadIdx.x % C, tid = threadIdx.x / C;
@@ -167,11 +174,11 @@ __global__ void __launch_bounds__(1024) columnPassKernel(ColumnPassParams p) {
 
     for (int e = threadIdx.x; e < total; e += blockDim.x) {
         const int r = e >> shift, cc = e & (C - 1);
-        tile[e] = c0 + cc < p.halfCols ? X[(long long)r * p.pitch + cc] : make_float2(0.0f, 0.0f);
+        tile[padded(e)] = c0 + cc < p.halfCols ? X[(long long)r * p.pitch + cc] : make_float2(0.0f, 0.0f);
     }
     __syncthreads();
     if (p.stages & kColumnForward)
-        sharedFft<kPerThread, false>(tile + c, C, p.rows, tid, T, p.twiddles);
+        sharedFft<kPerThread, false>(tile, c, C, p.rows, tid, T, p.twiddles);
     if (p.stages & kColumnProject) {
         double acc = 0;
         for (int e = threadIdx.x; e < total; e += blockDim.x) {
@@ -179,25 +186,25 @@ __global__ void __launch_bounds__(1024) columnPassKernel(ColumnPassParams p) {
             if (col >= p.halfCols)
                 continue;
             const long long w = (long long)r * p.halfCols + col;
-            const float2 G = tile[e];
+            const float2 G = tile[padded(e)];
             if (p.sums) {
                 // The Fourier error term of kernels.cu's fourierErrorKernel.
                 const float2 ns = p.error[w];
                 const double mag = sqrt(double(G.x) * G.x + double(G.y) * G.y);
                 acc += double(ns.x) * mag * mag - 2.0 * double(ns.y) * mag;
             }
-            tile[e] = projectHalfPixel(G, p.projection[w], p.inverseSize);
+            tile[padded(e)] = projectHalfPixel(G, p.projection[w], p.inverseSize);
         }
         if (p.sums)
             blockSumAtomicAdd(acc, p.sums + image);
         __syncthreads();
     }
     if (p.stages & kColumnInverse)
-        sharedFft<kPerThread, true>(tile + c, C, p.rows, tid, T, p.twiddles);
+        sharedFft<kPerThread, true>(tile, c, C, p.rows, tid, T, p.twiddles);
     for (int e = threadIdx.x; e < total; e += blockDim.x) {
         const int r = e >> shift, cc = e & (C - 1);
         if (c0 + cc < p.halfCols)
-            X[(long long)r * p.pitch + cc] = tile[e];
+            X[(long long)r * p.pitch + cc] = tile[padded(e)];
     }
 }
 
@@ -207,21 +214,30 @@ template <Rule R> void launchRows(const RowPassParams& p, const TwoPassLaunch& l
     rowPassKernel<R><<<grid, l.rowThreads, l.rowSharedBytes, stream>>>(p);
 }
 
-template <Rule R> void raiseRowLimit() {
-    PF_CUDA_CHECK(cudaFuncSetAttribute(rowPassKernel<R>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                       int((kRowBudget + 1024) * sizeof(float2))));
+template <Rule R> void raiseRowLimit(int bytes) {
+    PF_CUDA_CHECK(
+        cudaFuncSetAttribute(rowPassKernel<R>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+}
+
+/// The dynamic shared memory a block of this device may opt in to.
+int sharedOptIn() {
+    int device = 0, bytes = 0;
+    PF_CUDA_CHECK(cudaGetDevice(&device));
+    PF_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    return bytes;
 }
 
 } // namespace
 
 void raiseSharedMemoryLimits() {
-    raiseRowLimit<Rule::ErGs>();
-    raiseRowLimit<Rule::Io>();
-    raiseRowLimit<Rule::Oo>();
-    raiseRowLimit<Rule::Hio>();
-    raiseRowLimit<Rule::Raar>();
-    PF_CUDA_CHECK(cudaFuncSetAttribute(columnPassKernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                       int(kColumnBudget * sizeof(float2))));
+    const int bytes = sharedOptIn();
+    raiseRowLimit<Rule::ErGs>(bytes);
+    raiseRowLimit<Rule::Io>(bytes);
+    raiseRowLimit<Rule::Oo>(bytes);
+    raiseRowLimit<Rule::Hio>(bytes);
+    raiseRowLimit<Rule::Raar>(bytes);
+    PF_CUDA_CHECK(
+        cudaFuncSetAttribute(columnPassKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
 }
 
 bool twoPassShape(Shape shape) {
@@ -229,20 +245,42 @@ bool twoPassShape(Shape shape) {
            shape.cols >= 64 && shape.rows <= kTwiddleLength && shape.cols <= kTwiddleLength;
 }
 
-TwoPassLaunch twoPassLaunch(Shape shape) {
+TwoPassLaunch twoPassLaunch(Shape shape, int batch) {
     if (!twoPassShape(shape))
         throw InvalidArgument("two-pass: shape " + shape.toString() +
                               " is not two powers of two in 64..8192");
-    TwoPassLaunch l;
     const int M = shape.cols / 2;
-    l.rowsPerBlock = std::min(shape.rows, std::max(1, kRowBudget / M));
-    l.rowThreads = l.rowsPerBlock * (M / kPerThread);
-    l.rowBlocks = shape.rows / l.rowsPerBlock;
-    l.rowSharedBytes = std::size_t(l.rowsPerBlock) * std::size_t(M + 1) * sizeof(float2);
-    l.columnsPerBlock = std::clamp(kColumnBudget / 2 / shape.rows, 2, 16);
-    l.columnThreads = l.columnsPerBlock * (shape.rows / kPerThread);
-    l.columnBlocks = (M + 1 + l.columnsPerBlock - 1) / l.columnsPerBlock;
-    l.columnSharedBytes = std::size_t(shape.rows) * std::size_t(l.columnsPerBlock) * sizeof(float2);
+    const int rowThreads = M / kPerThread, columnThreads = shape.rows / kPerThread;
+    // Widest tiles first (fewest, most coalesced blocks), then narrower while
+    // the grid would leave multiprocessors idle and blocks keep >= 128 threads.
+    int rowsPerBlock = std::min(shape.rows, std::max(1, kRowBudget / M));
+    while (rowsPerBlock > 1 && (shape.rows / rowsPerBlock) * batch < kBusyBlocks &&
+           rowsPerBlock * rowThreads > 128)
+        rowsPerBlock /= 2;
+    int columnsPerBlock = std::min(16, std::max(1, kColumnBudget / shape.rows));
+    while (columnsPerBlock > 1 && ((M + columnsPerBlock) / columnsPerBlock) * batch < kBusyBlocks &&
+           columnsPerBlock * columnThreads > 128)
+        columnsPerBlock /= 2;
+    // A tuning override for benchmarks: PF_TWO_PASS_TILE="rowsPerBlock,columnsPerBlock".
+    if (const char* tile = std::getenv("PF_TWO_PASS_TILE")) {
+        int r = 0, c = 0;
+        if (std::sscanf(tile, "%d,%d", &r, &c) != 2 || !powerOfTwo(r) || !powerOfTwo(c) ||
+            r > shape.rows || r * rowThreads > 1024 || c * columnThreads > 1024 ||
+            paddedSize(r * (M + 1)) > kRowBudget * 2 || paddedSize(c * shape.rows) > kColumnBudget * 9 / 8)
+            throw InvalidArgument(std::string("two-pass: PF_TWO_PASS_TILE=") + tile +
+                                  " does not fit " + shape.toString());
+        rowsPerBlock = r;
+        columnsPerBlock = c;
+    }
+    TwoPassLaunch l;
+    l.rowsPerBlock = rowsPerBlock;
+    l.rowThreads = rowsPerBlock * rowThreads;
+    l.rowBlocks = shape.rows / rowsPerBlock;
+    l.rowSharedBytes = std::size_t(paddedSize(rowsPerBlock * (M + 1))) * sizeof(float2);
+    l.columnsPerBlock = columnsPerBlock;
+    l.columnThreads = columnsPerBlock * columnThreads;
+    l.columnBlocks = (M + columnsPerBlock) / columnsPerBlock; // ceil((M + 1) / C)
+    l.columnSharedBytes = std::size_t(paddedSize(shape.rows * columnsPerBlock)) * sizeof(float2);
     return l;
 }
 
@@ -299,13 +337,13 @@ void checkTransformArgs(Shape shape, int batch, const void* a, const void* b, co
                               " is not two powers of two in 64..8192");
 }
 
-detail::RowPassParams rowParams(Shape shape, const float2* table) {
+detail::RowPassParams rowParams(Shape shape, int batch, const float2* table) {
     detail::RowPassParams p{};
     p.twiddles = table;
     p.rows = shape.rows;
     p.cols = shape.cols;
     p.pitch = shape.halfCols();
-    p.rowsPerBlock = detail::twoPassLaunch(shape).rowsPerBlock;
+    p.rowsPerBlock = detail::twoPassLaunch(shape, batch).rowsPerBlock;
     p.beta = 1.0f;
     return p;
 }
@@ -318,11 +356,11 @@ void sharedRowsR2C(const float* in, Complex* half, Shape shape, int batch, void*
     checkTransformArgs(shape, batch, in, half, "sharedRowsR2C");
     const auto s = static_cast<cudaStream_t>(stream);
     CallTwiddles tw(s);
-    detail::RowPassParams p = rowParams(shape, tw.table.data());
+    detail::RowPassParams p = rowParams(shape, batch, tw.table.data());
     p.spectrum = reinterpret_cast<float2*>(half);
     p.realIn = in;
     p.mode = detail::RowMode::R2cOnly;
-    detail::launchRowPass(detail::Rule::ErGs, p, detail::twoPassLaunch(shape), batch, s);
+    detail::launchRowPass(detail::Rule::ErGs, p, detail::twoPassLaunch(shape, batch), batch, s);
     synchronize(stream); // the table dies here
 }
 
@@ -330,11 +368,11 @@ void sharedRowsC2R(Complex* half, float* out, Shape shape, int batch, void* stre
     checkTransformArgs(shape, batch, half, out, "sharedRowsC2R");
     const auto s = static_cast<cudaStream_t>(stream);
     CallTwiddles tw(s);
-    detail::RowPassParams p = rowParams(shape, tw.table.data());
+    detail::RowPassParams p = rowParams(shape, batch, tw.table.data());
     p.spectrum = reinterpret_cast<float2*>(half);
     p.realOut = out;
     p.mode = detail::RowMode::C2rOnly;
-    detail::launchRowPass(detail::Rule::ErGs, p, detail::twoPassLaunch(shape), batch, s);
+    detail::launchRowPass(detail::Rule::ErGs, p, detail::twoPassLaunch(shape, batch), batch, s);
     synchronize(stream);
 }
 
@@ -342,7 +380,7 @@ void sharedColumnsFft(Complex* half, Shape shape, int batch, bool inverse, void*
     checkTransformArgs(shape, batch, half, half, "sharedColumnsFft");
     const auto s = static_cast<cudaStream_t>(stream);
     CallTwiddles tw(s);
-    const detail::TwoPassLaunch l = detail::twoPassLaunch(shape);
+    const detail::TwoPassLaunch l = detail::twoPassLaunch(shape, batch);
     detail::ColumnPassParams p{};
     p.spectrum = reinterpret_cast<float2*>(half);
     p.twiddles = tw.table.data();

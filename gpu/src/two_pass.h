@@ -79,7 +79,10 @@ struct TwoPassLaunch {
     int columnsPerBlock = 0, columnThreads = 0, columnBlocks = 0;
     std::size_t columnSharedBytes = 0;
 };
-TwoPassLaunch twoPassLaunch(Shape shape);
+/// Launch shapes for `batch` images of `shape`. PF_TWO_PASS_TILE="r,c" in the
+/// environment overrides rows per row block and columns per column block
+/// (benchmark sweeps); an override that does not fit throws InvalidArgument.
+TwoPassLaunch twoPassLaunch(Shape shape, int batch);
 
 /// Lets the pass kernels take more than 48 KiB of shared memory on the
 /// current device. Call before launching (outside graph capture); cheap.
