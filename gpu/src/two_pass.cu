@@ -214,9 +214,13 @@ template <Rule R> void launchRows(const RowPassParams& p, const TwoPassLaunch& l
     rowPassKernel<R><<<grid, l.rowThreads, l.rowSharedBytes, stream>>>(p);
 }
 
-template <Rule R> void raiseRowLimit(int bytes) {
-    PF_CUDA_CHECK(
-        cudaFuncSetAttribute(rowPassKernel<R>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+/// Raises `kernel`'s dynamic shared memory limit to what the device allows
+/// beside the kernel's static shared memory.
+template <class Kernel> void raiseLimit(Kernel kernel, int optIn) {
+    cudaFuncAttributes attributes{};
+    PF_CUDA_CHECK(cudaFuncGetAttributes(&attributes, kernel));
+    const int bytes = optIn - int(attributes.sharedSizeBytes);
+    PF_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
 }
 
 /// The dynamic shared memory a block of this device may opt in to.
@@ -230,14 +234,13 @@ int sharedOptIn() {
 } // namespace
 
 void raiseSharedMemoryLimits() {
-    const int bytes = sharedOptIn();
-    raiseRowLimit<Rule::ErGs>(bytes);
-    raiseRowLimit<Rule::Io>(bytes);
-    raiseRowLimit<Rule::Oo>(bytes);
-    raiseRowLimit<Rule::Hio>(bytes);
-    raiseRowLimit<Rule::Raar>(bytes);
-    PF_CUDA_CHECK(
-        cudaFuncSetAttribute(columnPassKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    const int optIn = sharedOptIn();
+    raiseLimit(rowPassKernel<Rule::ErGs>, optIn);
+    raiseLimit(rowPassKernel<Rule::Io>, optIn);
+    raiseLimit(rowPassKernel<Rule::Oo>, optIn);
+    raiseLimit(rowPassKernel<Rule::Hio>, optIn);
+    raiseLimit(rowPassKernel<Rule::Raar>, optIn);
+    raiseLimit(columnPassKernel, optIn);
 }
 
 bool twoPassShape(Shape shape) {
