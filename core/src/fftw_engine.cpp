@@ -12,10 +12,6 @@
 
 namespace pf {
 
-namespace {
-constexpr std::size_t kThreadedMin = 256 * 256;
-} // namespace
-
 // One start's buffers. g and next swap every iteration; gOut is the last
 // Fourier output g'. All arrays are SIMD-aligned for FFTW's new-array execute.
 struct StartBuffers {
@@ -72,9 +68,8 @@ void FftwEngine::load(const Problem& problem, std::span<const InitialGuess> gues
 
     // Plan before filling: FFTW_MEASURE overwrites the arrays it times.
     const unsigned flags = m_effort == PlanEffort::Measure ? FFTW_MEASURE : FFTW_ESTIMATE;
-    // Threads only pay off on larger transforms (measured: a 128² pair is
-    // faster on one thread).
-    const int threads = s.size() >= kThreadedMin ? m_threads : 1;
+    // Threads only pay off on larger transforms (fftw_engine.h).
+    const int threads = fftwPlanThreads(s, m_threads);
     StartBuffers& first = state->starts.front();
     state->r2c = fftw::planR2C(s.rows, s.cols, first.next.get(), state->spectrum.get(), threads,
                                flags);
@@ -109,7 +104,7 @@ void FftwEngine::iterate(const Step& step, int count) {
     const Shape s = m->shape;
     for (int it = 0; it < count; ++it) {
         ++m->iteration;
-        const bool record = m->iteration % m->metricsEvery == 0 || it == count - 1;
+        const bool record = recordsMetrics(m->iteration, m->metricsEvery, it == count - 1);
         for (std::size_t k = 0; k < m->starts.size(); ++k) {
             StartBuffers& b = m->starts[k];
             double outputEnergy = 0;

@@ -25,12 +25,6 @@ namespace pfpy {
 
 namespace {
 
-#ifndef PF_PYTHON_WITH_GPU
-[[noreturn]] void noCuda(const char* what) {
-    throw pf::EngineError(std::string(what) + ": this build of phaseforge has no CUDA engine");
-}
-#endif
-
 struct DTypeInfo {
     DType type;
     const char* name;
@@ -97,7 +91,7 @@ void synchronizeStream(std::uintptr_t stream) {
     pf::gpu::synchronize(reinterpret_cast<void*>(stream));
 #else
     (void)stream;
-    noCuda("synchronize");
+    throwNoCuda("synchronize");
 #endif
 }
 
@@ -106,6 +100,10 @@ void synchronizeStream(std::uintptr_t stream) {
 std::size_t itemSize(DType t) { return info(t).size; }
 const char* dtypeName(DType t) { return info(t).name; }
 const char* typeString(DType t) { return info(t).typestr; }
+
+void throwNoCuda(const std::string& what) {
+    throw pf::EngineError(what + ": this build of phaseforge has no CUDA engine");
+}
 
 bool builtWithCuda() {
 #ifdef PF_PYTHON_WITH_GPU
@@ -122,7 +120,7 @@ DeviceArray::DeviceArray(std::vector<std::int64_t> shape, DType dtype)
 #ifdef PF_PYTHON_WITH_GPU
     m_data = pf::gpu::deviceAllocate(bytes());
 #else
-    noCuda("DeviceArray");
+    throwNoCuda("DeviceArray");
 #endif
 }
 
@@ -398,7 +396,7 @@ void copyFromHost(DeviceArray& d, const py::handle& host, const py::handle& stre
     d.setStream(s);
 #else
     (void)stream;
-    noCuda("copy_from_host");
+    throwNoCuda("copy_from_host");
 #endif
 }
 
@@ -411,7 +409,7 @@ py::array toHost(const DeviceArray& d, const py::handle& stream) {
     pf::gpu::synchronize(reinterpret_cast<void*>(s));
 #else
     (void)stream;
-    noCuda("to_host");
+    throwNoCuda("to_host");
 #endif
     return out;
 }
@@ -513,7 +511,7 @@ host<->device copy is an explicit call: from_host(), copy_from_host(), to_host()
         const auto i = pf::gpu::deviceMemoryInfo();
         return py::dict("free"_a = i.freeBytes, "total"_a = i.totalBytes);
 #else
-        noCuda("device_memory");
+        throwNoCuda("device_memory");
 #endif
     }, "Free and total device memory in bytes (cudaMemGetInfo).");
     m.def("synchronize", [](const py::handle& stream) { synchronizeStream(streamHandle(stream)); },

@@ -91,4 +91,9 @@ py::object engineDeviceView(pf::Engine& engine, int start, py::object owner, con
 /// True when this module was built with the CUDA engine.
 bool builtWithCuda();
 
+/// Throws EngineError (RuntimeError in Python) saying that `what` needs the
+/// CUDA engine, which this build lacks. Defined in every build, so that the
+/// no-CUDA branches share one message and no build has it unused.
+[[noreturn]] void throwNoCuda(const std::string& what);
+
 } // namespace pfpy

@@ -83,34 +83,32 @@ double deviceErrorNumerator(const std::complex<float>* spectrum, const DeviceWei
 struct DeviceFftPlan {};
 struct DeviceWeightsHolder {};
 
-namespace {
-[[noreturn]] void noCuda() {
-    throw pf::EngineError("device arrays: this build of phaseforge has no CUDA engine");
-}
-} // namespace
-
-std::shared_ptr<DeviceFftPlan> makeDevicePlan(pf::Shape) { noCuda(); }
+std::shared_ptr<DeviceFftPlan> makeDevicePlan(pf::Shape) { throwNoCuda("device arrays"); }
 std::shared_ptr<DeviceWeightsHolder> uploadWeights(const pf::HermitianWeights&, std::uintptr_t) {
-    noCuda();
+    throwNoCuda("device arrays");
 }
-double deviceSumMeasuredSquared(const DeviceWeightsHolder&) { noCuda(); }
-void deviceR2C(DeviceFftPlan&, const float*, std::complex<float>*, std::uintptr_t) { noCuda(); }
-void deviceC2R(DeviceFftPlan&, std::complex<float>*, float*, std::uintptr_t) { noCuda(); }
+double deviceSumMeasuredSquared(const DeviceWeightsHolder&) { throwNoCuda("device arrays"); }
+void deviceR2C(DeviceFftPlan&, const float*, std::complex<float>*, std::uintptr_t) {
+    throwNoCuda("device arrays");
+}
+void deviceC2R(DeviceFftPlan&, std::complex<float>*, float*, std::uintptr_t) {
+    throwNoCuda("device arrays");
+}
 void deviceProjectObject(const pf::Step&, const float*, const float*, const std::uint8_t*, float*,
                          pf::Shape, double*, std::uintptr_t) {
-    noCuda();
+    throwNoCuda("device arrays");
 }
 void deviceProjectMagnitude(std::complex<float>*, const DeviceWeightsHolder&, std::uintptr_t) {
-    noCuda();
+    throwNoCuda("device arrays");
 }
 void deviceErrorSum(const std::complex<float>*, const DeviceWeightsHolder&, double*,
                     std::uintptr_t) {
-    noCuda();
+    throwNoCuda("device arrays");
 }
-void deviceZero(void*, std::size_t, std::uintptr_t) { noCuda(); }
+void deviceZero(void*, std::size_t, std::uintptr_t) { throwNoCuda("device arrays"); }
 double deviceErrorNumerator(const std::complex<float>*, const DeviceWeightsHolder&,
                             std::uintptr_t) {
-    noCuda();
+    throwNoCuda("device arrays");
 }
 
 #endif

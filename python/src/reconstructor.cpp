@@ -36,14 +36,16 @@ public:
         m_engine->setMetricsInterval(metricsEvery);
     }
 
-    void iterate(int n) {
+    void iterate(int n, const py::handle& metrics) {
         if (n < 0)
             throw py::value_error("n: must be >= 0, got " + std::to_string(n));
+        const pf::Engine::MetricsRecording recording = parseRecording(metrics);
         if (n == 0)
             return;
         py::gil_scoped_release release;
         // After the GIL is gone, so that two Python threads cannot deadlock here.
         std::lock_guard lock(m_mutex);
+        m_engine->setMetricsRecording(recording);
         m_engine->iterate(m_step, n);
     }
 
@@ -63,9 +65,11 @@ public:
 
     /// Runs n iterations as n separate engine calls, all in C++ (the native
     /// twin of a Python loop of iterate(1), for the bindings report).
-    double nativeLoop(int n) {
+    double nativeLoop(int n, const py::handle& metrics) {
+        const pf::Engine::MetricsRecording recording = parseRecording(metrics);
         py::gil_scoped_release release;
         std::lock_guard lock(m_mutex);
+        m_engine->setMetricsRecording(recording);
         const auto t0 = std::chrono::steady_clock::now();
         for (int i = 0; i < n; ++i)
             m_engine->iterate(m_step, 1);
@@ -137,6 +141,18 @@ public:
     }
 
 private:
+    /// iterate()'s `metrics`: True (records at the interval and at the call's
+    /// end), False (none) or "interval" (at multiples of metrics_every only).
+    static pf::Engine::MetricsRecording parseRecording(const py::handle& metrics) {
+        using R = pf::Engine::MetricsRecording;
+        if (py::isinstance<py::bool_>(metrics))
+            return metrics.cast<bool>() ? R::IntervalAndCallEnd : R::Off;
+        if (py::isinstance<py::str>(metrics) && metrics.cast<std::string>() == "interval")
+            return R::IntervalOnly;
+        throw py::value_error("metrics: expected True, False or 'interval', got " +
+                              py::repr(metrics).cast<std::string>());
+    }
+
     void setBeta(double beta) {
         if (!(beta > pf::kBetaMin && beta <= pf::kBetaMax))
             throw py::value_error("beta: must satisfy 0 < beta <= 1, got " +
@@ -169,13 +185,20 @@ One call per iteration. Holds an engine loaded with one problem.
              "support"_a = py::none(), "mask"_a = py::none(), "initial_phase"_a = py::none(),
              "seed"_a = py::none(), "starts"_a = 1, "engine"_a = "auto", "threads"_a = 0,
              "metrics_every"_a = 1)
-        .def("iterate", &Reconstructor::iterate, "n"_a = 1,
-             "Runs n iterations of the current step (GIL released).")
+        .def("iterate", &Reconstructor::iterate, "n"_a = 1, py::kw_only(), "metrics"_a = true,
+             R"doc(Runs n iterations of the current step (GIL released).
+
+metrics=True records the errors every metrics_every iterations and at the
+last iteration of this call; metrics=False records none in this call;
+metrics="interval" records only at multiples of metrics_every. A record costs
+the CUDA engine one small asynchronous device-to-host copy, so a loop of
+iterate(metrics=False) (or "interval" with a long metrics_every) makes no
+host-device copy and no allocation per call.)doc")
         .def("set_step", &Reconstructor::setStep, py::kw_only(), "algorithm"_a = py::none(),
              "beta"_a = py::none(), "Changes the rule and/or beta from the next iteration on.")
         .def_property_readonly("step", &Reconstructor::step)
         .def("finish", &Reconstructor::finish, "Waits until queued device work has finished.")
-        .def("_native_loop", &Reconstructor::nativeLoop, "n"_a,
+        .def("_native_loop", &Reconstructor::nativeLoop, "n"_a, py::kw_only(), "metrics"_a = true,
              "n iterate(1) calls made from C++, then finish(); returns seconds (benchmarks).")
         .def("metrics", &Reconstructor::metrics,
              "Every metrics record so far, as a dict of numpy arrays.")

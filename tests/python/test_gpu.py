@@ -240,6 +240,59 @@ def test_iterate_makes_no_copy_or_allocation(rng):
     assert d["host_to_device_copies"] == 0 and d["allocations"] == 0 and d["frees"] == 0
 
 
+def counted(run):
+    """The stats() counters' change over run() (host-side counts: exact)."""
+    before = pf.stats()
+    run()
+    after = pf.stats()
+    return {key: after[key] - before[key] for key in after}
+
+
+def test_iterate_without_metrics_makes_no_copy_allocation_or_wait(rng):
+    magnitude, box = make_problem(rng, (256, 256))
+    r = pf.Reconstructor(magnitude, algorithm="HIO", support=box, seed=1, engine="cuda",
+                         metrics_every=10)
+    for metrics in (False, "interval", True):  # every graph this test launches, made once
+        for _ in range(10):
+            r.iterate(metrics=metrics)
+    r.finish()
+    r.metrics()
+    calls = 100
+
+    def loop(metrics):
+        def run():
+            for _ in range(calls):
+                r.iterate(metrics=metrics)
+        return run
+
+    quiet = counted(loop(False))
+    assert quiet["host_to_device_copies"] == 0 and quiet["device_to_host_copies"] == 0
+    assert quiet["device_to_device_copies"] == 0
+    assert quiet["allocations"] == 0 and quiet["frees"] == 0 and quiet["synchronisations"] == 0
+    assert quiet["graph_launches"] == calls
+
+    # The same counters see the records when they are made: one copy per record.
+    interval = counted(loop("interval"))
+    assert interval["device_to_host_copies"] == calls // 10
+    assert interval["allocations"] == 0 and interval["synchronisations"] == 0
+    loud = counted(loop(True))
+    assert loud["device_to_host_copies"] == calls
+    r.finish()
+    records = r.metrics()["iteration"]
+    assert list(records[-calls:]) == list(range(r.iteration - calls + 1, r.iteration + 1))
+
+
+def test_iterate_without_metrics_gives_the_same_iterate(rng):
+    magnitude, box = make_problem(rng, (128, 96))
+    quiet = pf.Reconstructor(magnitude, algorithm="HIO", support=box, seed=5, engine="cuda")
+    loud = pf.Reconstructor(magnitude, algorithm="HIO", support=box, seed=5, engine="cuda")
+    for _ in range(40):
+        quiet.iterate(metrics=False)
+        loud.iterate()
+    assert np.array_equal(quiet.read_iterate(), loud.read_iterate())
+    assert len(quiet.metrics()["iteration"]) == 0 and len(loud.metrics()["iteration"]) == 40
+
+
 def test_kernels_reject_mixed_and_wrong_device_arguments():
     plan = k.FftPlan((8, 8), device="cuda")
     g = pf.DeviceArray((8, 8))

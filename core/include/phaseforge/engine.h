@@ -67,9 +67,23 @@ public:
     /// max(g, 0) inside its support (support.h's rule).
     virtual void shrinkWrap(float sigma, float threshold) = 0;
 
-    /// Metrics are recorded every `every` iterations and at the last iteration
-    /// of each iterate() call. Default 1.
+    /// Metrics are recorded every `every` iterations (counted from load()) and,
+    /// under the default recording, at the last iteration of each iterate()
+    /// call. Default 1.
     virtual void setMetricsInterval(int every) = 0;
+
+    /// Which iterations record metrics. A record costs a GPU engine a small
+    /// asynchronous device-to-host copy; a caller that steps one iteration per
+    /// call (the Python per-iteration mode) and wants none inside its loop
+    /// picks IntervalOnly with a long interval, or Off.
+    enum class MetricsRecording {
+        IntervalAndCallEnd, ///< multiples of the interval and each call's last iteration (default)
+        IntervalOnly,       ///< multiples of the interval only
+        Off,                ///< none
+    };
+    /// Applies from the next iterate() call; kept across load().
+    void setMetricsRecording(MetricsRecording recording) { m_metricsRecording = recording; }
+    MetricsRecording metricsRecording() const { return m_metricsRecording; }
     /// Records completed since the last call, in order. Never waits for the
     /// device: a GPU engine returns what has already arrived.
     virtual std::vector<MetricsRecord> takeMetrics() = 0;
@@ -85,6 +99,22 @@ public:
 
     /// Writes the object estimate of one start for display.
     virtual void publish(int start, DisplayTarget& target) = 0;
+
+protected:
+    /// For the engines' iterate(): whether the iteration that brings the count
+    /// since load() to `iteration` records metrics, given the interval and
+    /// whether it is the last iteration of the call.
+    bool recordsMetrics(long long iteration, int every, bool lastOfCall) const {
+        switch (m_metricsRecording) {
+        case MetricsRecording::IntervalAndCallEnd: return lastOfCall || iteration % every == 0;
+        case MetricsRecording::IntervalOnly: return iteration % every == 0;
+        case MetricsRecording::Off: return false;
+        }
+        return true;
+    }
+
+private:
+    MetricsRecording m_metricsRecording = MetricsRecording::IntervalAndCallEnd;
 };
 
 } // namespace pf
