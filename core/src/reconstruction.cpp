@@ -26,6 +26,7 @@ Reconstruction::Reconstruction(Engine& engine, const Problem& problem, const Par
     : m_engine(engine), m_problem(problem), m_params(params) {
     m_params.validate();
     m_problem.validate();
+    m_dataSupport = m_problem.support;
     if (m_params.initialSupport == InitialSupport::Autocorrelation)
         m_problem.support = autocorrelationSupport(m_problem, m_params.autocorrelationThreshold);
 
@@ -82,6 +83,30 @@ void Reconstruction::setSchedule(const Schedule& schedule) {
     if (schedule.items().empty())
         throw InvalidArgument("schedule: it is empty");
     m_params.schedule = schedule;
+}
+
+void Reconstruction::setShrinkWrap(const ShrinkWrap& shrinkWrap) {
+    shrinkWrap.validate();
+    const ShrinkWrap& old = m_params.shrinkWrap;
+    if (shrinkWrap.sigmaStart != old.sigmaStart || shrinkWrap.sigmaDecay != old.sigmaDecay)
+        m_shrinkWrapUpdates = 0;
+    m_params.shrinkWrap = shrinkWrap;
+}
+
+void Reconstruction::setSupport(InitialSupport rule, float autocorrelationThreshold) {
+    Mask support;
+    if (rule == InitialSupport::Autocorrelation) {
+        if (!(autocorrelationThreshold > 0 && autocorrelationThreshold < 1))
+            throw InvalidArgument("autocorrelation threshold: must lie in (0, 1)");
+        support = autocorrelationSupport(m_problem, autocorrelationThreshold);
+    } else {
+        support = m_dataSupport;
+    }
+    m_engine.setSupport(support); // validates the mask before changing anything
+    m_problem.support = std::move(support);
+    m_params.initialSupport = rule;
+    if (rule == InitialSupport::Autocorrelation)
+        m_params.autocorrelationThreshold = autocorrelationThreshold;
 }
 
 const std::vector<MetricsRecord>& Reconstruction::history() {

@@ -8,6 +8,7 @@
 #include <phaseforge/ui/parameter_panel.h>
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFile>
@@ -88,6 +89,7 @@ private slots:
     void initTestCase();
     void sampleRunShowsImageAndErrorFalls();
     void shortcutsStepExactlyAndChangeBeta();
+    void supportChangeAppliesWithoutRestart();
     void saveThenReopen();
     void settingsSurviveDecimalCommaLocale();
     void failedOpenKeepsData();
@@ -164,6 +166,59 @@ void TestWidgets::shortcutsStepExactlyAndChangeBeta() {
     QTest::keyClick(w.get(), Qt::Key_S);
     QTRY_VERIFY_WITH_TIMEOUT(paused.count() > before + 1, 20000);
     QCOMPARE(paused.last().at(0).toLongLong(), at + 1);
+    w->stop();
+}
+
+// Ticking Shrink-wrap while a run goes on reaches the worker without a
+// restart: the change is applied at a batch boundary and, after the next
+// update, the support in force has shrunk below the data's.
+void TestWidgets::supportChangeAppliesWithoutRestart() {
+    auto w = makeWindow(m_dir.filePath(QStringLiteral("support.ini")));
+    QVERIFY(QTest::qWaitForWindowExposed(w.get()));
+    openSample(*w);
+    typeSchedule(*w, QStringLiteral("HIO:100000"));
+    w->reset();
+    QSignalSpy applied(&w->controller(), &RunController::parametersApplied);
+    QSignalSpy paused(&w->controller(), &RunController::paused);
+    QTest::keyClick(w.get(), Qt::Key_F5); // Start
+    QTRY_VERIFY_WITH_TIMEOUT(w->controller().completedIterations() > 5, 20000);
+    // The schedule typed above was applied at iteration 0, before the run.
+    QCoreApplication::processEvents();
+    applied.clear();
+
+    QCheckBox* shrinkWrap = nullptr;
+    for (QCheckBox* box : w->parameterPanel()->findChildren<QCheckBox*>())
+        if (box->text() == QStringLiteral("Shrink-wrap"))
+            shrinkWrap = box;
+    QVERIFY(shrinkWrap && !shrinkWrap->isChecked());
+    shrinkWrap->click(); // as a click on it does (the panel may be scrolled out of view)
+    QVERIFY(shrinkWrap->isChecked());
+    QTRY_VERIFY_WITH_TIMEOUT(!applied.isEmpty(), 20000);
+    const long long at = applied.last().at(0).toLongLong();
+    QVERIFY(at > 5);
+    const pf::ShrinkWrap& sw = w->controller().settings().parameters.shrinkWrap;
+    QVERIFY(sw.enabled);
+    QCOMPARE(w->controller().mode(), RunGate::Mode::Running); // no restart needed
+
+    QTRY_VERIFY_WITH_TIMEOUT(w->controller().completedIterations() > at + 2 * sw.every, 30000);
+    QTest::keyClick(w.get(), Qt::Key_Space); // Pause
+    QTRY_VERIFY_WITH_TIMEOUT(!paused.isEmpty(), 20000);
+    const long long stoppedAt = paused.last().at(0).toLongLong();
+    QTRY_VERIFY_WITH_TIMEOUT(w->controller().lastResult() &&
+                                 w->controller().lastResult()->iterations == stoppedAt,
+                             20000);
+    const auto countOnes = [](const pf::Mask& m) {
+        long long n = 0;
+        for (auto v : m.data)
+            n += v != 0;
+        return n;
+    };
+    const pf::Problem& problem = *w->controller().problem();
+    const long long before = problem.support.empty() ? (long long)problem.shape().size()
+                                                     : countOnes(problem.support);
+    const long long after = countOnes(w->controller().lastResult()->support);
+    QVERIFY2(after > 0 && after < before,
+             qPrintable(QStringLiteral("support %1 -> %2 pixels").arg(before).arg(after)));
     w->stop();
 }
 

@@ -93,6 +93,8 @@ private slots:
     void betaChangeWhileRunningAppliesAtABoundary();
     void changesWhilePausedApplyBeforeTheStep();
     void scheduleChangeWhilePaused();
+    void supportChangeWhileRunningAppliesAtABoundary();
+    void invalidSupportChangeKeepsTheRun();
     void failedPreparationKeepsRunning();
     void destroyWhileRunning();
 };
@@ -292,6 +294,77 @@ void TestWorker::scheduleChangeWhilePaused() {
     rec.advance(1000);
     QCOMPARE(rec.iteration(), k + 40);
     QVERIFY(relativeDifference(c.lastResult()->object, rec.result().object) < 1e-6);
+}
+
+void TestWorker::supportChangeWhileRunningAppliesAtABoundary() {
+    RunController c(deterministicEngine);
+    c.setBatching(3, 0);
+    QSignalSpy applied(&c, &RunController::parametersApplied);
+    QSignalSpy finished(&c, &RunController::finished);
+    const auto problem = makeProblem(64);
+    auto settings = makeSettings("HIO:900");
+    settings.parameters.shrinkWrap.enabled = true;
+    settings.parameters.shrinkWrap.every = 10;
+    settings.parameters.shrinkWrap.threshold = 0.2f;
+    c.load(problem, settings);
+    c.start();
+    QVERIFY(spinUntilPast(c, 30 - 1));
+    // Everything at once: the autocorrelation support replaces the data's box,
+    // and shrink-wrap goes on from it with a new interval, σ and threshold.
+    SupportRules rules = SupportRules::of(settings.parameters);
+    rules.initial = InitialSupport::Autocorrelation;
+    rules.autocorrelationThreshold = 0.05f;
+    rules.shrinkWrap.every = 7;
+    rules.shrinkWrap.sigmaStart = 2.0f;
+    rules.shrinkWrap.threshold = 0.3f;
+    c.setSupportRules(rules);
+    QTRY_VERIFY_WITH_TIMEOUT(!applied.isEmpty(), 10000);
+    const long long k = lastArg(applied);
+    QVERIFY(k >= 30 && k < 900);
+    QCOMPARE(k % 3, 0LL); // a batch boundary
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(c.lastResult() && c.lastResult()->iterations == 900, 10000);
+    QCOMPARE(c.settings().parameters.shrinkWrap.every, 7);
+
+    auto engine = deterministicEngine(EngineKind::Cpu);
+    Reconstruction rec(*engine, *problem, settings.parameters);
+    rec.advance(k);
+    rec.setSupport(rules.initial, rules.autocorrelationThreshold);
+    rec.setShrinkWrap(rules.shrinkWrap);
+    rec.advance(900);
+    QVERIFY2(relativeDifference(c.lastResult()->object, rec.result().object) < 1e-6,
+             "the support rules did not change exactly at the reported iteration");
+    // And the change mattered.
+    const ImageF unchanged = referenceObject(*problem, settings, {{900, 0.9f}});
+    QVERIFY(relativeDifference(c.lastResult()->object, unchanged) > 1e-4);
+}
+
+void TestWorker::invalidSupportChangeKeepsTheRun() {
+    RunController c(deterministicEngine);
+    c.setBatching(4, 0);
+    QSignalSpy failed(&c, &RunController::failed);
+    QSignalSpy paused(&c, &RunController::paused);
+    const auto problem = makeProblem(32);
+    const auto settings = makeSettings("HIO:400");
+    c.load(problem, settings);
+    c.start();
+    QVERIFY(spinUntilPast(c, 8 - 1));
+    c.pause();
+    QTRY_VERIFY_WITH_TIMEOUT(!paused.isEmpty(), 10000);
+    const long long k = lastArg(paused);
+    SupportRules rules = SupportRules::of(settings.parameters);
+    rules.shrinkWrap.enabled = true;
+    rules.shrinkWrap.every = 0; // invalid
+    c.setSupportRules(rules);
+    c.step();
+    QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 10000);
+    QVERIFY(failed.last().at(0).toString().contains(QStringLiteral("every")));
+    QTRY_VERIFY_WITH_TIMEOUT(paused.count() >= 2 && lastArg(paused) == k + 1, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(c.lastResult() && c.lastResult()->iterations == k + 1, 10000);
+    // The step ran with the old rules: no shrink-wrap.
+    const ImageF reference = referenceObject(*problem, settings, {{k + 1, 0.9f}});
+    QVERIFY(relativeDifference(c.lastResult()->object, reference) < 1e-6);
+    c.stop();
 }
 
 void TestWorker::failedPreparationKeepsRunning() {

@@ -313,6 +313,9 @@ void MainWindow::buildDocks() {
         m_controller->setSchedule(s);
         m_errorPlot->setTotalIterations(s.totalIterations());
     });
+    connect(m_params, &ParameterPanel::supportRulesChanged, this, [this](const SupportRules& r) {
+        m_controller->setSupportRules(r);
+    });
     connect(m_params, &ParameterPanel::resetSettingsChanged, this, [this] {
         m_controller->setPendingSettings(m_params->settings());
         statusBar()->showMessage(tr("The new setting applies on Reset (Ctrl+R)"), 4000);

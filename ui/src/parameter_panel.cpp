@@ -65,21 +65,26 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     m_initialSupport->setToolTip(
         tr("Where the object may be non-zero at the start: the support stored with the data "
            "(the whole field when none), or the region where the autocorrelation IFFT(|F|²) "
-           "exceeds the threshold. Applies on Reset."));
+           "exceeds the threshold. A change replaces the support in force at the next "
+           "iteration."));
     m_autoThreshold = doubleSpin(0.001, 0.999, 0.01, 3,
                                  tr("Fraction of the autocorrelation's maximum that marks the "
-                                    "first support. Applies on Reset."));
+                                    "support. A change recomputes the support in force at the "
+                                    "next iteration."));
     m_shrinkWrap = new QCheckBox(tr("Shrink-wrap"));
     m_shrinkWrap->setToolTip(tr("Update the support from the blurred estimate every few "
-                                "iterations (Marchesini et al. 2003). Applies on Reset."));
-    m_swEvery = intSpin(1, 100000, tr("Iterations between support updates. Applies on Reset."));
-    m_swSigmaStart = doubleSpin(0.1, 50, 0.1, 2, tr("Blur width σ of the first update, in "
-                                                    "pixels. Applies on Reset."));
+                                "iterations (Marchesini et al. 2003), from the next iteration "
+                                "on."));
+    m_swEvery = intSpin(1, 100000, tr("Iterations between support updates. The next update "
+                                      "falls at the next multiple of this count."));
+    m_swSigmaStart = doubleSpin(0.1, 50, 0.1, 2,
+                                tr("Blur width σ of the first update, in pixels. A new value "
+                                   "starts σ again from it at the next update."));
     m_swSigmaEnd = doubleSpin(0.1, 50, 0.1, 2, tr("Smallest blur width σ, in pixels. "
-                                                  "Applies on Reset."));
+                                                  "Applies from the next update."));
     m_swThreshold = doubleSpin(0.01, 0.99, 0.01, 2,
                                tr("The new support is where the blurred |estimate| reaches this "
-                                  "fraction of its maximum. Applies on Reset."));
+                                  "fraction of its maximum. Applies from the next update."));
     sf->addRow(tr("Initial"), m_initialSupport);
     sf->addRow(tr("Threshold"), m_autoThreshold);
     sf->addRow(m_shrinkWrap);
@@ -107,8 +112,8 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     rf->addRow(tr("Engine"), m_engine);
     layout->addWidget(run);
 
-    auto* note = new QLabel(tr("β and the schedule apply at the next iteration; the other "
-                               "settings when you press Reset."));
+    auto* note = new QLabel(tr("β, the schedule and the support apply at the next iteration; "
+                               "the seed, the starts and the engine when you press Reset."));
     note->setWordWrap(true);
     note->setStyleSheet(QStringLiteral("color: palette(mid);"));
     layout->addWidget(note);
@@ -126,13 +131,18 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
         if (!m_updating)
             emit resetSettingsChanged();
     };
-    connect(m_initialSupport, &QComboBox::currentIndexChanged, this, resetSetting);
-    connect(m_autoThreshold, &QDoubleSpinBox::valueChanged, this, resetSetting);
-    connect(m_shrinkWrap, &QCheckBox::toggled, this, resetSetting);
-    connect(m_swEvery, &QSpinBox::valueChanged, this, resetSetting);
-    connect(m_swSigmaStart, &QDoubleSpinBox::valueChanged, this, resetSetting);
-    connect(m_swSigmaEnd, &QDoubleSpinBox::valueChanged, this, resetSetting);
-    connect(m_swThreshold, &QDoubleSpinBox::valueChanged, this, resetSetting);
+    const auto supportSetting = [this] {
+        updateSupportControls();
+        if (!m_updating)
+            emit supportRulesChanged(SupportRules::of(settings().parameters));
+    };
+    connect(m_initialSupport, &QComboBox::currentIndexChanged, this, supportSetting);
+    connect(m_autoThreshold, &QDoubleSpinBox::valueChanged, this, supportSetting);
+    connect(m_shrinkWrap, &QCheckBox::toggled, this, supportSetting);
+    connect(m_swEvery, &QSpinBox::valueChanged, this, supportSetting);
+    connect(m_swSigmaStart, &QDoubleSpinBox::valueChanged, this, supportSetting);
+    connect(m_swSigmaEnd, &QDoubleSpinBox::valueChanged, this, supportSetting);
+    connect(m_swThreshold, &QDoubleSpinBox::valueChanged, this, supportSetting);
     connect(m_seed, &QLineEdit::editingFinished, this, resetSetting);
     connect(m_starts, &QSpinBox::valueChanged, this, resetSetting);
     connect(m_engine, &QComboBox::currentIndexChanged, this, resetSetting);

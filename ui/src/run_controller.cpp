@@ -23,6 +23,8 @@ RunController::RunController(EngineMaker makeEngine, QObject* parent)
     connect(this, &RunController::resetRequested, m_worker, &ReconstructionWorker::reset);
     connect(this, &RunController::betaRequested, m_worker, &ReconstructionWorker::setBeta);
     connect(this, &RunController::scheduleRequested, m_worker, &ReconstructionWorker::setSchedule);
+    connect(this, &RunController::supportRulesRequested, m_worker,
+            &ReconstructionWorker::setSupportRules);
     connect(this, &RunController::batchingRequested, m_worker,
             &ReconstructionWorker::setBatching);
     connect(this, &RunController::publishingRequested, m_worker,
@@ -149,6 +151,14 @@ void RunController::setSchedule(const pf::Schedule& schedule) {
     m_settings.parameters.schedule = schedule;
     m_finished = false; // a longer schedule continues where the run ended
     emit scheduleRequested(schedule);
+}
+
+void RunController::setSupportRules(const SupportRules& rules) {
+    pf::Parameters& p = m_settings.parameters;
+    p.initialSupport = rules.initial;
+    p.autocorrelationThreshold = rules.autocorrelationThreshold;
+    p.shrinkWrap = rules.shrinkWrap;
+    emit supportRulesRequested(rules);
 }
 
 void RunController::setBatching(int fixedIterations, double frameSeconds) {

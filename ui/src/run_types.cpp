@@ -12,6 +12,7 @@ EngineMaker defaultEngineMaker() {
 
 void registerRunTypes() {
     qRegisterMetaType<RunSettings>();
+    qRegisterMetaType<SupportRules>();
     qRegisterMetaType<Progress>();
     qRegisterMetaType<ProblemPtr>();
     qRegisterMetaType<ResultPtr>();

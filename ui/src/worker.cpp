@@ -100,6 +100,32 @@ void ReconstructionWorker::setSchedule(pf::Schedule schedule) {
     emit parametersApplied(m_reconstruction ? m_reconstruction->iteration() : 0);
 }
 
+void ReconstructionWorker::setSupportRules(SupportRules rules) {
+    try {
+        // Check everything before changing anything: a rejected change leaves
+        // the run as it was.
+        rules.shrinkWrap.validate();
+        if (rules.initial == pf::InitialSupport::Autocorrelation &&
+            !(rules.autocorrelationThreshold > 0 && rules.autocorrelationThreshold < 1))
+            throw pf::InvalidArgument("autocorrelation threshold: must lie in (0, 1)");
+        if (m_reconstruction) {
+            const SupportRules before = SupportRules::of(m_reconstruction->parameters());
+            if (rules.replacesSupport(before))
+                m_reconstruction->setSupport(rules.initial, rules.autocorrelationThreshold);
+            m_reconstruction->setShrinkWrap(rules.shrinkWrap);
+        }
+        pf::Parameters& p = m_settings.parameters;
+        p.initialSupport = rules.initial;
+        p.autocorrelationThreshold = rules.autocorrelationThreshold;
+        p.shrinkWrap = rules.shrinkWrap;
+    } catch (const std::exception& e) {
+        fail(QStringLiteral("Support not changed"), e);
+        return;
+    }
+    m_lastSupportNs = 0; // show the new support at the next batch when the overlay is on
+    emit parametersApplied(m_reconstruction ? m_reconstruction->iteration() : 0);
+}
+
 void ReconstructionWorker::setBatching(int fixedIterations, double frameSeconds) {
     m_fixedBatch = std::clamp(fixedIterations, 0, kMaxBatch);
     if (frameSeconds > 0)

@@ -47,7 +47,8 @@ struct Result {
 };
 
 /// Step-wise driver. The app's worker calls advance() in batches and may
-/// change β or the schedule between calls; they apply from the next iteration.
+/// change β, the schedule or the support rules between calls; they apply from
+/// the next iteration.
 class Reconstruction {
 public:
     /// Validates, prepares the support and loads the engine.
@@ -64,6 +65,19 @@ public:
     void setBeta(float beta);
     /// A new schedule; iterations already done count towards it.
     void setSchedule(const Schedule& schedule);
+    /// New shrink-wrap settings, in force from the next iteration: the next
+    /// update falls at the next multiple of the new `every` (counted from
+    /// iteration 0) and uses the new σ and threshold. A new sigmaStart or
+    /// sigmaDecay restarts the σ sequence at that update (σ_0 = sigmaStart);
+    /// otherwise σ goes on from the updates already made. Throws
+    /// InvalidArgument, changing nothing, when a field is invalid.
+    void setShrinkWrap(const ShrinkWrap& shrinkWrap);
+    /// Replaces the support in force in every start from the next iteration:
+    /// the data's own support (the whole field when it has none), or the
+    /// autocorrelation support at `autocorrelationThreshold` (which must lie in
+    /// (0, 1); ignored for InitialSupport::Problem). Shrink-wrap, when on, goes
+    /// on from this support. Throws InvalidArgument, changing nothing.
+    void setSupport(InitialSupport rule, float autocorrelationThreshold);
     const Parameters& parameters() const { return m_params; }
 
     /// Collects metrics that have arrived; returns all of them so far
@@ -76,6 +90,7 @@ public:
 private:
     Engine& m_engine;
     Problem m_problem;
+    Mask m_dataSupport; ///< the problem's own support (m_problem's may be replaced)
     Parameters m_params;
     long long m_iteration = 0;
     int m_shrinkWrapUpdates = 0;

@@ -1,7 +1,8 @@
 // The parameter panel: schedule, β, support rules, seed, starts and engine,
-// each with a tooltip. β and the schedule apply from the next iteration of a
-// running reconstruction; the others define how a run begins and apply on
-// Reset (or the next Start after the end of a run).
+// each with a tooltip. β, the schedule and the support rules apply from the
+// next iteration of a running reconstruction; the seed, the starts and the
+// engine define how a run begins and apply on Reset (or the next Start after
+// the end of a run).
 #pragma once
 
 #include "phaseforge/ui/run_types.h"
@@ -35,6 +36,8 @@ signals:
     void betaChanged(float beta);
     /// A valid schedule was entered (applies from the next iteration).
     void scheduleChanged(pf::Schedule schedule);
+    /// A support rule changed (applies from the next iteration).
+    void supportRulesChanged(pf::ui::SupportRules rules);
     /// Something that applies on Reset changed.
     void resetSettingsChanged();
 

@@ -57,7 +57,8 @@ public:
     /// Live changes: they apply from the next iteration.
     void setBeta(float beta);
     void setSchedule(const pf::Schedule& schedule);
-    /// Settings that need a Reset (seed, starts, engine, support) are stored.
+    void setSupportRules(const SupportRules& rules);
+    /// Settings that need a Reset (seed, starts, engine) are stored.
     void setPendingSettings(const RunSettings& settings) { m_settings = settings; }
 
     void setBatching(int fixedIterations, double frameSeconds);
@@ -87,6 +88,7 @@ signals:
     void resetRequested(pf::ui::RunSettings settings);
     void betaRequested(float beta);
     void scheduleRequested(pf::Schedule schedule);
+    void supportRulesRequested(pf::ui::SupportRules rules);
     void batchingRequested(int fixedIterations, double frameSeconds);
     void publishingRequested(bool on);
     void supportUpdatesRequested(bool on);

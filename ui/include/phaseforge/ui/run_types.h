@@ -21,6 +21,25 @@ struct RunSettings {
     pf::EngineKind engine = pf::EngineKind::Auto;
 };
 
+/// The support rules of a run, changed live (RunController::setSupportRules).
+struct SupportRules {
+    pf::InitialSupport initial = pf::InitialSupport::Problem;
+    float autocorrelationThreshold = 0.04f; ///< used when initial is Autocorrelation
+    pf::ShrinkWrap shrinkWrap;
+
+    static SupportRules of(const pf::Parameters& p) {
+        return {p.initialSupport, p.autocorrelationThreshold, p.shrinkWrap};
+    }
+    /// Whether the support in force must be replaced to go from `before` to
+    /// these rules (the initial rule, or its threshold, changed). Shrink-wrap
+    /// changes alone keep the support the run has grown.
+    bool replacesSupport(const SupportRules& before) const {
+        return initial != before.initial ||
+               (initial == pf::InitialSupport::Autocorrelation &&
+                autocorrelationThreshold != before.autocorrelationThreshold);
+    }
+};
+
 /// Progress reported after every batch.
 struct Progress {
     long long iteration = 0;         ///< iterations done since the start
@@ -52,6 +71,7 @@ void registerRunTypes();
 } // namespace pf::ui
 
 Q_DECLARE_METATYPE(pf::ui::RunSettings)
+Q_DECLARE_METATYPE(pf::ui::SupportRules)
 Q_DECLARE_METATYPE(pf::ui::Progress)
 Q_DECLARE_METATYPE(pf::ui::ProblemPtr)
 Q_DECLARE_METATYPE(pf::ui::ResultPtr)

@@ -38,6 +38,10 @@ public slots:
     void reset(pf::ui::RunSettings settings);
     void setBeta(float beta);
     void setSchedule(pf::Schedule schedule);
+    /// New support rules, from the next iteration: shrink-wrap settings apply
+    /// to the next update; a new initial rule (or autocorrelation threshold)
+    /// replaces the support in force (Reconstruction::setSupport).
+    void setSupportRules(pf::ui::SupportRules rules);
     /// fixedIterations > 0: every batch has that many iterations; otherwise
     /// batches are sized so that one takes about `frameSeconds`.
     void setBatching(int fixedIterations, double frameSeconds);
