@@ -1,12 +1,14 @@
 // phaseforge: the desktop app. Parses the command line and hands over to the
 // main window (or to one of the scripted modes).
 #include <phaseforge/engine_factory.h>
+#include <phaseforge/ui/data_source.h>
 #include <phaseforge/ui/main_window.h>
 #include <phaseforge/ui/scripted_runs.h>
 #include <phaseforge/version.h>
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
 
 #include <clocale>
 #include <cstdio>
@@ -32,8 +34,15 @@ int main(int argc, char** argv) {
     const QCommandLineOption screenshots(QStringLiteral("screenshots"), QStringLiteral("Run, pause and write screenshots into this folder, then quit"), QStringLiteral("dir"));
     const QCommandLineOption iterations(QStringLiteral("iterations"), QStringLiteral("Iterations before the --screenshots pause (default 150)"), QStringLiteral("n"), QStringLiteral("150"));
     const QCommandLineOption settings(QStringLiteral("settings"), QStringLiteral("Keep settings in this INI file"), QStringLiteral("file"));
-    parser.addOptions({engine, bench, benchSize, benchSeconds, screenshots, iterations, settings});
+    const QCommandLineOption listSamples(QStringLiteral("list-samples"), QStringLiteral("Print the sample files File > Open Sample offers, one a line, and quit"));
+    parser.addOptions({engine, bench, benchSize, benchSeconds, screenshots, iterations, settings, listSamples});
     parser.process(app);
+
+    if (parser.isSet(listSamples)) {
+        for (const QString& path : pf::ui::sampleFiles())
+            std::printf("%s\n", qPrintable(QDir::toNativeSeparators(path)));
+        return 0;
+    }
 
     pf::EngineKind kind;
     try {

@@ -72,7 +72,9 @@ QStringList sampleFiles() {
     const QString env = qEnvironmentVariable("PF_SAMPLES_DIR");
     if (!env.isEmpty())
         dirs << env;
-    dirs << QCoreApplication::applicationDirPath() + QStringLiteral("/../share/phaseforge/samples");
+    // Installed: <prefix>/share/phaseforge/samples beside <prefix>/bin.
+    dirs << QDir::cleanPath(QCoreApplication::applicationDirPath() +
+                            QStringLiteral("/" PF_INSTALLED_SAMPLES_RELATIVE));
     dirs << QStringLiteral(PF_SAMPLES_DIR);
     for (const QString& dir : dirs) {
         const QFileInfoList files =
