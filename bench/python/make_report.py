@@ -5,16 +5,20 @@ owns GPU memory, measured on the device in one run.
   make_report.py --out DIR [--engine-json ours.json] [--commit SHA] [--sizes 256,...]
 
 Writes DIR/bindings-report.md, DIR/bindings-*.png and DIR/bindings-results.json.
-Times, all in this process on the same GPU, per GS iteration:
-  * one call      phaseforge.reconstruct, per-iteration slope between two lengths,
-                  beside pf::reconstruct called from C++ on the same problem;
-  * per iteration Reconstructor.iterate(1) in a Python loop, beside the same
-                  engine calls made in a C++ loop;
+Times, all in this process on the same GPU:
+  * one call      the whole phaseforge.reconstruct call, beside pf::reconstruct
+                  timed inside C++ on the same problem (engine creation, load,
+                  iterations, result);
+  * per iteration Reconstructor.iterate() in a Python loop, without and with the
+                  metrics record, beside the same engine calls in a C++ loop;
   * per kernel    the four kernels.* calls per iteration in Python, beside the
                   same four calls in a C++ loop (same buffers, plans, stream);
   * peers         the tuned CuPy loop and the PyTorch CUDA-graph loop of
                   bench/gpu/peers.py, and the engine's own benchmark (pf_bench_gpu).
-Host clocks around a batch followed by a device wait; the median of several batches.
+Python and C++ are timed in interleaved pairs whose order alternates
+(P C, C P, P C, ...), so that slow drift of the machine (clocks, other load)
+falls on both alike; the report gives the median of the paired differences and
+their range. Host clocks around a batch followed by a device wait.
 """
 import argparse
 import datetime
@@ -36,21 +40,53 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "gpu"))
 
 ITERS = {256: 400, 512: 300, 1024: 200, 2048: 100, 4096: 30, 8192: 10}
-BATCHES = 5
+# Interleaved Python/C++ pairs of whole reconstruct() calls per N. A call at
+# 8192² is ~6 s of host-side load, so the count falls with N to fit the device
+# budget; the spread that remains is reported beside the median.
+ONE_CALL_PAIRS = {256: 21, 512: 21, 1024: 15, 2048: 9, 4096: 5, 8192: 3}
+BATCH_PAIRS = 7
+T0 = time.perf_counter()
+
+
+def log(*args):
+    print(f"[{time.perf_counter() - T0:7.1f} s]", *args, flush=True)
 
 
 def magnitude(n, seed=1):
     return np.random.default_rng(seed).exponential(1.0, (n, n)).astype(np.float32)
 
 
-def median_time(run, batches=BATCHES):
-    run()  # warm-up
-    times = []
-    for _ in range(batches):
+def paired(run_py, run_c, pairs, warm=True):
+    """Seconds of `pairs` interleaved runs of each, the order alternating from
+    pair to pair. A run that returns a float reports its own seconds (a timer
+    inside C++); otherwise it is timed here."""
+    def timed(run):
         t0 = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+        inner = run()
+        return inner if isinstance(inner, float) else time.perf_counter() - t0
+
+    if warm:
+        run_py()
+        run_c()
+    py, nat = [], []
+    for i in range(pairs):
+        if i % 2 == 0:
+            py.append(timed(run_py))
+            nat.append(timed(run_c))
+        else:
+            nat.append(timed(run_c))
+            py.append(timed(run_py))
+    return np.array(py), np.array(nat)
+
+
+def compare(py, nat):
+    """The median of the paired relative differences (Python / C++ - 1) and
+    their range, and each side's own spread ((max - min) / median)."""
+    d = py / nat - 1
+    return {"diff": float(np.median(d)), "diff_min": float(d.min()), "diff_max": float(d.max()),
+            "pairs": int(len(d)),
+            "spread": float((py.max() - py.min()) / np.median(py)),
+            "native_spread": float((nat.max() - nat.min()) / np.median(nat))}
 
 
 def stats_delta(run):
@@ -64,45 +100,54 @@ def stats_delta(run):
 
 # --- the three granularities ------------------------------------------------------
 
-def one_call(m, n_iter):
-    """Whole calls, Python and C++ interleaved (P, C, P, C, ...) so that drift in
-    the host-side load hits both alike; medians and their spread."""
-    repeats = 5 if m.shape[0] <= 2048 else 3
-    run_py = lambda K: pf.reconstruct(m, iterations=K, seed=1, engine="cuda", metrics_every=K)  # noqa: E731
-    run_c = lambda K: _bench.native_reconstruct(m, K, "cuda", K)  # noqa: E731
-    run_py(n_iter)
-    run_c(n_iter)
-    py, nat = [], []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        run_py(n_iter)
-        py.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        run_c(n_iter)
-        nat.append(time.perf_counter() - t0)
-    short = max(2, n_iter // 5)
-    a = stats_delta(lambda: run_py(short))
-    b = stats_delta(lambda: run_py(n_iter))
-    counters = {key: (b[key] - a[key]) / (n_iter - short) for key in a}
-    return {"call_s": float(np.median(py)), "native_call_s": float(np.median(nat)),
-            "spread": float((max(py) - min(py)) / np.median(py)),
-            "native_spread": float((max(nat) - min(nat)) / np.median(nat)),
-            "repeats": repeats, "iterations": n_iter, "counters": counters}
+def one_call(m, n_iter, counters=False):
+    """Whole calls: the Python call as a user pays for it (wall clock around
+    phaseforge.reconstruct, conversions included) against pf::reconstruct timed
+    inside C++ (engine creation to result), in alternating interleaved pairs."""
+    pairs = ONE_CALL_PAIRS.get(m.shape[0], 5)
+
+    def run_py(K):
+        pf.reconstruct(m, iterations=K, seed=1, engine="cuda", metrics_every=K)
+
+    def run_c(K):
+        return _bench.native_reconstruct(m, K, "cuda", K)
+
+    py, nat = paired(lambda: run_py(n_iter), lambda: run_c(n_iter), pairs)
+    out = {"call_s": float(np.median(py)), "native_call_s": float(np.median(nat)),
+           "calls_s": py.tolist(), "native_calls_s": nat.tolist(), "iterations": n_iter}
+    out.update(compare(py, nat))
+    if counters:
+        short = max(2, n_iter // 5)
+        a = stats_delta(lambda: run_py(short))
+        b = stats_delta(lambda: run_py(n_iter))
+        out["counters"] = {key: (b[key] - a[key]) / (n_iter - short) for key in a}
+    return out
 
 
 def per_iteration(m, n_iter):
+    """A Python loop of iterate() against the same calls from a C++ loop on the
+    same engine: without the metrics record (metrics=False), then with it."""
     r = pf.Reconstructor(m, algorithm="GS", seed=1, engine="cuda", metrics_every=10**9)
+    out = {}
+    for prefix, metrics in (("", False), ("metrics_", True)):
+        def loop():
+            for _ in range(n_iter):
+                r.iterate(metrics=metrics)
+            r.finish()
 
-    def loop():
-        for _ in range(n_iter):
-            r.iterate()
-        r.finish()
+        def native():
+            return r._native_loop(n_iter, metrics=metrics)
 
-    t_py = median_time(loop)
-    t_nat = median_time(lambda: r._native_loop(n_iter))
-    d = stats_delta(loop)
-    return {"us": 1e6 * t_py / n_iter, "native_us": 1e6 * t_nat / n_iter,
-            "counters": {key: v / n_iter for key, v in d.items()}}
+        py, nat = paired(loop, native, BATCH_PAIRS)
+        d = stats_delta(loop)
+        c = compare(py, nat)
+        out.update({prefix + "us": 1e6 * float(np.median(py)) / n_iter,
+                    prefix + "native_us": 1e6 * float(np.median(nat)) / n_iter,
+                    prefix + "diff": c["diff"], prefix + "diff_min": c["diff_min"],
+                    prefix + "diff_max": c["diff_max"],
+                    prefix + "counters": {key: v / n_iter for key, v in d.items()}})
+        r.metrics()  # collect the records the loops made
+    return out
 
 
 def kernel_buffers(n):
@@ -129,10 +174,14 @@ def per_kernel(n, n_iter):
             ifft2(G, g_out, plan=plan)
         pf.synchronize()
 
-    t_py = median_time(loop)
-    t_nat = median_time(lambda: _bench.native_kernel_loop(g, g_out, G, plan, w, n_iter))
+    def native():
+        _bench.native_kernel_loop(g, g_out, G, plan, w, n_iter)  # timed here, like loop()
+
+    py, nat = paired(loop, native, BATCH_PAIRS)
     d = stats_delta(loop)
-    return {"us": 1e6 * t_py / n_iter, "native_us": 1e6 * t_nat / n_iter,
+    c = compare(py, nat)
+    return {"us": 1e6 * float(np.median(py)) / n_iter, "native_us": 1e6 * float(np.median(nat)) / n_iter,
+            "diff": c["diff"], "diff_min": c["diff_min"], "diff_max": c["diff_max"],
             "counters": {key: v / n_iter for key, v in d.items()}}
 
 
@@ -243,13 +292,20 @@ def memory(n):
 
 # --- report -----------------------------------------------------------------------------
 
+def pct_range(d, prefix=""):
+    """'+0.4 % (−0.3 … +1.1)': the median paired difference and its range."""
+    return (f"{100 * d[prefix + 'diff']:+.2f} % ({100 * d[prefix + 'diff_min']:+.1f} … "
+            f"{100 * d[prefix + 'diff_max']:+.1f})")
+
+
 def plots(res, out_dir):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     sizes = [row["n"] for row in res["sizes"]]
-    series = [("per iteration", lambda r: r["per_iteration"]["us"]),
+    series = [("per iteration, metrics=False", lambda r: r["per_iteration"]["us"]),
+              ("per iteration, with metrics", lambda r: r["per_iteration"].get("metrics_us")),
               ("per kernel", lambda r: r["per_kernel"]["us"]),
               ("native engine (pf_bench_gpu)", lambda r: r.get("engine_us")),
               ("CuPy tuned", lambda r: r["peers"].get("cupy")),
@@ -264,24 +320,31 @@ def plots(res, out_dir):
     ax.set_xticks(sizes, [str(s) for s in sizes])
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
-    ax.set_title("Per-iteration time: Python modes, the engine and its peers")
+    ax.set_title(f"Per-iteration time on {res['gpu']}: Python modes, the engine, its peers",
+                 fontsize=10)
     fig.tight_layout()
     fig.savefig(os.path.join(out_dir, "bindings-times.png"), dpi=110)
 
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.semilogx(sizes, [100 * (r["one_call"]["call_s"] / r["one_call"]["native_call_s"] - 1)
-                        for r in res["sizes"]], marker="o", label="one call (whole call)")
-    for label, key in [("per iteration", "per_iteration"), ("per kernel", "per_kernel")]:
-        ax.semilogx(sizes, [100 * (r[key]["us"] / r[key]["native_us"] - 1) for r in res["sizes"]],
-                    marker="o", label=label)
-    ax.axhline(2, ls="--", c="grey")
+    for idx, (label, key) in enumerate([("one call (whole call)", "one_call"),
+                                      ("per iteration, metrics=False", "per_iteration"),
+                                      ("per kernel", "per_kernel")]):
+        x = [n * (1 + 0.04 * (idx - 1)) for n in sizes]  # side by side at each N
+        med = [100 * r[key]["diff"] for r in res["sizes"]]
+        lo = [100 * (r[key]["diff"] - r[key]["diff_min"]) for r in res["sizes"]]
+        hi = [100 * (r[key]["diff_max"] - r[key]["diff"]) for r in res["sizes"]]
+        ax.errorbar(x, med, yerr=[lo, hi], marker="o", capsize=3, label=label)
+    ax.set_xscale("log")
+    for y in (-2, 2):
+        ax.axhline(y, ls="--", c="grey")
     ax.axhline(5, ls=":", c="grey")
     ax.set_xticks(sizes, [str(s) for s in sizes])
     ax.set_xlabel("N")
     ax.set_ylabel("% over the same work called from C++")
     ax.grid(True, alpha=0.3)
     ax.legend()
-    ax.set_title("Python over C++ for the same work (targets: 2 %, 5 %)")
+    ax.set_title("Python over C++: median of interleaved pairs, bars = range (targets 2 %, 5 %)",
+                 fontsize=10)
     fig.tight_layout()
     fig.savefig(os.path.join(out_dir, "bindings-overhead.png"), dpi=110)
 
@@ -305,6 +368,10 @@ def fmt(x, digits=1):
     return "—" if x is None else f"{x:.{digits}f}"
 
 
+COUNTER_KEYS = ["host_to_device_copies", "device_to_host_copies", "device_to_device_copies",
+                "allocations", "frees", "kernel_launches", "graph_launches", "synchronisations"]
+
+
 def write_markdown(res, out_dir):
     o, mem = res["overhead"], res["memory"]
     rows = res["sizes"]
@@ -318,48 +385,59 @@ def write_markdown(res, out_dir):
              "(`tools/python-gpu-check build` here, then the device call `tools/python-gpu-check run` "
              "with `.pydevice` carried); its raw numbers are in `bench/results/bindings-results.json`, "
              "and `make_report.py --from-json` renders this page and the plots from them.\n")
+    L.append("**How Python and C++ are compared.** Every comparison below times the Python call and "
+             "the same work called from C++ in interleaved pairs, in the same process, the order "
+             "alternating from pair to pair (Python first, then C++ first, ...), so that slow "
+             "drift of the machine falls on both alike. The difference quoted is the median of the "
+             "paired relative differences; the range of the pairs follows in brackets.\n")
     L.append("## Per-iteration time, µs per GS iteration (one start, N × N)\n")
-    L.append("| N | per iteration | C++ loop of `iterate(1)` | per kernel | C++ loop of the 4 kernels | "
-             "engine bench (graph) | CuPy tuned | PyTorch graph |")
-    L.append("|---|---|---|---|---|---|---|---|")
+    L.append("| N | per iteration (`metrics=False`) | C++ loop of the same | per iteration, with metrics | "
+             "C++ loop of the same | per kernel | C++ loop of the 4 kernels | engine bench (graph) | "
+             "CuPy tuned | PyTorch graph |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        L.append(f"| {r['n']} | {fmt(r['per_iteration']['us'])} | {fmt(r['per_iteration']['native_us'])} | "
-                 f"{fmt(r['per_kernel']['us'])} | {fmt(r['per_kernel']['native_us'])} | "
-                 f"{fmt(r.get('engine_us'))} | {fmt(r['peers'].get('cupy'))} | {fmt(r['peers'].get('torch'))} |")
+        pi = r["per_iteration"]
+        L.append(f"| {r['n']} | {fmt(pi['us'])} | {fmt(pi['native_us'])} | {fmt(pi.get('metrics_us'))} | "
+                 f"{fmt(pi.get('metrics_native_us'))} | {fmt(r['per_kernel']['us'])} | "
+                 f"{fmt(r['per_kernel']['native_us'])} | {fmt(r.get('engine_us'))} | "
+                 f"{fmt(r['peers'].get('cupy'))} | {fmt(r['peers'].get('torch'))} |")
     L.append("\n![per-iteration times](img/bindings-times.png)\n")
-    L.append("Per iteration: a Python loop of `r.iterate()`, then `r.finish()`. Per kernel: "
+    L.append(f"Per iteration: a Python loop of `r.iterate(metrics=False)` (no metrics record), and of "
+             "`r.iterate()` (a record at the end of every call), then `r.finish()`. Per kernel: "
              "`project_object, fft2, project_magnitude, ifft2` on `DeviceArray`s, then one wait. Each "
              "beside the same calls made from a C++ loop in the same process, on the same engine or "
-             "buffers (host clock around a batch and its wait, median of 5 batches). The engine bench "
-             "column is `pf_bench_gpu` (CUDA-event timed graph replays of `iterate(n)`), the peers "
-             "are `bench/gpu/peers.py`, all in the same run. A loop of `iterate(1)` is slower than "
-             "the engine bench at small N because each call is its own graph launch plus a metrics "
-             "record, not because of Python: the C++ loop of the same calls costs the same.\n")
+             f"buffers (host clock around a batch and its wait; median of {BATCH_PAIRS} interleaved "
+             "pairs of batches). The engine bench column is `pf_bench_gpu` (CUDA-event timed graph "
+             "replays of `iterate(n)`), the peers are `bench/gpu/peers.py`, all in the same run. A loop "
+             "of `iterate()` is slower than the engine bench at small N because each call is its own "
+             "graph launch, not because of Python: the C++ loop of the same calls costs the same.\n")
     L.append("## One call: `phaseforge.reconstruct` against `pf::reconstruct` from C++\n")
-    L.append("Wall time of the whole call (engine creation, load, the GS iterations, the result read "
-             "back), Python against the same problem and parameters handed to `pf::reconstruct` "
-             "from C++ in the same process.\n")
-    L.append("| N | iterations | Python, ms | C++, ms | difference | calls (spread Python / C++) |")
-    L.append("|---|---|---|---|---|---|")
+    L.append("The Python side is the wall time of the whole `phaseforge.reconstruct(...)` call as a "
+             "user pays for it: argument checks, the copy of the magnitudes in, engine creation, load, "
+             "the GS iterations, the result read back and converted to numpy. The C++ side is "
+             "`pf::reconstruct` on the same problem and parameters, timed inside C++ from engine "
+             "creation to the result (no conversion at all), in the same process.\n")
+    L.append("| N | iterations | Python, ms (median) | C++, ms (median) | difference: median of pairs (range) "
+             "| pairs | spread of the calls, Python / C++ |")
+    L.append("|---|---|---|---|---|---|---|")
     for r in rows:
         oc = r["one_call"]
-        if "spread" in oc:
-            calls = f"{oc['repeats']} each, interleaved ({100 * oc['spread']:.1f} % / {100 * oc['native_spread']:.1f} %)"
-        else:  # results of the first version of this script: medians of 3, or 1 call above 2048
-            calls = "3 each" if r["n"] <= 2048 else "1 each"
         L.append(f"| {r['n']} | {oc['iterations']} | {1e3 * oc['call_s']:.1f} | {1e3 * oc['native_call_s']:.1f} | "
-                 f"{100 * (oc['call_s'] / oc['native_call_s'] - 1):+.2f} % | {calls} |")
+                 f"{pct_range(oc)} | {oc['pairs']} | {100 * oc['spread']:.1f} % / {100 * oc['native_spread']:.1f} % |")
     L.append("\nThe call is dominated by the host-side load (the initial spectrum is built in double "
-             "on the host), whose run-to-run spread at N ≥ 1024 can be larger than the few "
-             "milliseconds the binding adds (one copy of the magnitudes in, one of the object out).\n")
+             "on the host), identical on both sides; what the binding adds is one copy of the "
+             "magnitudes in and of the object out. The spread column is each side's own "
+             "(max − min) / median over its calls: where it is larger than the difference, the "
+             "machine's run-to-run noise, not the binding, sets the range.\n")
     L.append("## Overhead against the same work from C++\n")
-    L.append("| N | one call (whole call) | per iteration | per kernel |")
-    L.append("|---|---|---|---|")
+    L.append("Median of the interleaved pairs, with their range.\n")
+    L.append("| N | one call (whole call) | per iteration, `metrics=False` | per iteration, with metrics | per kernel |")
+    L.append("|---|---|---|---|---|")
     for r in rows:
-        oc = r["one_call"]
-        L.append(f"| {r['n']} | {100 * (oc['call_s'] / oc['native_call_s'] - 1):+.2f} % | "
-                 f"{100 * (r['per_iteration']['us'] / r['per_iteration']['native_us'] - 1):+.2f} % | "
-                 f"{100 * (r['per_kernel']['us'] / r['per_kernel']['native_us'] - 1):+.2f} % |")
+        pi = r["per_iteration"]
+        with_metrics = pct_range(pi, "metrics_") if "metrics_diff" in pi else "—"
+        L.append(f"| {r['n']} | {pct_range(r['one_call'])} | {pct_range(pi)} | {with_metrics} | "
+                 f"{pct_range(r['per_kernel'])} |")
     L.append("\n![overhead](img/bindings-overhead.png)\n")
     L.append("## One kernel call, broken down (host side, µs per call)\n")
     L.append("| what | µs |")
@@ -375,22 +453,26 @@ def write_markdown(res, out_dir):
         L.append(f"| `kernels.project_object` on CuPy arrays (interface parsed per call) | {o['cupy_arg_call_us']:.3f} |")
     L.append("\n![calls](img/bindings-calls.png)\n")
     L.append("## Copies, allocations and waits per iteration (from `phaseforge.stats()`)\n")
-    n0 = 2048 if 2048 in by_n else rows[-1]["n"]
+    n0 = res.get("counters_n", 2048 if 2048 in by_n else rows[-1]["n"])
     L.append(f"At N = {n0}:\n")
-    keys = ["host_to_device_copies", "device_to_host_copies", "device_to_device_copies", "allocations",
-            "frees", "kernel_launches", "graph_launches", "synchronisations"]
-    L.append("| mode | " + " | ".join(keys) + " |")
-    L.append("|---|" + "---|" * len(keys))
-    for label, key in [("one call", "one_call"), ("per iteration", "per_iteration"),
-                       ("per kernel", "per_kernel")]:
-        c = by_n[n0][key]["counters"]
-        L.append(f"| {label} | " + " | ".join(f"{c[x]:.2f}" for x in keys) + " |")
-    L.append("\nOne call: the difference between two run lengths, per extra iteration. Per iteration "
-             "and per kernel: a loop divided by its length; its one wait at the end shows as 1/length "
-             "synchronisations. The engine records the metrics at the end of each `iterate()` call "
-             "(engine.h): a loop of `iterate(1)` brings one asynchronous 32-byte metrics copy into "
-             "pinned memory per call, and `reconstruct` one per batch of the driver (about 60 "
-             "iterations). No mode allocates or copies the state inside the loop.\n")
+    L.append("| mode | " + " | ".join(COUNTER_KEYS) + " |")
+    L.append("|---|" + "---|" * len(COUNTER_KEYS))
+    modes = [("one call", by_n[n0]["one_call"].get("counters")),
+             ("per iteration, `iterate(metrics=False)`", by_n[n0]["per_iteration"]["counters"]),
+             ("per iteration, `iterate()` (metrics)", by_n[n0]["per_iteration"].get("metrics_counters")),
+             ("per kernel", by_n[n0]["per_kernel"]["counters"])]
+    for label, c in modes:
+        if c:
+            L.append(f"| {label} | " + " | ".join(f"{c[x]:.2f}" for x in COUNTER_KEYS) + " |")
+    L.append("\nThe counters are counted on the host, at each call that copies, allocates, launches or "
+             "waits, so they are exact. One call: the difference between two run lengths, per extra "
+             "iteration. Per iteration and per kernel: a loop divided by its length; its one wait at "
+             "the end shows as 1/length synchronisations. `iterate(metrics=False)` makes no metrics "
+             "record: a loop of it is one graph launch per call and nothing else. `iterate()` records "
+             "at the end of every call (engine.h), one asynchronous 32-byte copy into pinned memory; "
+             "`iterate(metrics=\"interval\")` records only every `metrics_every` iterations. "
+             "`reconstruct` records once per batch of the driver. No mode allocates or copies the "
+             "state inside the loop.\n")
     L.append(f"## Device memory at N = {mem['n']}\n")
     est = mem["estimate"]
     L.append("| mode | measured (cudaMemGetInfo delta) |")
@@ -424,27 +506,35 @@ per kernel    Python owns every buffer:
               host <-> device only through from_host / copy_from_host / to_host
 ```
 """)
-    oc2048 = by_n.get(2048, rows[-1])
-    diffs = {r["n"]: r["one_call"]["call_s"] / r["one_call"]["native_call_s"] - 1 for r in rows}
-    within = [n for n, d in diffs.items() if abs(d) <= 0.02]
-    pi = oc2048["per_iteration"]["us"] / oc2048["per_iteration"]["native_us"] - 1
+    row2048 = by_n.get(2048, rows[-1])
+    within = [r["n"] for r in rows if abs(r["one_call"]["diff"]) <= 0.02]
+    pi = row2048["per_iteration"]["diff"]
     L.append("## Targets\n")
     L.append("| target | measured | met |")
     L.append("|---|---|---|")
     L.append("| one call within 2 % of native C++ at every N | " +
-             ", ".join(f"{n}: {100 * d:+.1f} %" for n, d in diffs.items()) + " | " +
-             ("yes" if len(within) == len(diffs) else
-              f"shown at N = {', '.join(map(str, within))}; elsewhere the load's spread hides it (see above)") + " |")
-    L.append(f"| per iteration within 5 % of native at 2048² | {100 * pi:+.2f} % | {'yes' if abs(pi) <= 0.05 else 'no'} |")
+             ", ".join(f"{r['n']}: {pct_range(r['one_call'])}" for r in rows) + " | " +
+             ("yes (median of the pairs)" if len(within) == len(rows) else
+              f"at N = {', '.join(map(str, within))}; not at the others (see the spread above)") + " |")
+    L.append(f"| per iteration within 5 % of native at 2048² | {pct_range(row2048['per_iteration'])} "
+             f"(`metrics=False`) | {'yes' if abs(pi) <= 0.05 else 'no'} |")
     L.append(f"| per kernel ≤ 1.5 µs overhead on top of the launch | {o['overhead_us']:.2f} µs | "
              f"{'yes' if o['overhead_us'] <= 1.5 else 'no'} |")
-    c = {m: by_n[n0][m]["counters"] for m in ("one_call", "per_iteration", "per_kernel")}
-    L.append("| zero host↔device copies and allocations per iteration | per kernel: " +
-             f"{c['per_kernel']['host_to_device_copies'] + c['per_kernel']['device_to_host_copies']:.0f} copies, "
-             f"{c['per_kernel']['allocations']:.0f} allocations; one call: "
-             f"{c['one_call']['device_to_host_copies']:.3f} metrics copies; per iteration: "
-             f"{c['per_iteration']['device_to_host_copies']:.0f} metrics copy per call | "
-             "per kernel yes; the other two make no state copy or allocation, only the metrics record |")
+    c = {label: counters for label, counters in modes}
+    quiet = c["per iteration, `iterate(metrics=False)`"]
+    kern = c["per kernel"]
+    moved = lambda d: d["host_to_device_copies"] + d["device_to_host_copies"]  # noqa: E731
+    zero = moved(quiet) == 0 and quiet["allocations"] == 0 and moved(kern) == 0 and kern["allocations"] == 0
+    one = c["one call"]
+    L.append("| zero host↔device copies and allocations per iteration | per iteration "
+             f"(`metrics=False`): {moved(quiet):.0f} copies, {quiet['allocations']:.0f} allocations; "
+             f"per kernel: {moved(kern):.0f} copies, {kern['allocations']:.0f} allocations"
+             + (f"; one call: {one['device_to_host_copies']:.3f} metrics copies per iteration "
+                f"(one per driver batch), {one['allocations']:.0f} allocations" if one else "")
+             + f" | {'yes' if zero else 'no'} |")
+    if res.get("left_out"):
+        L.append(f"\nN = {', '.join(map(str, res['left_out']))} were left out of this run: the "
+                 "device time budget ran out first (`--deadline`).\n")
     L.append("\n## Conclusions\n")
     L.extend(res["conclusions"])
     with open(os.path.join(out_dir, "bindings-report.md"), "w") as f:
@@ -455,25 +545,29 @@ def conclusions(res):
     rows = res["sizes"]
     o = res["overhead"]
     small, big = rows[0], rows[-1]
-    pk_small = small["per_kernel"]["us"] / small["per_kernel"]["native_us"] - 1
+    worst_one = max(rows, key=lambda r: abs(r["one_call"]["diff"]))
     out = []
     out.append("- **`reconstruct()` for a whole run.** The binding adds one copy of the input and one "
                "of the result; the GIL is free while it runs, so a GUI or a second thread keeps "
-               f"going. At N = {small['n']} and {rows[1]['n']} the whole call is within "
-               f"{100 * max(abs(r['one_call']['call_s'] / r['one_call']['native_call_s'] - 1) for r in rows[:2]):.1f} % "
-               "of C++; above, the host-side load dominates and varies more than that.")
+               "going. The median paired difference from C++ is at most "
+               f"{100 * abs(worst_one['one_call']['diff']):.1f} % (N = {worst_one['n']}); at large N "
+               "the whole call is the host-side load, and its run-to-run spread is the larger number.")
+    pi_small = small["per_iteration"]
     out.append("- **`Reconstructor` to steer a run** (β, the rule, metrics, a look at the object "
                "between calls). A Python loop of `iterate()` costs what the same C++ loop costs "
-               f"(within {100 * max(abs(r['per_iteration']['us'] / r['per_iteration']['native_us'] - 1) for r in rows):.1f} % at every N). "
-               f"But each call is a graph launch and a metrics record: at N = {small['n']} "
-               f"`iterate(1)` takes {small['per_iteration']['us']:.1f} µs against "
+               f"(median within {100 * max(abs(r['per_iteration']['diff']) for r in rows):.1f} % at every N "
+               "without metrics). Use `iterate(metrics=False)` (or `metrics=\"interval\"` with "
+               "`metrics_every`) inside a loop: no copy, no allocation, one graph launch per call. "
+               f"At N = {small['n']} `iterate()` takes {pi_small['us']:.1f} µs without and "
+               f"{fmt(pi_small.get('metrics_us'))} µs with the record, against "
                f"{fmt(small.get('engine_us'))} µs per iteration inside `iterate(n)`, so step in "
                "batches of 10 or more when N ≤ 1024.")
+    pk_small = small["per_kernel"]["diff"]
     out.append(f"- **`kernels` to change the algorithm in Python.** A call adds {o['overhead_us']:.2f} µs "
                f"to a launch that costs {o['native_launch_us']:.2f} µs from C++ ({o['empty_us'] * 1e3:.0f} ns "
                f"dispatch, {o['convert_us'] * 1e3:.0f} ns argument conversion). From N = 1024 up the GPU "
                f"work hides it completely; at N = {small['n']} the four calls cost {100 * pk_small:+.0f} % "
-               "over C++. The per-kernel loop is unfused (four launches), so the fused engine is "
+               "over C++. The per-kernel loop is unfused (four launches), so the engine is "
                f"faster at every size, and the per-kernel loop still beats the tuned CuPy loop "
                f"({big['per_kernel']['us']:.0f} against {fmt(big['peers'].get('cupy'), 0)} µs at N = {big['n']}).")
     if o.get("cupy_arg_call_us"):
@@ -492,6 +586,9 @@ def main():
     ap.add_argument("--commit", default="unknown")
     ap.add_argument("--sizes", default="256,512,1024,2048,4096,8192")
     ap.add_argument("--from-json", help="re-render the report and plots from a saved bindings-results.json")
+    ap.add_argument("--deadline", type=float, default=0,
+                    help="seconds: start no further size after this long (0: no limit); the sizes "
+                         "run in the order given, so list them smallest first")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     if args.from_json:
@@ -519,35 +616,48 @@ def main():
             capture_output=True, text=True, check=True).stdout.splitlines()[0].split(",")]
     except Exception:  # noqa: BLE001
         gpu, driver = "unknown", "unknown"
+    counters_n = 2048 if 2048 in sizes else sizes[0]
     res = {"gpu": gpu, "driver": driver, "commit": args.commit,
            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-           "python": sys.version.split()[0], "numpy": np.__version__, "sizes": []}
+           "python": sys.version.split()[0], "numpy": np.__version__, "sizes": [],
+           "counters_n": counters_n}
     for mod in ("cupy", "torch"):
         try:
             res[mod] = __import__(mod).__version__
         except Exception:  # noqa: BLE001
             pass
     res["overhead"] = overhead()
-    print("overhead", json.dumps(res["overhead"]), flush=True)
+    log("overhead", json.dumps(res["overhead"]))
     for n in sizes:
+        if args.deadline and time.perf_counter() - T0 > args.deadline and res["sizes"]:
+            log(f"deadline of {args.deadline:.0f} s passed: N = {n} and above are left out")
+            res["left_out"] = [s for s in sizes if s >= n]
+            break
         m = magnitude(n)
-        row = {"n": n, "one_call": one_call(m, ITERS[n]), "per_iteration": per_iteration(m, ITERS[n]),
-               "per_kernel": per_kernel(n, ITERS[n]), "peers": peers(n)}
+        row = {"n": n}
+        row["one_call"] = one_call(m, ITERS[n], counters=n == counters_n)
+        log(f"N={n}: one call {1e3 * row['one_call']['call_s']:.1f} ms (C++ {1e3 * row['one_call']['native_call_s']:.1f}), "
+            f"pairs {pct_range(row['one_call'])}")
+        row["per_iteration"] = per_iteration(m, ITERS[n])
+        row["per_kernel"] = per_kernel(n, ITERS[n])
+        log(f"N={n}: per iteration {row['per_iteration']['us']:.1f} µs (C++ {row['per_iteration']['native_us']:.1f}), "
+            f"with metrics {row['per_iteration']['metrics_us']:.1f} (C++ {row['per_iteration']['metrics_native_us']:.1f}), "
+            f"per kernel {row['per_kernel']['us']:.1f} (C++ {row['per_kernel']['native_us']:.1f})")
+        row["peers"] = peers(n)
         if n in engine:
             row["engine_us"] = engine[n].get("engine_us")
         res["sizes"].append(row)
-        print(f"N={n}: one call {1e3 * row['one_call']['call_s']:.1f} ms (C++ {1e3 * row['one_call']['native_call_s']:.1f}), "
-              f"per iteration {row['per_iteration']['us']:.1f} (C++ {row['per_iteration']['native_us']:.1f}), "
-              f"per kernel {row['per_kernel']['us']:.1f} (C++ {row['per_kernel']['native_us']:.1f}), "
-              f"peers {row['peers']}", flush=True)
-    res["memory"] = memory(2048 if 2048 in sizes else sizes[-1])
-    print("memory", json.dumps(res["memory"]), flush=True)
+        log(f"N={n}: peers {row['peers']}")
+    if counters_n not in [r["n"] for r in res["sizes"]]:
+        res["counters_n"] = counters_n = res["sizes"][-1]["n"]
+    res["memory"] = memory(counters_n)
+    log("memory", json.dumps(res["memory"]))
     res["conclusions"] = conclusions(res)
     with open(os.path.join(args.out, "bindings-results.json"), "w") as f:
         json.dump(res, f, indent=1)
     plots(res, args.out)
     write_markdown(res, args.out)
-    print("wrote", args.out)
+    log("wrote", args.out)
 
 
 if __name__ == "__main__":
