@@ -216,10 +216,10 @@ void CudaEngine::State::prepareTwoPass() {
     const std::size_t values =
         std::size_t(starts) * std::size_t(shape.rows) * std::size_t(detail::twoPassPitch(shape));
     passSpectrum = DeviceBuffer<float2>(values);
-    twiddles = DeviceBuffer<float2>(std::size_t(detail::kTwiddleLength));
+    twiddles = DeviceBuffer<float2>(std::size_t(detail::twiddleCount(shape.cols)));
     // The padding columns are never read as data; zero them once all the same.
     zeroDevice(passSpectrum.data(), passSpectrum.bytes(), stream.handle());
-    detail::fillTwiddles(twiddles.data(), cudaStream());
+    detail::fillTwiddles(twiddles.data(), shape.cols, cudaStream());
     detail::raiseSharedMemoryLimits();
     footprint.state += passSpectrum.bytes();
     footprint.other += twiddles.bytes();

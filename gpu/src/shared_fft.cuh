@@ -11,9 +11,11 @@
 // is in natural order. Reads and writes of one pass go through the same buffer:
 // every thread reads all its inputs, the block meets a barrier, then writes.
 //
-// Twiddles come from one table of exp(−2πi t / kTwiddleLength), t < 8192,
-// rounded once from double precision (twiddleTable()), so every transform
-// length up to 8192 takes its factors from it exactly.
+// Twiddles come from a table rounded once from double precision
+// (fillTwiddles()): for each radix R and sub-transform length p = 8, 64, 512
+// (4096 for radix 2) a contiguous run of exp(∓2πi·q·k/(R·p)), k < p, for
+// q = 1 (and 2, 4 for radix 4 and 8), so that a warp's reads are coalesced;
+// then exp(−2πi·k/cols), k <= cols/2, for the Hermitian steps of the rows.
 #pragma once
 
 #include "two_pass.h" // kTwiddleLength
@@ -92,20 +94,50 @@ template <int R, bool Inverse> __device__ inline void dftR(float2* a) {
         dft8<Inverse>(a);
 }
 
-/// The twiddles w^(r·k), r = 1..R−1, of w = exp(∓2πi/(R·p)): three table
-/// reads (w^k, w^2k, w^4k, the others as products of two), for R <= 8.
+/// The powers of w a radix-R pass reads from the table (w^k, w^2k, w^4k).
+__host__ __device__ constexpr int tablePowers(int R) { return R == 8 ? 3 : R == 4 ? 2 : 1; }
+
+/// Where the run of radix R and sub-length p = 8^j starts in the table; runs
+/// go radix 8 (j = 1..3), radix 4 (j = 1..3), radix 2 (j = 1..4). p = 0 gives
+/// the end of the pass runs, where the Hermitian run starts.
+__host__ __device__ constexpr int passTableOffset(int R, int p) {
+    int offset = 0;
+    for (int radix : {8, 4, 2}) {
+        for (int q = 8; q <= (radix == 2 ? 4096 : 512); q *= 8) {
+            if (radix == R && q == p)
+                return offset;
+            offset += tablePowers(radix) * q;
+        }
+    }
+    return offset;
+}
+inline constexpr int kHermitianTableOffset = passTableOffset(0, 0);
+
+/// The table reads of one butterfly's twiddles: w^k, w^2k, w^4k of
+/// w = exp(∓2πi/(R·p)), as many as the radix needs.
 template <int R, bool Inverse>
-__device__ inline void passTwiddles(float2* w, int k, int step, const float2* table) {
-    w[1] = twiddle<Inverse>(table, k * step);
+__device__ inline void loadTwiddles(float2* raw, const float2* run, int k, int p) {
+    raw[0] = twiddle<Inverse>(run, k);
+    if constexpr (R >= 4)
+        raw[1] = twiddle<Inverse>(run, p + k);
+    if constexpr (R == 8)
+        raw[2] = twiddle<Inverse>(run, 2 * p + k);
+}
+
+/// Multiplies v[r] by w^(r·k), r = 1..R−1, from the reads of loadTwiddles()
+/// (the powers the table does not hold as products of two).
+template <int R> __device__ inline void applyTwiddles(float2* v, const float2* raw) {
+    v[1] = cmul(v[1], raw[0]);
     if constexpr (R >= 4) {
-        w[2] = twiddle<Inverse>(table, 2 * k * step);
-        w[3] = cmul(w[1], w[2]);
+        v[2] = cmul(v[2], raw[1]);
+        v[3] = cmul(v[3], cmul(raw[0], raw[1]));
     }
     if constexpr (R == 8) {
-        w[4] = twiddle<Inverse>(table, 4 * k * step);
-        w[5] = cmul(w[1], w[4]);
-        w[6] = cmul(w[2], w[4]);
-        w[7] = cmul(w[3], w[4]);
+        const float2 w3 = cmul(raw[0], raw[1]);
+        v[4] = cmul(v[4], raw[2]);
+        v[5] = cmul(v[5], cmul(raw[0], raw[2]));
+        v[6] = cmul(v[6], cmul(raw[1], raw[2]));
+        v[7] = cmul(v[7], cmul(w3, raw[2]));
     }
 }
 
@@ -115,6 +147,15 @@ template <int R, int E, bool Inverse>
 __device__ inline void stockhamPass(float2* smem, int offset, int stride, int L, int p, int tid,
                                     int T, const float2* table) {
     constexpr int B = E / R; // butterflies per thread
+    // The twiddle reads first: they overlap the shared-memory reads and the barrier.
+    constexpr int Reads = tablePowers(R);
+    float2 raw[B][Reads];
+    if (p > 1) {
+        const float2* run = table + passTableOffset(R, p);
+#pragma unroll
+        for (int b = 0; b < B; ++b)
+            loadTwiddles<R, Inverse>(raw[b], run, (tid + b * T) & (p - 1), p);
+    }
     float2 v[B][R];
     const int quarter = L / R;
 #pragma unroll
@@ -125,18 +166,12 @@ __device__ inline void stockhamPass(float2* smem, int offset, int stride, int L,
             v[b][r] = smem[padded(offset + (i + r * quarter) * stride)];
     }
     __syncthreads();
-    const int step = kTwiddleLength / (R * p); // table stride of exp(∓2πi/(R·p))
 #pragma unroll
     for (int b = 0; b < B; ++b) {
         const int i = tid + b * T;
         const int k = i & (p - 1);
-        if (p > 1) {
-            float2 w[R];
-            passTwiddles<R, Inverse>(w, k, step, table);
-#pragma unroll
-            for (int r = 1; r < R; ++r)
-                v[b][r] = cmul(v[b][r], w[r]);
-        }
+        if (p > 1)
+            applyTwiddles<R>(v[b], raw[b]);
         dftR<R, Inverse>(v[b]);
         const int j = (i - k) * R + k;
 #pragma unroll

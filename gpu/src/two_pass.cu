@@ -20,36 +20,58 @@ namespace pf::gpu::detail {
 
 namespace {
 
-/// Elements each thread holds per FFT pass: T = L / kPerThread threads per transform.
-constexpr int kPerThread = 16;
+/// Elements each thread holds per FFT pass: T = L / kPerThread threads per
+/// transform. Eight keeps a pass (8 values, 3 twiddle reads) well inside 64
+/// registers, so blocks of up to 1024 threads run without spilling.
+constexpr int kPerThread = 8;
 /// Shared-memory budget of one block, in complex values before padding
 /// (64 KiB), and the largest column tile (128 KiB, for 8192-long columns two
 /// wide).
 constexpr int kRowBudget = 8192;
 constexpr int kColumnBudget = 16384;
-/// Blocks that keep every multiprocessor of a large GPU busy (2 per SM of an H100/H200).
-constexpr int kBusyBlocks = 264;
 
 bool powerOfTwo(int v) { return v > 0 && (v & (v - 1)) == 0; }
 
-__global__ void twiddleKernel(float2* table) {
+__global__ void twiddleKernel(float2* table, int cols) {
     const int t = blockIdx.x * blockDim.x + threadIdx.x;
-    if (t < kTwiddleLength) {
-        double s = 0, c = 0;
-        sincospi(-2.0 * double(t) / double(kTwiddleLength), &s, &c);
-        table[t] = make_float2(float(c), float(s));
+    double turns = 0; // the value is exp(−2πi·turns)
+    if (t < kHermitianTableOffset) {
+        int offset = 0;
+        for (int radix : {8, 4, 2}) {
+            for (int q = 8; q <= (radix == 2 ? 4096 : 512); q *= 8) {
+                const int size = tablePowers(radix) * q;
+                if (t >= offset && t < offset + size) {
+                    const int power = 1 << ((t - offset) / q), k = (t - offset) % q;
+                    turns = double(power) * double(k) / double(radix * q);
+                }
+                offset += size;
+            }
+        }
+    } else if (t <= kHermitianTableOffset + cols / 2) {
+        turns = double(t - kHermitianTableOffset) / double(cols);
+    } else {
+        return;
     }
+    double s = 0, c = 0;
+    sincospi(-2.0 * turns, &s, &c);
+    table[t] = make_float2(float(c), float(s));
 }
 
-/// exp(+2πi·k/cols) for 0 <= k <= cols/2 from the table (cols divides kTwiddleLength).
-__device__ inline float2 halfTwiddle(const float2* table, int k, int cols) {
-    return conjugate(__ldg(table + k * (kTwiddleLength / cols)));
+/// exp(+2πi·k/cols) for 0 <= k <= cols/2, from the table's Hermitian run.
+__device__ inline float2 halfTwiddle(const float2* table, int k) {
+    return conjugate(__ldg(table + kHermitianTableOffset + k));
 }
+
+/// exp(+2πi·(M−k)/cols) = −conj(exp(+2πi·k/cols)), M = cols/2: exact.
+__device__ inline float2 mirrorTwiddle(float2 w) { return make_float2(-w.x, w.y); }
+
+/// Pairs (k, M−k) of the Hermitian steps per thread: k = tid + j·T, j < this.
+constexpr int kPairsPerThread = kPerThread / 2 + 1;
 
 template <Rule R> __global__ void __launch_bounds__(512, 2) rowPassKernel(RowPassParams p) {
     extern __shared__ float2 shared[];
     const int M = p.cols / 2;
-    const int T = M / kPerThread;
+    const int T = M / kPerThread; // so each thread owns m = tid + j·T, j < kPerThread
     const int local = threadIdx.x / T, tid = threadIdx.x % T;
     const int row = blockIdx.x * p.rowsPerBlock + local;
     const long long image = blockIdx.y;
@@ -59,15 +81,40 @@ template <Rule R> __global__ void __launch_bounds__(512, 2) rowPassKernel(RowPas
     const int base = local * (M + 1); // this row's values: shared[padded(base + k)]
     auto buf = [&](int k) -> float2& { return shared[padded(base + k)]; };
 
+    // The Hermitian twiddles of this thread's pairs, all reads in flight at once.
+    float2 hw[kPairsPerThread];
+    auto loadHalfTwiddles = [&] {
+#pragma unroll
+        for (int j = 0; j < kPairsPerThread; ++j) {
+            const int k = tid + j * T;
+            hw[j] = k <= M / 2 ? halfTwiddle(p.twiddles, k) : make_float2(1.0f, 0.0f);
+        }
+    };
+
     if (p.mode == RowMode::IterateFromHalf || p.mode == RowMode::C2rOnly) {
-        for (int k = tid; k <= M; k += T)
-            buf(k) = X[k];
+        loadHalfTwiddles();
+        {
+            float2 v[kPerThread];
+#pragma unroll
+            for (int j = 0; j < kPerThread; ++j)
+                v[j] = X[tid + j * T];
+            const float2 last = tid == 0 ? X[M] : make_float2(0.0f, 0.0f);
+#pragma unroll
+            for (int j = 0; j < kPerThread; ++j)
+                buf(tid + j * T) = v[j];
+            if (tid == 0)
+                buf(M) = last;
+        }
         __syncthreads();
         // The Hermitian pre-step: Z[k] = (A + B) + i(A − B)·exp(2πik/cols),
         // A = X[k], B = conj(X[M−k]); z = IFFT_M(Z) then holds g'[2m] + i·g'[2m+1].
         // Pairs (k, M−k) are read and written by one thread. Only the real
         // parts of X[0] and X[M] count (C2R's Re).
-        for (int k = tid; k <= M / 2; k += T) {
+#pragma unroll
+        for (int j = 0; j < kPairsPerThread; ++j) {
+            const int k = tid + j * T;
+            if (k > M / 2)
+                break;
             if (k == 0) {
                 const float a = buf(0).x, c = buf(M).x;
                 buf(0) = make_float2(a + c, a - c);
@@ -76,12 +123,12 @@ template <Rule R> __global__ void __launch_bounds__(512, 2) rowPassKernel(RowPas
             const float2 xk = buf(k), xm = buf(M - k);
             {
                 const float2 A = xk, B = conjugate(xm);
-                const float2 d = cmul(csub(A, B), halfTwiddle(p.twiddles, k, p.cols));
+                const float2 d = cmul(csub(A, B), hw[j]);
                 buf(k) = make_float2(A.x + B.x - d.y, A.y + B.y + d.x);
             }
             if (M - k != k) {
                 const float2 A = xm, B = conjugate(xk);
-                const float2 d = cmul(csub(A, B), halfTwiddle(p.twiddles, M - k, p.cols));
+                const float2 d = cmul(csub(A, B), mirrorTwiddle(hw[j]));
                 buf(M - k) = make_float2(A.x + B.x - d.y, A.y + B.y + d.x);
             }
         }
@@ -89,44 +136,60 @@ template <Rule R> __global__ void __launch_bounds__(512, 2) rowPassKernel(RowPas
         sharedFft<kPerThread, true>(shared, base, 1, M, tid, T, p.twiddles);
         if (p.mode == RowMode::C2rOnly) {
             float2* out = reinterpret_cast<float2*>(p.realOut + pixel0);
-            for (int m = tid; m < M; m += T)
-                out[m] = buf(m);
+#pragma unroll
+            for (int j = 0; j < kPerThread; ++j)
+                out[tid + j * T] = buf(tid + j * T);
             return;
         }
     } else {
         // Real input, two pixels per complex value, in the order the rule loop
         // below reads them back (same thread, same index): no barrier needed.
         const float2* in = reinterpret_cast<const float2*>(p.realIn + pixel0);
-        for (int m = tid; m < M; m += T)
-            buf(m) = in[m];
+        float2 v[kPerThread];
+#pragma unroll
+        for (int j = 0; j < kPerThread; ++j)
+            v[j] = in[tid + j * T];
+#pragma unroll
+        for (int j = 0; j < kPerThread; ++j)
+            buf(tid + j * T) = v[j];
     }
 
     if (p.mode != RowMode::R2cOnly) {
         // The real-space rule on pixels 2m and 2m+1, exactly as kernels.cu.
         double violation = 0, output = 0;
         const float beta = p.beta;
-        for (int m = tid; m < M; m += T) {
-            const float2 gp = buf(m);
-            float2 gi = make_float2(0.0f, 0.0f);
-            if (ruleReadsG(R))
-                gi = reinterpret_cast<const float2*>(p.g + pixel0)[m];
-            bool in0 = true, in1 = true;
-            if (p.support) {
-                const uchar2 s = reinterpret_cast<const uchar2*>(p.support + pixel0)[m];
-                in0 = s.x != 0;
-                in1 = s.y != 0;
+        // Two halves of kPerThread / 2 values: the reads of each half in
+        // flight together, without holding all of them in registers.
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+            constexpr int Half = kPerThread / 2;
+            float2 gi[Half];
+            uchar2 inside[Half];
+#pragma unroll
+            for (int j = 0; j < Half; ++j) {
+                const int m = tid + (h * Half + j) * T;
+                gi[j] = ruleReadsG(R) ? reinterpret_cast<const float2*>(p.g + pixel0)[m]
+                                      : make_float2(0.0f, 0.0f);
+                inside[j] = p.support ? reinterpret_cast<const uchar2*>(p.support + pixel0)[m]
+                                      : make_uchar2(1, 1);
             }
-            const bool bad0 = violates<R>(gi.x, gp.x, in0), bad1 = violates<R>(gi.y, gp.y, in1);
-            const float2 next = make_float2(ruleValue<R>(gi.x, gp.x, bad0, beta),
-                                            ruleValue<R>(gi.y, gp.y, bad1, beta));
-            if (p.writeG)
-                reinterpret_cast<float2*>(p.g + pixel0)[m] = next;
-            if (p.sums) {
-                const double e0 = double(gp.x) * double(gp.x), e1 = double(gp.y) * double(gp.y);
-                output += e0 + e1;
-                violation += (bad0 ? e0 : 0.0) + (bad1 ? e1 : 0.0);
+#pragma unroll
+            for (int j = 0; j < Half; ++j) {
+                const int m = tid + (h * Half + j) * T;
+                const float2 gp = buf(m);
+                const bool bad0 = violates<R>(gi[j].x, gp.x, inside[j].x != 0);
+                const bool bad1 = violates<R>(gi[j].y, gp.y, inside[j].y != 0);
+                const float2 next = make_float2(ruleValue<R>(gi[j].x, gp.x, bad0, beta),
+                                                ruleValue<R>(gi[j].y, gp.y, bad1, beta));
+                if (p.writeG)
+                    reinterpret_cast<float2*>(p.g + pixel0)[m] = next;
+                if (p.sums) {
+                    const double e0 = double(gp.x) * double(gp.x), e1 = double(gp.y) * double(gp.y);
+                    output += e0 + e1;
+                    violation += (bad0 ? e0 : 0.0) + (bad1 ? e1 : 0.0);
+                }
+                buf(m) = next;
             }
-            buf(m) = next;
         }
         if (p.sums) {
             blockSumAtomicAdd(violation, p.sums + 2 * image);
@@ -135,9 +198,14 @@ template <Rule R> __global__ void __launch_bounds__(512, 2) rowPassKernel(RowPas
     }
     __syncthreads();
     sharedFft<kPerThread, false>(shared, base, 1, M, tid, T, p.twiddles);
+    loadHalfTwiddles();
     // The Hermitian post-step: with a = Z[k], b = conj(Z[M−k]),
     // Y[k] = (a + b)/2 − i(a − b)/2 · exp(−2πik/cols); Y[0], Y[M] from Z[0].
-    for (int k = tid; k <= M / 2; k += T) {
+#pragma unroll
+    for (int j = 0; j < kPairsPerThread; ++j) {
+        const int k = tid + j * T;
+        if (k > M / 2)
+            break;
         if (k == 0) {
             const float2 z = buf(0);
             X[0] = make_float2(z.x + z.y, 0.0f);
@@ -148,14 +216,13 @@ template <Rule R> __global__ void __launch_bounds__(512, 2) rowPassKernel(RowPas
         {
             const float2 a = zk, b = conjugate(zm);
             const float2 sum = cadd(a, b), dif = csub(a, b);
-            const float2 o = cmul(make_float2(dif.y, -dif.x), conjugate(halfTwiddle(p.twiddles, k, p.cols)));
+            const float2 o = cmul(make_float2(dif.y, -dif.x), conjugate(hw[j]));
             X[k] = make_float2(0.5f * (sum.x + o.x), 0.5f * (sum.y + o.y));
         }
         if (M - k != k) {
             const float2 a = zm, b = conjugate(zk);
             const float2 sum = cadd(a, b), dif = csub(a, b);
-            const float2 o =
-                cmul(make_float2(dif.y, -dif.x), conjugate(halfTwiddle(p.twiddles, M - k, p.cols)));
+            const float2 o = cmul(make_float2(dif.y, -dif.x), conjugate(mirrorTwiddle(hw[j])));
             X[M - k] = make_float2(0.5f * (sum.x + o.x), 0.5f * (sum.y + o.y));
         }
     }
@@ -169,31 +236,52 @@ __global__ void __launch_bounds__(1024) columnPassKernel(ColumnPassParams p) {
     const int c0 = blockIdx.x * C;
     const long long image = blockIdx.y;
     float2* X = p.spectrum + image * p.rows * (long long)p.pitch + c0;
-    const int total = p.rows * C;
     const int shift = __ffs(C) - 1;
-
-    for (int e = threadIdx.x; e < total; e += blockDim.x) {
-        const int r = e >> shift, cc = e & (C - 1);
-        tile[padded(e)] = c0 + cc < p.halfCols ? X[(long long)r * p.pitch + cc] : make_float2(0.0f, 0.0f);
+    // rows·C = kPerThread·blockDim.x: each thread moves kPerThread values,
+    // e = threadIdx.x + j·blockDim.x, all loads in flight before the first store.
+    {
+        float2 v[kPerThread];
+#pragma unroll
+        for (int j = 0; j < kPerThread; ++j) {
+            const int e = threadIdx.x + j * blockDim.x;
+            const int r = e >> shift, cc = e & (C - 1);
+            v[j] = c0 + cc < p.halfCols ? X[(long long)r * p.pitch + cc] : make_float2(0.0f, 0.0f);
+        }
+#pragma unroll
+        for (int j = 0; j < kPerThread; ++j)
+            tile[padded(threadIdx.x + j * blockDim.x)] = v[j];
     }
     __syncthreads();
     if (p.stages & kColumnForward)
         sharedFft<kPerThread, false>(tile, c, C, p.rows, tid, T, p.twiddles);
     if (p.stages & kColumnProject) {
         double acc = 0;
-        for (int e = threadIdx.x; e < total; e += blockDim.x) {
-            const int r = e >> shift, col = c0 + (e & (C - 1));
-            if (col >= p.halfCols)
-                continue;
-            const long long w = (long long)r * p.halfCols + col;
-            const float2 G = tile[padded(e)];
-            if (p.sums) {
-                // The Fourier error term of kernels.cu's fourierErrorKernel.
-                const float2 ns = p.error[w];
-                const double mag = sqrt(double(G.x) * G.x + double(G.y) * G.y);
-                acc += double(ns.x) * mag * mag - 2.0 * double(ns.y) * mag;
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+            constexpr int Half = kPerThread / 2;
+            float2 ab[Half], ns[Half];
+#pragma unroll
+            for (int j = 0; j < Half; ++j) {
+                const int e = threadIdx.x + (h * Half + j) * blockDim.x;
+                const int r = e >> shift, col = c0 + (e & (C - 1));
+                const long long w = (long long)r * p.halfCols + col;
+                const bool valid = col < p.halfCols;
+                ab[j] = valid ? p.projection[w] : make_float2(0.0f, 0.0f);
+                ns[j] = valid && p.sums ? p.error[w] : make_float2(0.0f, 0.0f);
             }
-            tile[padded(e)] = projectHalfPixel(G, p.projection[w], p.inverseSize);
+#pragma unroll
+            for (int j = 0; j < Half; ++j) {
+                const int e = threadIdx.x + (h * Half + j) * blockDim.x;
+                if (c0 + (e & (C - 1)) >= p.halfCols)
+                    continue;
+                const float2 G = tile[padded(e)];
+                if (p.sums) {
+                    // The Fourier error term of kernels.cu's fourierErrorKernel.
+                    const double mag = sqrt(double(G.x) * G.x + double(G.y) * G.y);
+                    acc += double(ns[j].x) * mag * mag - 2.0 * double(ns[j].y) * mag;
+                }
+                tile[padded(e)] = projectHalfPixel(G, ab[j], p.inverseSize);
+            }
         }
         if (p.sums)
             blockSumAtomicAdd(acc, p.sums + image);
@@ -201,7 +289,9 @@ __global__ void __launch_bounds__(1024) columnPassKernel(ColumnPassParams p) {
     }
     if (p.stages & kColumnInverse)
         sharedFft<kPerThread, true>(tile, c, C, p.rows, tid, T, p.twiddles);
-    for (int e = threadIdx.x; e < total; e += blockDim.x) {
+#pragma unroll
+    for (int j = 0; j < kPerThread; ++j) {
+        const int e = threadIdx.x + j * blockDim.x;
         const int r = e >> shift, cc = e & (C - 1);
         if (c0 + cc < p.halfCols)
             X[(long long)r * p.pitch + cc] = tile[padded(e)];
@@ -254,21 +344,19 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch) {
                               " is not two powers of two in 64..8192");
     const int M = shape.cols / 2;
     const int rowThreads = M / kPerThread, columnThreads = shape.rows / kPerThread;
-    // Widest tiles first (fewest, most coalesced blocks), then narrower while
-    // the grid would leave multiprocessors idle and blocks keep >= 128 threads.
-    int rowsPerBlock = std::min(shape.rows, std::max(1, kRowBudget / M));
-    while (rowsPerBlock > 1 && (shape.rows / rowsPerBlock) * batch < kBusyBlocks &&
-           rowsPerBlock * rowThreads > 128)
-        rowsPerBlock /= 2;
-    int columnsPerBlock = std::min(16, std::max(1, kColumnBudget / shape.rows));
-    while (columnsPerBlock > 1 && ((M + columnsPerBlock) / columnsPerBlock) * batch < kBusyBlocks &&
-           columnsPerBlock * columnThreads > 128)
-        columnsPerBlock /= 2;
+    // From the sweep on the H200 (bench --sweep): narrow tiles win, since
+    // more blocks hide more latency: row blocks of >= 2 warps, column tiles
+    // four wide (32-byte rows), eight for short columns or many starts, as
+    // far as 1024 threads and the shared memory allow.
+    int rowsPerBlock = std::min(shape.rows, std::max(1, 64 / rowThreads));
+    int columnsPerBlock = shape.rows <= 256 || batch >= 16 ? 8 : 4;
+    columnsPerBlock = std::min({columnsPerBlock, std::max(1, kColumnBudget / shape.rows),
+                                std::max(1, 1024 / columnThreads)});
     // A tuning override for benchmarks: PF_TWO_PASS_TILE="rowsPerBlock,columnsPerBlock".
     if (const char* tile = std::getenv("PF_TWO_PASS_TILE")) {
         int r = 0, c = 0;
         if (std::sscanf(tile, "%d,%d", &r, &c) != 2 || !powerOfTwo(r) || !powerOfTwo(c) ||
-            r > shape.rows || r * rowThreads > 1024 || c * columnThreads > 1024 ||
+            r > shape.rows || r * rowThreads > 512 || c * columnThreads > 1024 ||
             paddedSize(r * (M + 1)) > kRowBudget * 2 || paddedSize(c * shape.rows) > kColumnBudget * 9 / 8)
             throw InvalidArgument(std::string("two-pass: PF_TWO_PASS_TILE=") + tile +
                                   " does not fit " + shape.toString());
@@ -287,8 +375,10 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch) {
     return l;
 }
 
-void fillTwiddles(float2* table, cudaStream_t stream) {
-    twiddleKernel<<<kTwiddleLength / 256, 256, 0, stream>>>(table);
+int twiddleCount(int cols) { return kHermitianTableOffset + cols / 2 + 1; }
+
+void fillTwiddles(float2* table, int cols, cudaStream_t stream) {
+    twiddleKernel<<<(twiddleCount(cols) + 255) / 256, 256, 0, stream>>>(table, cols);
     PF_CUDA_CHECK_LAUNCH();
     countLaunch();
 }
@@ -322,10 +412,10 @@ namespace {
 
 /// A twiddle table for one call of the transforms-only API (tests).
 struct CallTwiddles {
-    DeviceBuffer<float2> table{std::size_t(detail::kTwiddleLength)};
-    explicit CallTwiddles(cudaStream_t s) {
+    DeviceBuffer<float2> table;
+    CallTwiddles(int cols, cudaStream_t s) : table(std::size_t(detail::twiddleCount(cols))) {
         detail::raiseSharedMemoryLimits();
-        detail::fillTwiddles(table.data(), s);
+        detail::fillTwiddles(table.data(), cols, s);
     }
 };
 
@@ -358,7 +448,7 @@ bool twoPassSupports(Shape shape) { return detail::twoPassShape(shape); }
 void sharedRowsR2C(const float* in, Complex* half, Shape shape, int batch, void* stream) {
     checkTransformArgs(shape, batch, in, half, "sharedRowsR2C");
     const auto s = static_cast<cudaStream_t>(stream);
-    CallTwiddles tw(s);
+    CallTwiddles tw(shape.cols, s);
     detail::RowPassParams p = rowParams(shape, batch, tw.table.data());
     p.spectrum = reinterpret_cast<float2*>(half);
     p.realIn = in;
@@ -370,7 +460,7 @@ void sharedRowsR2C(const float* in, Complex* half, Shape shape, int batch, void*
 void sharedRowsC2R(Complex* half, float* out, Shape shape, int batch, void* stream) {
     checkTransformArgs(shape, batch, half, out, "sharedRowsC2R");
     const auto s = static_cast<cudaStream_t>(stream);
-    CallTwiddles tw(s);
+    CallTwiddles tw(shape.cols, s);
     detail::RowPassParams p = rowParams(shape, batch, tw.table.data());
     p.spectrum = reinterpret_cast<float2*>(half);
     p.realOut = out;
@@ -382,7 +472,7 @@ void sharedRowsC2R(Complex* half, float* out, Shape shape, int batch, void* stre
 void sharedColumnsFft(Complex* half, Shape shape, int batch, bool inverse, void* stream) {
     checkTransformArgs(shape, batch, half, half, "sharedColumnsFft");
     const auto s = static_cast<cudaStream_t>(stream);
-    CallTwiddles tw(s);
+    CallTwiddles tw(shape.cols, s);
     const detail::TwoPassLaunch l = detail::twoPassLaunch(shape, batch);
     detail::ColumnPassParams p{};
     p.spectrum = reinterpret_cast<float2*>(half);

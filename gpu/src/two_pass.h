@@ -25,8 +25,7 @@
 
 namespace pf::gpu::detail {
 
-/// Entries of the twiddle table: exp(−2πi t / kTwiddleLength), t = 0..kTwiddleLength−1.
-/// Every transform length of the two-pass path divides it.
+/// The longest transform of the two-pass path (rows, and cols).
 inline constexpr int kTwiddleLength = 8192;
 
 /// True for shapes whose rows and cols are powers of two in 64..8192.
@@ -88,8 +87,11 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch);
 /// current device. Call before launching (outside graph capture); cheap.
 void raiseSharedMemoryLimits();
 
-/// Fills `table` (kTwiddleLength float2 on the device) from double precision.
-void fillTwiddles(float2* table, cudaStream_t stream);
+/// Values in the twiddle table of a problem with `cols` columns.
+int twiddleCount(int cols);
+/// Fills `table` (twiddleCount(cols) float2 on the device) from double
+/// precision: the pass runs and the Hermitian run of shared_fft.cuh.
+void fillTwiddles(float2* table, int cols, cudaStream_t stream);
 
 /// Launches one row pass of rule `rule` over `batch` images.
 void launchRowPass(Rule rule, const RowPassParams& p, const TwoPassLaunch& l, int batch,

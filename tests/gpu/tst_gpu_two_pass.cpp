@@ -90,6 +90,8 @@ struct Triple {
         fftw.readIterate(0, c);
         return {relL2f(a, b), relL2f(a, c)};
     }
+    /// Stage 1 vs FFTW now: the spread of two float32 engines on this input.
+    double spread() const { return relL2f(b, c); }
 };
 
 const pf::Step kSteps[] = {{pf::Algorithm::GS, 1.0f},  {pf::Algorithm::ER, 1.0f},
@@ -269,7 +271,11 @@ private slots:
     }
 
     // GS, ER and OO, 50 iterations in one call (metrics every 7, so the
-    // passes chain inside graphs): <= 1e-4 against stage 1 and FFTW.
+    // passes chain inside graphs): <= 1e-4 against stage 1 and FFTW. Where
+    // stage 1 and FFTW themselves lie further apart on an input (GS without a
+    // support leaves many pixels of g' within rounding of 0, and two float32
+    // engines then take the positivity branch differently now and then; seen
+    // on the H200: 2.1e-4 at 256 x 64), the bound is twice that spread.
     void fiftyIterationsMatch() {
         const std::uint64_t seed = freshSeed("two-pass, 50 iterations");
         const pf::Step steps[] = {{pf::Algorithm::GS, 1.0f}, {pf::Algorithm::ER, 1.0f},
@@ -283,10 +289,13 @@ private slots:
                                 static_cast<pf::Engine*>(&t.twoPass)})
                     e->setMetricsInterval(7);
                 const auto d = t.run(step, 50);
-                qInfo("%s %s x50: %.2e (stage 1) %.2e (FFTW)", shape.toString().c_str(),
-                      std::string(pf::algorithmName(step.algorithm)).c_str(), d.first, d.second);
-                QVERIFY2(d.first <= 1e-4 && d.second <= 1e-4,
-                         qPrintable(QString("%1 %2").arg(d.first).arg(d.second)));
+                const double spread = t.spread();
+                qInfo("%s %s x50: %.2e (stage 1) %.2e (FFTW); stage 1 vs FFTW %.2e",
+                      shape.toString().c_str(), std::string(pf::algorithmName(step.algorithm)).c_str(),
+                      d.first, d.second, spread);
+                const double bound = std::max(1e-4, 2.0 * spread);
+                QVERIFY2(d.first <= bound && d.second <= bound,
+                         qPrintable(QString("%1 %2 (spread %3)").arg(d.first).arg(d.second).arg(spread)));
                 t.twoPass.finish();
                 t.stage1.finish();
                 const auto m2 = t.twoPass.takeMetrics();
