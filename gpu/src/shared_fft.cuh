@@ -147,13 +147,11 @@ template <int R, int E, bool Inverse>
 __device__ inline void stockhamPass(float2* smem, int offset, int stride, int L, int p, int tid,
                                     int T, const float2* table) {
     constexpr int B = E / R; // butterflies per thread
-    // The twiddle reads first, where registers allow (the radix-8 passes):
-    // they overlap the shared-memory reads and the barrier.
+    // The twiddle reads first: they overlap the shared-memory reads and the barrier.
     constexpr int Reads = tablePowers(R);
-    constexpr bool Early = B <= 2;
     float2 raw[B][Reads];
-    const float2* run = table + (p > 1 ? passTableOffset(R, p) : 0);
-    if (Early && p > 1) {
+    if (p > 1) {
+        const float2* run = table + passTableOffset(R, p);
 #pragma unroll
         for (int b = 0; b < B; ++b)
             loadTwiddles<R, Inverse>(raw[b], run, (tid + b * T) & (p - 1), p);
@@ -172,11 +170,8 @@ __device__ inline void stockhamPass(float2* smem, int offset, int stride, int L,
     for (int b = 0; b < B; ++b) {
         const int i = tid + b * T;
         const int k = i & (p - 1);
-        if (p > 1) {
-            if (!Early)
-                loadTwiddles<R, Inverse>(raw[b], run, k, p);
+        if (p > 1)
             applyTwiddles<R>(v[b], raw[b]);
-        }
         dftR<R, Inverse>(v[b]);
         const int j = (i - k) * R + k;
 #pragma unroll

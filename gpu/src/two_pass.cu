@@ -24,9 +24,6 @@ namespace {
 /// transform. Eight keeps a pass (8 values, 3 twiddle reads) well inside 64
 /// registers, so blocks of up to 1024 threads run without spilling.
 constexpr int kPerThread = 8;
-/// Columns at least this long use kLongColumnPerThread values per thread.
-constexpr int kLongColumn = 2048;
-constexpr int kLongColumnPerThread = 16;
 /// Shared-memory budget of one block, in complex values before padding
 /// (64 KiB), and the largest column tile (128 KiB, for 8192-long columns two
 /// wide).
@@ -231,63 +228,59 @@ template <Rule R> __global__ void __launch_bounds__(512, 2) rowPassKernel(RowPas
     }
 }
 
-/// E values per thread: 8 for columns up to 1024 long (blocks of up to 1024
-/// threads), 16 for longer ones (blocks of 512 threads, two per
-/// multiprocessor, so one block's loads overlap the other's transforms).
-template <int E>
-__global__ void __launch_bounds__(E == 8 ? 1024 : 512, E == 8 ? 1 : 2)
-    columnPassKernel(ColumnPassParams p) {
+__global__ void __launch_bounds__(1024) columnPassKernel(ColumnPassParams p) {
     extern __shared__ float2 tile[]; // rows × C, element (r, c) at padded(r·C + c)
     const int C = p.columnsPerBlock;
-    const int T = p.rows / E;
+    const int T = p.rows / kPerThread;
     const int c = threadIdx.x % C, tid = threadIdx.x / C;
     const int c0 = blockIdx.x * C;
     const long long image = blockIdx.y;
     float2* X = p.spectrum + image * p.rows * (long long)p.pitch + c0;
-    // rows·C = E·blockDim.x: each thread moves the E values of its column
-    // cc at rows r0 + j·(blockDim.x / C), j < E; value j sits at tile index
-    // threadIdx.x + j·blockDim.x. All loads are in flight before the first store.
-    const int cc = threadIdx.x & (C - 1), r0 = threadIdx.x / C, rowStep = blockDim.x / C;
-    const bool valid = c0 + cc < p.halfCols; // a column of the half spectrum (not padding)
-    float2* column = X + (long long)r0 * p.pitch + cc;
-    const long long step = (long long)rowStep * p.pitch;
+    const int shift = __ffs(C) - 1;
+    // rows·C = kPerThread·blockDim.x: each thread moves kPerThread values,
+    // e = threadIdx.x + j·blockDim.x, all loads in flight before the first store.
     {
-        float2 v[E];
+        float2 v[kPerThread];
 #pragma unroll
-        for (int j = 0; j < E; ++j)
-            v[j] = valid ? column[j * step] : make_float2(0.0f, 0.0f);
+        for (int j = 0; j < kPerThread; ++j) {
+            const int e = threadIdx.x + j * blockDim.x;
+            const int r = e >> shift, cc = e & (C - 1);
+            v[j] = c0 + cc < p.halfCols ? X[(long long)r * p.pitch + cc] : make_float2(0.0f, 0.0f);
+        }
 #pragma unroll
-        for (int j = 0; j < E; ++j)
+        for (int j = 0; j < kPerThread; ++j)
             tile[padded(threadIdx.x + j * blockDim.x)] = v[j];
     }
     __syncthreads();
     if (p.stages & kColumnForward)
-        sharedFft<E, false>(tile, c, C, p.rows, tid, T, p.twiddles);
+        sharedFft<kPerThread, false>(tile, c, C, p.rows, tid, T, p.twiddles);
     if (p.stages & kColumnProject) {
         double acc = 0;
-        const long long w0 = (long long)r0 * p.halfCols + c0 + cc;
-        const long long wStep = (long long)rowStep * p.halfCols;
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
-            constexpr int Half = E / 2;
+            constexpr int Half = kPerThread / 2;
             float2 ab[Half], ns[Half];
 #pragma unroll
             for (int j = 0; j < Half; ++j) {
-                const long long w = w0 + (h * Half + j) * wStep;
+                const int e = threadIdx.x + (h * Half + j) * blockDim.x;
+                const int r = e >> shift, col = c0 + (e & (C - 1));
+                const long long w = (long long)r * p.halfCols + col;
+                const bool valid = col < p.halfCols;
                 ab[j] = valid ? p.projection[w] : make_float2(0.0f, 0.0f);
                 ns[j] = valid && p.sums ? p.error[w] : make_float2(0.0f, 0.0f);
             }
 #pragma unroll
             for (int j = 0; j < Half; ++j) {
                 const int e = threadIdx.x + (h * Half + j) * blockDim.x;
+                if (c0 + (e & (C - 1)) >= p.halfCols)
+                    continue;
                 const float2 G = tile[padded(e)];
-                if (valid && p.sums) {
+                if (p.sums) {
                     // The Fourier error term of kernels.cu's fourierErrorKernel.
                     const double mag = sqrt(double(G.x) * G.x + double(G.y) * G.y);
                     acc += double(ns[j].x) * mag * mag - 2.0 * double(ns[j].y) * mag;
                 }
-                if (valid)
-                    tile[padded(e)] = projectHalfPixel(G, ab[j], p.inverseSize);
+                tile[padded(e)] = projectHalfPixel(G, ab[j], p.inverseSize);
             }
         }
         if (p.sums)
@@ -295,11 +288,13 @@ __global__ void __launch_bounds__(E == 8 ? 1024 : 512, E == 8 ? 1 : 2)
         __syncthreads();
     }
     if (p.stages & kColumnInverse)
-        sharedFft<E, true>(tile, c, C, p.rows, tid, T, p.twiddles);
-    if (valid) {
+        sharedFft<kPerThread, true>(tile, c, C, p.rows, tid, T, p.twiddles);
 #pragma unroll
-        for (int j = 0; j < E; ++j)
-            column[j * step] = tile[padded(threadIdx.x + j * blockDim.x)];
+    for (int j = 0; j < kPerThread; ++j) {
+        const int e = threadIdx.x + j * blockDim.x;
+        const int r = e >> shift, cc = e & (C - 1);
+        if (c0 + cc < p.halfCols)
+            X[(long long)r * p.pitch + cc] = tile[padded(e)];
     }
 }
 
@@ -335,8 +330,7 @@ void raiseSharedMemoryLimits() {
     raiseLimit(rowPassKernel<Rule::Oo>, optIn);
     raiseLimit(rowPassKernel<Rule::Hio>, optIn);
     raiseLimit(rowPassKernel<Rule::Raar>, optIn);
-    raiseLimit(columnPassKernel<8>, optIn);
-    raiseLimit(columnPassKernel<kLongColumnPerThread>, optIn);
+    raiseLimit(columnPassKernel, optIn);
 }
 
 bool twoPassShape(Shape shape) {
@@ -349,33 +343,25 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch) {
         throw InvalidArgument("two-pass: shape " + shape.toString() +
                               " is not two powers of two in 64..8192");
     const int M = shape.cols / 2;
-    const int rowThreads = M / kPerThread;
-    int columnPerThread = shape.rows >= kLongColumn ? kLongColumnPerThread : kPerThread;
+    const int rowThreads = M / kPerThread, columnThreads = shape.rows / kPerThread;
     // From the sweep on the H200 (bench --sweep): narrow tiles win, since
     // more blocks hide more latency: row blocks of >= 2 warps, column tiles
     // four wide (32-byte rows), eight for short columns or many starts, as
-    // far as the block size (512 threads for long columns, else 1024) and
-    // the shared memory allow.
+    // far as 1024 threads and the shared memory allow.
     int rowsPerBlock = std::min(shape.rows, std::max(1, 64 / rowThreads));
     int columnsPerBlock = shape.rows <= 256 || batch >= 16 ? 8 : 4;
-    const int maxColumnThreads = columnPerThread == kLongColumnPerThread ? 512 : 1024;
     columnsPerBlock = std::min({columnsPerBlock, std::max(1, kColumnBudget / shape.rows),
-                                std::max(1, maxColumnThreads / (shape.rows / columnPerThread))});
-    // A tuning override for benchmarks: PF_TWO_PASS_TILE="rowsPerBlock,columnsPerBlock"
-    // or "rowsPerBlock,columnsPerBlock,valuesPerThreadOfColumns" (8 or 16).
+                                std::max(1, 1024 / columnThreads)});
+    // A tuning override for benchmarks: PF_TWO_PASS_TILE="rowsPerBlock,columnsPerBlock".
     if (const char* tile = std::getenv("PF_TWO_PASS_TILE")) {
-        int r = 0, c = 0, e = columnPerThread;
-        const int fields = std::sscanf(tile, "%d,%d,%d", &r, &c, &e);
-        const int columnThreads = (e == 8 || e == 16) ? shape.rows / e : 0;
-        if (fields < 2 || !powerOfTwo(r) || !powerOfTwo(c) || columnThreads == 0 ||
-            r > shape.rows || r * rowThreads > 512 ||
-            c * columnThreads > (e == kLongColumnPerThread ? 512 : 1024) ||
+        int r = 0, c = 0;
+        if (std::sscanf(tile, "%d,%d", &r, &c) != 2 || !powerOfTwo(r) || !powerOfTwo(c) ||
+            r > shape.rows || r * rowThreads > 512 || c * columnThreads > 1024 ||
             paddedSize(r * (M + 1)) > kRowBudget * 2 || paddedSize(c * shape.rows) > kColumnBudget * 9 / 8)
             throw InvalidArgument(std::string("two-pass: PF_TWO_PASS_TILE=") + tile +
                                   " does not fit " + shape.toString());
         rowsPerBlock = r;
         columnsPerBlock = c;
-        columnPerThread = e;
     }
     TwoPassLaunch l;
     l.rowsPerBlock = rowsPerBlock;
@@ -383,8 +369,7 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch) {
     l.rowBlocks = shape.rows / rowsPerBlock;
     l.rowSharedBytes = std::size_t(paddedSize(rowsPerBlock * (M + 1))) * sizeof(float2);
     l.columnsPerBlock = columnsPerBlock;
-    l.columnPerThread = columnPerThread;
-    l.columnThreads = columnsPerBlock * (shape.rows / columnPerThread);
+    l.columnThreads = columnsPerBlock * columnThreads;
     l.columnBlocks = (M + columnsPerBlock) / columnsPerBlock; // ceil((M + 1) / C)
     l.columnSharedBytes = std::size_t(paddedSize(shape.rows * columnsPerBlock)) * sizeof(float2);
     return l;
@@ -414,10 +399,7 @@ void launchRowPass(Rule rule, const RowPassParams& p, const TwoPassLaunch& l, in
 void launchColumnPass(const ColumnPassParams& p, const TwoPassLaunch& l, int batch,
                       cudaStream_t stream) {
     const dim3 grid(unsigned(l.columnBlocks), unsigned(batch));
-    if (l.columnPerThread == kLongColumnPerThread)
-        columnPassKernel<kLongColumnPerThread><<<grid, l.columnThreads, l.columnSharedBytes, stream>>>(p);
-    else
-        columnPassKernel<8><<<grid, l.columnThreads, l.columnSharedBytes, stream>>>(p);
+    columnPassKernel<<<grid, l.columnThreads, l.columnSharedBytes, stream>>>(p);
     PF_CUDA_CHECK_LAUNCH();
     countLaunch();
 }
