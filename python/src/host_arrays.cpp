@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 
 namespace pfpy {
 
@@ -57,8 +58,10 @@ pf::ImageF toImage(const py::handle& obj, const char* name, pf::Shape expected) 
     checkShape(s, expected, name);
     // A C-contiguous float32 view (a copy only when the dtype or strides differ).
     auto f = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(a);
-    pf::ImageF image(s);
-    std::memcpy(image.data.data(), f.data(), s.size() * sizeof(float));
+    // One pass: allocate and copy (not zero-fill, then copy).
+    pf::ImageF image;
+    image.shape = s;
+    image.data.assign(f.data(), f.data() + s.size());
     return image;
 }
 
@@ -94,6 +97,35 @@ py::array_t<bool> toNumpy(const pf::Mask& mask, pf::Shape shape) {
     for (std::size_t i = 0; i < shape.size(); ++i)
         p[i] = mask.empty() ? true : mask.data[i] != 0;
     return out;
+}
+
+namespace {
+/// Moves `data` to the heap and hands it to a numpy array of `shape`, which
+/// frees it through a capsule when the array is collected.
+template <class Out, class T>
+py::array_t<Out> adoptVector(std::vector<T>&& data, pf::Shape shape) {
+    static_assert(sizeof(Out) == sizeof(T));
+    auto owned = std::make_unique<std::vector<T>>(std::move(data));
+    Out* p = reinterpret_cast<Out*>(owned->data());
+    py::capsule free(owned.get(), [](void* v) { delete static_cast<std::vector<T>*>(v); });
+    owned.release(); // the capsule owns it now
+    return py::array_t<Out>({py::ssize_t(shape.rows), py::ssize_t(shape.cols)}, p, free);
+}
+} // namespace
+
+py::array_t<float> toNumpy(pf::ImageF&& image) {
+    const pf::Shape s = image.shape;
+    if (image.data.size() != s.size())
+        return toNumpy(static_cast<const pf::ImageF&>(image));
+    return adoptVector<float>(std::move(image.data), s);
+}
+
+py::array_t<bool> toNumpy(pf::Mask&& mask, pf::Shape shape) {
+    if (mask.data.size() != shape.size())
+        return toNumpy(static_cast<const pf::Mask&>(mask), shape); // empty: all True
+    for (auto& v : mask.data)
+        v = v != 0; // numpy bools are one byte holding 0 or 1
+    return adoptVector<bool>(std::move(mask.data), shape);
 }
 
 template <class T>

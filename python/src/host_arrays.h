@@ -30,6 +30,11 @@ pf::Mask toMask(const py::handle& obj, const char* name, pf::Shape expected);
 py::array_t<float> toNumpy(const pf::ImageF& image);
 /// A bool numpy array of the mask (a copy); empty mask -> all True of `shape`.
 py::array_t<bool> toNumpy(const pf::Mask& mask, pf::Shape shape);
+/// The same without copying: the numpy array takes over the image's (or the
+/// mask's) memory and frees it when the last reference to it goes. A mask's
+/// values are made 0/1 in place first.
+py::array_t<float> toNumpy(pf::ImageF&& image);
+py::array_t<bool> toNumpy(pf::Mask&& mask, pf::Shape shape);
 
 /// Checks for the per-kernel API, which works in place and never converts:
 /// `a` must be a numpy array of exactly dtype T, C-contiguous, writeable when

@@ -215,8 +215,10 @@ py::dict reconstruct(const py::handle& magnitude, const std::string& algorithm,
     parameters["device"] = result.engine.device;
 
     py::dict out;
-    out["object"] = toNumpy(result.object);
-    out["support"] = toNumpy(result.support, result.object.shape);
+    // The result's memory moves into numpy: no copy of the object or support.
+    const pf::Shape shape = result.object.shape;
+    out["object"] = toNumpy(std::move(result.object));
+    out["support"] = toNumpy(std::move(result.support), shape);
     out["history"] = historyToDict(result.history);
     out["final_errors"] = py::cast(result.finalErrors);
     out["best_start"] = result.bestStart;
