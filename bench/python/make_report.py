@@ -417,6 +417,10 @@ def write_markdown(res, out_dir):
              "the GS iterations, the result read back and converted to numpy. The C++ side is "
              "`pf::reconstruct` on the same problem and parameters, timed inside C++ from engine "
              "creation to the result (no conversion at all), in the same process.\n")
+    if res.get("one_call_run"):
+        L.append(f"This section and the one-call column below come from a second run on the same "
+                 f"machine, at commit `{res['one_call_run']['commit']}` "
+                 f"({res['one_call_run']['date']}); everything else from the run above.\n")
     L.append("| N | iterations | Python, ms (median) | C++, ms (median) | difference: median of pairs (range) "
              "| pairs | spread of the calls, Python / C++ |")
     L.append("|---|---|---|---|---|---|---|")
@@ -515,7 +519,8 @@ per kernel    Python owns every buffer:
     L.append("| one call within 2 % of native C++ at every N | " +
              ", ".join(f"{r['n']}: {pct_range(r['one_call'])}" for r in rows) + " | " +
              ("yes (median of the pairs)" if len(within) == len(rows) else
-              f"at N = {', '.join(map(str, within))}; not at the others (see the spread above)") + " |")
+              "no" if not within else
+              f"at N = {', '.join(map(str, within))}; not at the others") + " |")
     L.append(f"| per iteration within 5 % of native at 2048² | {pct_range(row2048['per_iteration'])} "
              f"(`metrics=False`) | {'yes' if abs(pi) <= 0.05 else 'no'} |")
     L.append(f"| per kernel ≤ 1.5 µs overhead on top of the launch | {o['overhead_us']:.2f} µs | "
@@ -586,6 +591,9 @@ def main():
     ap.add_argument("--commit", default="unknown")
     ap.add_argument("--sizes", default="256,512,1024,2048,4096,8192")
     ap.add_argument("--from-json", help="re-render the report and plots from a saved bindings-results.json")
+    ap.add_argument("--update-one-call", metavar="RESULTS_JSON",
+                    help="measure only the one-call comparison again, at the sizes of a saved "
+                         "bindings-results.json, and re-render the report with it")
     ap.add_argument("--deadline", type=float, default=0,
                     help="seconds: start no further size after this long (0: no limit); the sizes "
                          "run in the order given, so list them smallest first")
@@ -605,6 +613,24 @@ def main():
         return
     if not pf.cuda_available():
         sys.exit("make_report.py: no CUDA device: " + pf.cuda_unavailable_reason())
+    if args.update_one_call:
+        with open(args.update_one_call) as f:
+            res = json.load(f)
+        for row in res["sizes"]:
+            n = row["n"]
+            row["one_call"] = one_call(magnitude(n), ITERS[n], counters=n == res["counters_n"])
+            log(f"N={n}: one call {1e3 * row['one_call']['call_s']:.1f} ms "
+                f"(C++ {1e3 * row['one_call']['native_call_s']:.1f}), pairs {pct_range(row['one_call'])}")
+        res["one_call_run"] = {
+            "commit": args.commit,
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+        res["conclusions"] = conclusions(res)
+        with open(os.path.join(args.out, "bindings-results.json"), "w") as f:
+            json.dump(res, f, indent=1)
+        plots(res, args.out)
+        write_markdown(res, args.out)
+        log("wrote", args.out)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     engine = {}
     if args.engine_json and os.path.exists(args.engine_json):
