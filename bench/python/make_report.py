@@ -430,9 +430,14 @@ def write_markdown(res, out_dir):
                  f"{pct_range(oc)} | {oc['pairs']} | {100 * oc['spread']:.1f} % / {100 * oc['native_spread']:.1f} % |")
     L.append("\nThe call is dominated by the host-side load (the initial spectrum is built in double "
              "on the host), identical on both sides; what the binding adds is one copy of the "
-             "magnitudes in and of the object out. The spread column is each side's own "
+             "magnitudes in (the result's object and support move into numpy without a copy) and the "
+             "Python call itself. The spread column is each side's own "
              "(max − min) / median over its calls: where it is larger than the difference, the "
              "machine's run-to-run noise, not the binding, sets the range.\n")
+    if res.get("one_call_earlier"):
+        e = res["one_call_earlier"]
+        L.append(f"{e['note']} Medians of the pairs then: " +
+                 ", ".join(f"{n}: {100 * d:+.1f} %" for n, d in e["diff"].items()) + ".\n")
     L.append("## Overhead against the same work from C++\n")
     L.append("Median of the interleaved pairs, with their range.\n")
     L.append("| N | one call (whole call) | per iteration, `metrics=False` | per iteration, with metrics | per kernel |")
@@ -494,7 +499,8 @@ def write_markdown(res, out_dir):
 one call      Python ──reconstruct()──▶ C++ engine (CudaEngine)
                  numpy in (copied once)      owns g, g', spectrum, support, weights, cuFFT work
                                              allocated at load, freed before the call returns
-              ◀── Result: numpy copies of object, support, history (Python owns them)
+              ◀── Result: object and support are numpy arrays that took over the C++
+                  result's memory (no copy); history and parameters are copied
 
 per iteration Reconstructor (Python object) ──owns──▶ engine ──owns──▶ device buffers
                  .object          → numpy host copy (Python owns it)
@@ -552,8 +558,8 @@ def conclusions(res):
     small, big = rows[0], rows[-1]
     worst_one = max(rows, key=lambda r: abs(r["one_call"]["diff"]))
     out = []
-    out.append("- **`reconstruct()` for a whole run.** The binding adds one copy of the input and one "
-               "of the result; the GIL is free while it runs, so a GUI or a second thread keeps "
+    out.append("- **`reconstruct()` for a whole run.** The binding adds one copy of the input; the "
+               "result's arrays move into numpy without a copy. The GIL is free while it runs, so a GUI or a second thread keeps "
                "going. The median paired difference from C++ is at most "
                f"{100 * abs(worst_one['one_call']['diff']):.1f} % (N = {worst_one['n']}); at large N "
                "the whole call is the host-side load, and its run-to-run spread is the larger number.")
@@ -591,6 +597,8 @@ def main():
     ap.add_argument("--commit", default="unknown")
     ap.add_argument("--sizes", default="256,512,1024,2048,4096,8192")
     ap.add_argument("--from-json", help="re-render the report and plots from a saved bindings-results.json")
+    ap.add_argument("--no-plots", action="store_true",
+                    help="with --from-json: rewrite the page only, keep the plots")
     ap.add_argument("--update-one-call", metavar="RESULTS_JSON",
                     help="measure only the one-call comparison again, at the sizes of a saved "
                          "bindings-results.json, and re-render the report with it")
@@ -607,7 +615,8 @@ def main():
         res["conclusions"] = conclusions(res)
         with open(os.path.join(args.out, "bindings-results.json"), "w") as f:
             json.dump(res, f, indent=1)
-        plots(res, args.out)
+        if not args.no_plots:
+            plots(res, args.out)
         write_markdown(res, args.out)
         print("re-rendered", args.out)
         return
