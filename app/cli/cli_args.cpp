@@ -5,9 +5,20 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace pfcli {
+
+namespace {
+/// "0.5", "1", "1e+18": a bound as a person would write it (std::to_string
+/// prints "1.000000").
+std::string shortNumber(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+} // namespace
 
 void ArgParser::option(const std::string& name) { m_known[name] = true; }
 void ArgParser::flag(const std::string& name) { m_known[name] = false; }
@@ -81,8 +92,8 @@ std::optional<double> ArgParser::number(const std::string& name, double min, dou
     if (text->empty() || end != text->c_str() + text->size() || errno == ERANGE || !std::isfinite(v))
         usageError("option '" + name + "' needs a number, got '" + *text + "'");
     if (v < min || v > max)
-        usageError("option '" + name + "' must lie in [" + std::to_string(min) + ", " +
-                   std::to_string(max) + "], got " + *text);
+        usageError("option '" + name + "' must lie in [" + shortNumber(min) + ", " + shortNumber(max) +
+                   "], got " + *text);
     return v;
 }
 

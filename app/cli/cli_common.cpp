@@ -1,9 +1,14 @@
 #include "cli_common.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 
 namespace pfcli {
 
@@ -33,6 +38,19 @@ pf::io::LoadOptions loadOptionsFrom(const ArgParser& args) {
     if (centred) o.centring = pf::io::Centring::Centred;
     if (args.has("--fft-shifted")) o.centring = pf::io::Centring::FftShifted;
     return o;
+}
+
+void checkOutputPath(const std::string& path) {
+    const std::size_t slash = path.find_last_of('/');
+    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        throw CliError(kExitOutput, path + ": is a directory, not an output file name");
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw CliError(kExitOutput, path + ": cannot be written: the directory '" + dir + "' does not exist");
+    if (::access(dir.c_str(), W_OK) != 0)
+        throw CliError(kExitOutput, path + ": cannot be written: the directory '" + dir +
+                                        "' is not writable (" + std::strerror(errno) + ")");
 }
 
 std::string jsonString(std::string_view s) {

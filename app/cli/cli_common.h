@@ -49,6 +49,12 @@ template <class F> auto withFileCode(int code, F&& body) -> decltype(body()) {
     }
 }
 
+/// Refuses, before any work is done, an output path that cannot be created:
+/// its directory is missing or not writable, or the path is a directory.
+/// Throws CliError(kExitOutput) naming the path. (The write itself can still
+/// fail later, e.g. on a full disk; the writers then leave nothing behind.)
+void checkOutputPath(const std::string& path);
+
 /// Minimal JSON output (objects written in order, strings escaped).
 std::string jsonString(std::string_view s);
 std::string jsonNumber(double v);

@@ -117,6 +117,10 @@ int runReconstruct(int argc, char** argv, int first) {
     std::string output = args.value("-o").value_or(args.value("--output").value_or(""));
     if (output.empty()) args.usageError("needs an output file: -o OUT.cxi");
     const bool json = args.has("--json");
+    // Refuse unwritable outputs now rather than after a long reconstruction.
+    checkOutputPath(output);
+    for (const char* extra : {"--png", "--tiff"})
+        if (auto path = args.value(extra)) checkOutputPath(*path);
 
     pf::EngineOptions engineOptions;
     try {

@@ -71,6 +71,8 @@ int runSimulate(int argc, char** argv, int first) {
     const std::string input = args.positionals()[0];
     const std::string output = args.value("-o").value_or(args.value("--output").value_or(""));
     if (output.empty()) args.usageError("needs an output file: -o pattern.cxi");
+    checkOutputPath(output);
+    if (auto truth = args.value("--truth")) checkOutputPath(*truth);
 
     pf::SimulationOptions options;
     options.oversampling = args.number("--oversampling", 1.0, 64.0).value_or(2.0);

@@ -111,6 +111,24 @@ dirty[16, 16] = 1000.0  # keep the centre bright and finite
 np.save(p(out, "dirty.npy"), dirty)
 add("dirty.npy", dirty, "centring=centred")
 
+f4be = np.asfortranarray(centred_pattern(26, 34).astype(">f4"))  # big-endian and Fortran order
+with open(p(out, "f32_be_fortran_v2.npy"), "wb") as f:
+    np.lib.format.write_array(f, f4be, version=(2, 0))
+add("f32_be_fortran_v2.npy", f4be, "centring=centred")
+
+u4 = np.asfortranarray((centred_pattern(22, 18) * 1000).astype("<u4"))
+with open(p(out, "u32_fortran_v3.npy"), "wb") as f:
+    np.lib.format.write_array(f, u4, version=(3, 0))
+add("u32_fortran_v3.npy", u4, "centring=centred")
+
+i4 = (centred_pattern(20, 30) * 100).astype(">i4")
+np.save(p(out, "i32_be.npy"), i4)
+add("i32_be.npy", i4, "centring=centred")
+
+flags = centred_pattern(16, 16) > 10  # a boolean array: 0 and 1
+np.save(p(out, "bool.npy"), flags)
+add("bool.npy", flags.astype(np.float64), "centring=centred")
+
 # The centring heuristic, with no flag: centred and shifted versions.
 h = centred_pattern(48, 48).astype(np.float32)
 np.save(p(out, "heuristic_centred.npy"), h)
@@ -159,6 +177,39 @@ t8 = centred_pattern(30, 40).astype(np.float32)
 Image.fromarray(t8, mode="F").save(p(out, "pil_f32.tif"))
 add("pil_f32.tif", t8, "centring=centred")
 
+t10 = (centred_pattern(30, 44) / 4).astype(np.uint8)
+Image.fromarray(t10, mode="L").save(p(out, "pil_u8.tif"))
+add("pil_u8.tif", t10, "centring=centred")
+
+t11 = (centred_pattern(34, 30) * 30 - 2000).astype(np.int16)
+tifffile.imwrite(p(out, "i16.tif"), t11)
+add("i16.tif", t11, "centring=centred")
+
+t12 = centred_pattern(70, 50).astype(np.float32)  # tiles overhang both edges
+tifffile.imwrite(p(out, "f32_tiled_zlib.tif"), t12, tile=(32, 16), compression="zlib")
+add("f32_tiled_zlib.tif", t12, "centring=centred")
+
+t14 = (centred_pattern(45, 60) * 50).astype(np.uint16)  # horizontal differencing
+tifffile.imwrite(p(out, "u16_predictor.tif"), t14, compression="zlib", predictor=2, rowsperstrip=8)
+add("u16_predictor.tif", t14, "centring=centred")
+
+t13 = centred_pattern(40, 40).astype(">f8")
+tifffile.imwrite(p(out, "f64_tiled_be.tif"), t13, tile=(16, 16), byteorder=">")
+add("f64_tiled_be.tif", t13, "centring=centred")
+
+tpages = np.stack([(centred_pattern(36, 28) * 50).astype(np.uint16) for _ in range(4)])
+tifffile.imwrite(p(out, "multipage_tiled.tif"), tpages, tile=(16, 16), photometric="minisblack")
+add("multipage_tiled.tif", tpages[3], "centring=centred;frame=3")
+
+ppages = [(centred_pattern(24, 24) / 4).astype(np.uint8) for _ in range(3)]
+Image.fromarray(ppages[0], mode="L").save(p(out, "pil_pages.tif"), save_all=True,
+                                          append_images=[Image.fromarray(x, mode="L") for x in ppages[1:]])
+add("pil_pages.tif", ppages[2], "centring=centred;frame=2")
+
+rgba = np.stack([(centred_pattern(22, 22) / 4).astype(np.uint8) for _ in range(4)], axis=-1)
+Image.fromarray(rgba, mode="RGBA").save(p(out, "rgba.tif"))
+add("rgba.tif", 0.2126 * rgba[..., 0] + 0.7152 * rgba[..., 1] + 0.0722 * rgba[..., 2], "centring=centred")
+
 rgb = np.stack([(centred_pattern(20, 20) / 4).astype(np.uint8) for _ in range(3)], axis=-1)
 tifffile.imwrite(p(out, "rgb.tif"), rgb, photometric="rgb")
 lum = 0.2126 * rgb[..., 0] + 0.7152 * rgb[..., 1] + 0.0722 * rgb[..., 2]
@@ -176,6 +227,26 @@ add("grey16.png", g16, "centring=centred")
 c8 = np.stack([(centred_pattern(26, 26) / 4).astype(np.uint8) for _ in range(3)], axis=-1)
 Image.fromarray(c8, mode="RGB").save(p(out, "rgb.png"))
 add("rgb.png", 0.2126 * c8[..., 0] + 0.7152 * c8[..., 1] + 0.0722 * c8[..., 2], "centring=centred")
+
+la = np.stack([(centred_pattern(21, 27) / 4).astype(np.uint8), np.full((21, 27), 128, np.uint8)], axis=-1)
+Image.fromarray(la, mode="LA").save(p(out, "grey_alpha.png"))
+add("grey_alpha.png", la[..., 0], "centring=centred")
+
+rgba8 = np.stack([(centred_pattern(19, 23) / 4).astype(np.uint8) for _ in range(4)], axis=-1)
+Image.fromarray(rgba8, mode="RGBA").save(p(out, "rgba.png"))
+add("rgba.png", 0.2126 * rgba8[..., 0] + 0.7152 * rgba8[..., 1] + 0.0722 * rgba8[..., 2], "centring=centred")
+
+idx = (centred_pattern(24, 20) / 100).astype(np.uint8) % 16  # a 16-colour palette image
+palette = rng.integers(0, 256, size=(16, 3), dtype=np.uint8)
+pimg = Image.fromarray(idx, mode="P")
+pimg.putpalette(palette.flatten().tolist())
+pimg.save(p(out, "palette.png"))
+cols = palette[idx].astype(np.float64)
+add("palette.png", 0.2126 * cols[..., 0] + 0.7152 * cols[..., 1] + 0.0722 * cols[..., 2], "centring=centred")
+
+bits = centred_pattern(17, 29) > 5  # 1-bit grey: libpng widens 0/1 to 0/255
+Image.fromarray(bits).convert("1").save(p(out, "grey1.png"))
+add("grey1.png", bits.astype(np.float64) * 255, "centring=centred")
 
 # --- HDF5 and CXI (h5py) -----------------------------------------------------
 with h5py.File(p(out, "plain.h5"), "w") as f:

@@ -2,6 +2,8 @@
 // a shipped sample, and bad input (exit code + one line naming the file).
 #include <phaseforge/io/load.h>
 
+#include "scratch_dir.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -19,7 +21,7 @@ struct Run {
 
 class TestCli : public QObject {
     Q_OBJECT
-    QTemporaryDir m_dir;
+    QTemporaryDir m_dir{scratchTemplate("tst_cli")};
     QString m_samples;
 
     Run cli(const QStringList& args) {
@@ -84,6 +86,16 @@ private slots:
         QCOMPARE(o["masked"].toInt(), o["unmeasured"].toInt());
     }
 
+    void infoWithoutNotices() {
+        // A noiseless pattern without a beamstop: the file says everything, so
+        // nothing is assumed and the last line says so (with its newline).
+        QCOMPARE(cli({"simulate", "blobs:8", "-o", tmp("plain.cxi")}).code, 0);
+        const Run r = cli({"info", tmp("plain.cxi")});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.endsWith("\nnotices     none\n"), qPrintable(r.out));
+        QVERIFY(r.err.isEmpty());
+    }
+
     void simulateThenReconstruct() {
         const Run s = cli({"simulate", "blobs:24:9", "-o", tmp("sim.cxi"), "--photons", "1e7",
                            "--beamstop", "1.5", "--truth", tmp("truth.tiff"), "--json"});
@@ -133,7 +145,7 @@ private slots:
         checkOneLineError(cli({"info", tmp("does-not-exist.tif")}), 3, {"does-not-exist.tif"});
         checkOneLineError(cli({"reconstruct", m_samples + "/letters.cxi"}), 2, {"-o OUT.cxi"});
         checkOneLineError(cli({"reconstruct", m_samples + "/letters.cxi", "-o", tmp("y.cxi"), "--beta", "1.5"}), 2,
-                          {"--beta"});
+                          {"--beta", "[0, 1]", "1.5"});
         checkOneLineError(cli({"reconstruct", m_samples + "/letters.cxi", "-o", tmp("y.cxi"), "--algorithm",
                                "HIO:20x"}), 2, {"HIO:20x"});
         checkOneLineError(cli({"info", "--frobnicate", "x"}), 2, {"unknown option '--frobnicate'"});
@@ -142,6 +154,12 @@ private slots:
         QVERIFY(QDir().mkpath(tmp("taken.cxi")));
         checkOneLineError(cli({"simulate", "blobs:8", "-o", tmp("taken.cxi")}), 4, {"taken.cxi"});
         checkOneLineError(cli({"simulate", "blobs:8", "-o", tmp("no/such/dir/p.cxi")}), 4, {"p.cxi"});
+        // Refused before the work: no notice or progress line precedes the error.
+        checkOneLineError(cli({"reconstruct", m_samples + "/letters.cxi", "-o", tmp("no/such/dir/r.cxi")}), 4,
+                          {"r.cxi", "does not exist"});
+        checkOneLineError(cli({"reconstruct", m_samples + "/letters.cxi", "-o", tmp("r2.cxi"), "--png",
+                               tmp("no/such/dir/r.png")}), 4, {"r.png"});
+        QVERIFY(!QFile::exists(tmp("r2.cxi")));
         for (const QString& f : QDir(m_dir.path()).entryList(QDir::Files | QDir::Hidden))
             QVERIFY2(!f.startsWith('.'), qPrintable("temporary left behind: " + f));
         QVERIFY(!QFile::exists(tmp("x.cxi")) && !QFile::exists(tmp("y.cxi")) && !QFile::exists(tmp("z.cxi")));

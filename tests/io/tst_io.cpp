@@ -4,6 +4,8 @@
 #include <phaseforge/error.h>
 #include <phaseforge/io/load.h>
 
+#include "scratch_dir.h"
+
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -36,7 +38,7 @@ bool hasNotice(const std::vector<std::string>& notices, const std::string& fragm
 
 class TestIo : public QObject {
     Q_OBJECT
-    QTemporaryDir m_dir;
+    QTemporaryDir m_dir{scratchTemplate("tst_io")};
     QStringList m_manifest;
 
     std::string file(const char* name) const { return m_dir.filePath(name).toStdString(); }
@@ -144,6 +146,20 @@ private slots:
         QCOMPARE(g.info.format, std::string("HDF5"));
         QCOMPARE(g.info.frames, 3);
         QCOMPARE(g.info.dataset, std::string("/a/stack"));
+    }
+
+    void saysWhatItDropped() {
+        QVERIFY(hasNotice(io::loadDiffraction(file("palette.png")).notices, "colour PNG converted to luminance"));
+        const auto la = io::loadDiffraction(file("grey_alpha.png"));
+        QVERIFY(hasNotice(la.notices, "transparency (alpha) was ignored"));
+        QVERIFY(!hasNotice(la.notices, "colour"));
+        QVERIFY(hasNotice(io::loadDiffraction(file("rgba.tif")).notices, "colour TIFF converted to luminance"));
+        const auto pages = io::loadDiffraction(file("pil_pages.tif"));
+        QCOMPARE(pages.info.frames, 3);
+        QCOMPARE(pages.info.frame, 0);
+        QVERIFY(hasNotice(pages.notices, "3 pages"));
+        QCOMPARE(io::loadImage(file("bool.npy")).info.dtype, std::string("bool"));
+        QCOMPARE(io::loadImage(file("grey1.png")).info.dtype, std::string("uint8"));
     }
 
     void optionOverridesTheFileWithANotice() {

@@ -8,6 +8,8 @@
 #include <phaseforge/reconstruction.h>
 #include <phaseforge/simulate.h>
 
+#include "scratch_dir.h"
+
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -49,7 +51,7 @@ QStringList leftovers(const QString& dir) {
 
 class TestIoWrite : public QObject {
     Q_OBJECT
-    QTemporaryDir m_dir;
+    QTemporaryDir m_dir{scratchTemplate("tst_io_write")};
     std::string path(const char* name) const { return m_dir.filePath(name).toStdString(); }
 
 private slots:
