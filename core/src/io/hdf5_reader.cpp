@@ -188,32 +188,35 @@ void readFrame(const std::string& name, const std::string& path, hid_t ds,
         fail(name, "HDF5 dataset '" + path + "' cannot be read (corrupt or truncated file?)");
 }
 
-/// Collects up to a few dataset names, for an error that says what there is.
-herr_t collectDatasets(hid_t, const char* objName, const H5O_info_t* info, void* op) noexcept {
-    auto* names = static_cast<std::vector<std::string>*>(op);
-    try {
-        if (info->type == H5O_TYPE_DATASET) names->push_back(std::string("/") + objName);
-    } catch (...) {
-        return -1;
-    }
-    return names->size() >= 6 ? 1 : 0;
-}
+/// What the root group holds: the CXI entry numbers and the first few link
+/// names (for an error that says what there is). Collected in one pass over
+/// the root group only: a walk of the whole file (H5Ovisit) reaches far more
+/// metadata, and libhdf5 1.10 overflows a heap buffer on some corrupt symbol
+/// tables deeper in a file (found by tests/fuzz/fuzz_cxi).
+struct RootListing {
+    std::vector<int> entries;
+    std::vector<std::string> names; ///< the first kMaxNames link names
+    std::size_t links = 0;
+    static constexpr std::size_t kMaxNames = 5;
+};
 
-herr_t collectEntries(hid_t, const char* linkName, const H5L_info_t*, void* op) noexcept {
-    auto* numbers = static_cast<std::vector<int>*>(op);
-    const std::string s(linkName);
-    if (s.rfind("entry_", 0) != 0 || s.size() <= 6 || s.size() > 12) return 0;
-    int n = 0;
-    for (std::size_t i = 6; i < s.size(); ++i) {
-        if (!std::isdigit(static_cast<unsigned char>(s[i]))) return 0;
-        n = n * 10 + (s[i] - '0');
-    }
+herr_t collectRoot(hid_t, const char* linkName, const H5L_info_t*, void* op) noexcept {
+    auto* root = static_cast<RootListing*>(op);
     try {
-        if (n > 0) numbers->push_back(n);
+        const std::string s(linkName);
+        ++root->links;
+        if (root->names.size() < RootListing::kMaxNames) root->names.push_back(s);
+        if (s.rfind("entry_", 0) != 0 || s.size() <= 6 || s.size() > 12) return 0;
+        int n = 0;
+        for (std::size_t i = 6; i < s.size(); ++i) {
+            if (!std::isdigit(static_cast<unsigned char>(s[i]))) return 0;
+            n = n * 10 + (s[i] - '0');
+        }
+        if (n > 0) root->entries.push_back(n);
     } catch (...) {
         return -1;
     }
-    return numbers->size() >= 100000 ? 1 : 0;
+    return root->links >= 100000 ? 1 : 0;
 }
 
 std::string findCxiData(hid_t file, int entry) {
@@ -281,17 +284,18 @@ RawImage readOpenFile(const std::string& name, hid_t file, const std::string& re
     RawImage raw;
     std::string path = requested;
     if (path.empty()) {
-        std::vector<int> entries;
-        H5Literate(file, H5_INDEX_NAME, H5_ITER_NATIVE, nullptr, collectEntries, &entries);
+        RootListing root;
+        if (H5Literate(file, H5_INDEX_NAME, H5_ITER_NATIVE, nullptr, collectRoot, &root) < 0)
+            fail(name, "HDF5 root group cannot be read (corrupt file?)");
+        std::vector<int>& entries = root.entries;
         std::sort(entries.begin(), entries.end());
         if (entries.empty()) {
-            std::vector<std::string> names;
-            H5Ovisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, collectDatasets, &names);
             std::string list;
-            for (std::size_t i = 0; i < names.size() && i < 5; ++i) list += (i ? ", " : "") + names[i];
-            fail(name, names.empty() ? "HDF5 file holds no dataset"
-                                     : "not a CXI file (no entry_N); name a dataset as FILE:/path (e.g. " +
-                                           list + (names.size() > 5 ? ", ..." : "") + ")");
+            for (std::size_t i = 0; i < root.names.size(); ++i) list += (i ? ", /" : "/") + root.names[i];
+            fail(name, root.links == 0 ? "HDF5 file holds nothing (an empty root group)"
+                                       : "not a CXI file (no entry_N); name a dataset as FILE:/path (the root holds " +
+                                             list + (root.links > root.names.size() ? ", ..." : "") +
+                                             "; h5ls -r lists every dataset)");
         }
         if (options.entry > 0) {
             if (!std::binary_search(entries.begin(), entries.end(), options.entry))
