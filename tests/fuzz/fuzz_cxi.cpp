@@ -6,8 +6,11 @@
 // Built and run by tests/fuzz/run-fuzzers.
 #include "fuzz_check.h"
 
+#include <hdf5.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     pf::io::LoadOptions options = pf::fuzz::fuzzOptions();
@@ -19,5 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const pf::io::detail::Bytes bytes(data, size);
     pf::fuzz::checkReader([&] { return pf::io::detail::readHdf5Memory("fuzz.cxi", bytes, "", options); },
                           options);
+    // Every file object the reader opened (the file, groups, datasets, named
+    // types, attributes) must be closed again, whatever happened.
+    if (H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL) != 0) std::abort();
     return 0;
 }

@@ -5,8 +5,11 @@
 // Built and run by tests/fuzz/run-fuzzers.
 #include "fuzz_check.h"
 
+#include <hdf5.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -21,5 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const pf::io::detail::Bytes bytes(data, size);
     pf::fuzz::checkReader(
         [&] { return pf::io::detail::readHdf5Memory("fuzz.h5", bytes, dataset, options); }, options);
+    // Every file object the reader opened (the file, groups, datasets, named
+    // types, attributes) must be closed again, whatever happened.
+    if (H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL) != 0) std::abort();
     return 0;
 }
