@@ -54,7 +54,15 @@ ImageView::ImageView(QWidget* parent) : QOpenGLWidget(parent), m_table(colorTabl
 }
 
 // Qt's hellogl2 pattern: the GL objects go while the context still exists.
-ImageView::~ImageView() { releaseGl(); }
+ImageView::~ImageView() {
+    // QOpenGLWidget's destructor, which runs after this one, destroys the
+    // context and so emits aboutToBeDestroyed: without this disconnect that
+    // signal would call releaseGl() on an object that is no longer an
+    // ImageView (UBSan reports the downcast). Release here instead.
+    if (QOpenGLContext* ctx = context())
+        disconnect(ctx, &QOpenGLContext::aboutToBeDestroyed, this, &ImageView::releaseGl);
+    releaseGl();
+}
 
 void ImageView::setBridge(std::shared_ptr<FrameBridge> bridge) {
     m_bridge = std::move(bridge);
