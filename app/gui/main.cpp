@@ -12,37 +12,90 @@
 
 #include <clocale>
 #include <cstdio>
+#include <cstdlib>
+#include <tuple>
+
+namespace {
+
+// The command line, defined once for both the windowed start and the one
+// without a display.
+struct CommandLine {
+    QCommandLineParser parser;
+    const QCommandLineOption engine{QStringLiteral("engine"), QStringLiteral("Engine: auto, cuda or cpu (default auto)"), QStringLiteral("kind"), QStringLiteral("auto")};
+    const QCommandLineOption bench{QStringLiteral("bench"), QStringLiteral("Measure headless and live-view speed, publish cost and pause latency; print JSON")};
+    const QCommandLineOption benchSize{QStringLiteral("bench-size"), QStringLiteral("Problem size for --bench (default 2048)"), QStringLiteral("n"), QStringLiteral("2048")};
+    const QCommandLineOption benchSeconds{QStringLiteral("bench-seconds"), QStringLiteral("Length of each timed phase of --bench (default 3)"), QStringLiteral("s"), QStringLiteral("3")};
+    const QCommandLineOption screenshots{QStringLiteral("screenshots"), QStringLiteral("Run, pause and write screenshots into this folder, then quit"), QStringLiteral("dir")};
+    const QCommandLineOption iterations{QStringLiteral("iterations"), QStringLiteral("Iterations before the --screenshots pause (default 150)"), QStringLiteral("n"), QStringLiteral("150")};
+    const QCommandLineOption settings{QStringLiteral("settings"), QStringLiteral("Keep settings in this INI file"), QStringLiteral("file")};
+    const QCommandLineOption listSamples{QStringLiteral("list-samples"), QStringLiteral("Print the sample files File > Open Sample offers, one a line, and quit")};
+
+    CommandLine() {
+        parser.setApplicationDescription(QStringLiteral("Phase retrieval workbench for coherent diffractive imaging"));
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("Diffraction data to open (CXI, HDF5, NPY, TIFF, PNG)"), QStringLiteral("[file]"));
+        parser.addOptions({engine, bench, benchSize, benchSeconds, screenshots, iterations, settings, listSamples});
+    }
+    // --help and --version print and exit inside process().
+    void process(const QCoreApplication& app) { parser.process(app); }
+};
+
+void nameApplication() {
+    QCoreApplication::setOrganizationName(QStringLiteral("PhaseForge"));
+    QCoreApplication::setApplicationName(QStringLiteral("PhaseForge"));
+    QCoreApplication::setApplicationVersion(QString::fromLatin1(pf::version()));
+}
+
+int listSampleFiles() {
+    for (const QString& path : pf::ui::sampleFiles())
+        std::printf("%s\n", qPrintable(QDir::toNativeSeparators(path)));
+    return 0;
+}
+
+// Qt aborts when its window system cannot start. Without any display named
+// (and no platform chosen), say so in one line instead; what needs no window
+// (--help, --version, --list-samples) still works.
+bool displayNamed() {
+    for (const char* name : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"}) {
+        const char* value = std::getenv(name);
+        if (value && *value)
+            return true;
+    }
+    return false;
+}
+
+int runWithoutDisplay(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    nameApplication();
+    CommandLine cl;
+    cl.process(app);
+    if (cl.parser.isSet(cl.listSamples))
+        return listSampleFiles();
+    std::fprintf(stderr, "phaseforge: no display (DISPLAY and WAYLAND_DISPLAY are unset): start it in a "
+                         "desktop session or under xvfb-run, or use phaseforge-cli for batch runs\n");
+    return 1;
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
+    if (!displayNamed())
+        return runWithoutDisplay(argc, argv);
     QApplication app(argc, argv);
     // Qt adopts the user's locale for the C library too; numbers in files and
     // on the command line are always written with '.', so keep C numerics.
     std::setlocale(LC_NUMERIC, "C");
-    QApplication::setOrganizationName(QStringLiteral("PhaseForge"));
-    QApplication::setApplicationName(QStringLiteral("PhaseForge"));
-    QApplication::setApplicationVersion(QString::fromLatin1(pf::version()));
+    nameApplication();
 
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Phase retrieval workbench for coherent diffractive imaging"));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("Diffraction data to open (CXI, HDF5, NPY, TIFF, PNG)"), QStringLiteral("[file]"));
-    const QCommandLineOption engine(QStringLiteral("engine"), QStringLiteral("Engine: auto, cuda or cpu (default auto)"), QStringLiteral("kind"), QStringLiteral("auto"));
-    const QCommandLineOption bench(QStringLiteral("bench"), QStringLiteral("Measure headless and live-view speed, publish cost and pause latency; print JSON"));
-    const QCommandLineOption benchSize(QStringLiteral("bench-size"), QStringLiteral("Problem size for --bench (default 2048)"), QStringLiteral("n"), QStringLiteral("2048"));
-    const QCommandLineOption benchSeconds(QStringLiteral("bench-seconds"), QStringLiteral("Length of each timed phase of --bench (default 3)"), QStringLiteral("s"), QStringLiteral("3"));
-    const QCommandLineOption screenshots(QStringLiteral("screenshots"), QStringLiteral("Run, pause and write screenshots into this folder, then quit"), QStringLiteral("dir"));
-    const QCommandLineOption iterations(QStringLiteral("iterations"), QStringLiteral("Iterations before the --screenshots pause (default 150)"), QStringLiteral("n"), QStringLiteral("150"));
-    const QCommandLineOption settings(QStringLiteral("settings"), QStringLiteral("Keep settings in this INI file"), QStringLiteral("file"));
-    const QCommandLineOption listSamples(QStringLiteral("list-samples"), QStringLiteral("Print the sample files File > Open Sample offers, one a line, and quit"));
-    parser.addOptions({engine, bench, benchSize, benchSeconds, screenshots, iterations, settings, listSamples});
-    parser.process(app);
+    CommandLine cl;
+    cl.process(app);
+    QCommandLineParser& parser = cl.parser;
+    const auto& [engine, bench, benchSize, benchSeconds, screenshots, iterations, settings, listSamples] =
+        std::tie(cl.engine, cl.bench, cl.benchSize, cl.benchSeconds, cl.screenshots, cl.iterations, cl.settings, cl.listSamples);
 
-    if (parser.isSet(listSamples)) {
-        for (const QString& path : pf::ui::sampleFiles())
-            std::printf("%s\n", qPrintable(QDir::toNativeSeparators(path)));
-        return 0;
-    }
+    if (parser.isSet(listSamples))
+        return listSampleFiles();
 
     pf::EngineKind kind;
     try {
