@@ -121,6 +121,14 @@ with open(p(out, "u32_fortran_v3.npy"), "wb") as f:
     np.lib.format.write_array(f, u4, version=(3, 0))
 add("u32_fortran_v3.npy", u4, "centring=centred")
 
+big = np.asfortranarray(centred_pattern(150, 97).astype(np.float32))  # several 64 x 64 transpose blocks
+np.save(p(out, "f32_fortran_blocks.npy"), big)
+add("f32_fortran_blocks.npy", big, "centring=centred")
+
+bigstack = np.asfortranarray(np.stack([centred_pattern(70, 130) for _ in range(2)]).astype("<f8"))
+np.save(p(out, "stack_fortran_blocks.npy"), bigstack)
+add("stack_fortran_blocks.npy", bigstack[1], "centring=centred;frame=1")
+
 i4 = (centred_pattern(20, 30) * 100).astype(">i4")
 np.save(p(out, "i32_be.npy"), i4)
 add("i32_be.npy", i4, "centring=centred")

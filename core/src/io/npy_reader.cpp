@@ -4,6 +4,8 @@
 #include "elements.h"
 #include "raw_image.h"
 
+#include <algorithm>
+
 #include <cstring>
 #include <string_view>
 #include <vector>
@@ -229,10 +231,27 @@ RawImage readNpy(const std::string& name, Bytes bytes, const LoadOptions& option
     if (!header.fortranOrder) {
         decodeRun(data + f * R * C * itemSize, R * C, type, swap, raw.values.data());
     } else {
-        // Fortran order: element (f, r, c) lives at f + F·(r + R·c).
-        for (std::size_t c = 0; c < C; ++c)
-            for (std::size_t r = 0; r < R; ++r)
-                raw.values[r * C + c] = decodeElement(data, f + F * (r + R * c), type, swap);
+        // Fortran order: element (f, r, c) lives at f + F·(r + R·c). The
+        // transpose goes block by block so that both the column reads and the
+        // row writes stay in cache (element by element over a whole 4096²
+        // column, every write missed: 0.31 s for a 4096² float32 file).
+        constexpr std::size_t kBlock = 64;
+        std::vector<float> block(kBlock * kBlock); // block[(c - c0)·kBlock + (r - r0)]
+        for (std::size_t c0 = 0; c0 < C; c0 += kBlock)
+            for (std::size_t r0 = 0; r0 < R; r0 += kBlock) {
+                const std::size_t c1 = std::min(C, c0 + kBlock), r1 = std::min(R, r0 + kBlock);
+                for (std::size_t c = c0; c < c1; ++c) {
+                    float* column = block.data() + (c - c0) * kBlock;
+                    if (F == 1) // a 2-D array: the column segment is contiguous
+                        decodeRun(data + (r0 + R * c) * itemSize, r1 - r0, type, swap, column);
+                    else
+                        for (std::size_t r = r0; r < r1; ++r)
+                            column[r - r0] = decodeElement(data, f + F * (r + R * c), type, swap);
+                }
+                for (std::size_t r = r0; r < r1; ++r)
+                    for (std::size_t c = c0; c < c1; ++c)
+                        raw.values[r * C + c] = block[(c - c0) * kBlock + (r - r0)];
+            }
     }
     return raw;
 }
