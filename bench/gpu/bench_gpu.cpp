@@ -1,9 +1,17 @@
-// µs per GS iteration of the CUDA engine (one start; stage 1, the LTO path and
-// the two-pass path) and of the bare cuFFT R2C+C2R pair, for N x N problems, timed with CUDA events around graph
+// µs per GS iteration of the CUDA engine (one start; stage 1, the LTO path, the
+// two-pass path as the engine picks it, and the two-pass path held to its
+// per-pass kernels) and of the bare cuFFT R2C+C2R pair, for N x N problems, timed with CUDA events around graph
 // replays after a warm-up; the median of several batches. Plus multi-start
 // throughput at N = 512. Writes JSON (stdout or --json FILE).
 //
-//   pf_bench_gpu [--sizes 256,512,...] [--starts 1,8,64] [--no-lto] [--sweep] [--json FILE]
+//   pf_bench_gpu [--sizes 256,512,...] [--starts 1,8,64] [--no-lto] [--sweep]
+//                [--sweep-persistent] [--json FILE]
+//
+// The two-pass path runs the persistent kernel (one launch per batch) where it
+// applies (rows and cols <= 1024); PF_TWO_PASS_PERSISTENT=0 holds it to the
+// per-pass kernels (two launches per iteration), the "per-pass" column.
+// --sweep-persistent times the persistent kernel for each size and start count
+// over its threads per block (PF_TWO_PASS_PERSISTENT=threads).
 //
 // --sweep times only the two-pass path, for each size and K = 1 (and K = 64
 // at N = 512), over tile shapes (rows per row block, columns per column
@@ -54,7 +62,35 @@ template <class F> double orNan(F f) {
     }
 }
 
-enum class Path { Kernels, Lto, TwoPass };
+enum class Path { Kernels, Lto, TwoPass, TwoPassPerPass };
+
+/// Sets PF_TWO_PASS_PERSISTENT to `value` for its lifetime, then restores what
+/// was there; nullptr leaves it alone.
+class PersistentSetting {
+public:
+    explicit PersistentSetting(const char* value) : m_set(value != nullptr) {
+        if (!m_set)
+            return;
+        if (const char* old = std::getenv(kName)) {
+            m_had = true;
+            m_old = old;
+        }
+        setenv(kName, value, 1);
+    }
+    ~PersistentSetting() {
+        if (m_set && m_had)
+            setenv(kName, m_old.c_str(), 1);
+        else if (m_set)
+            unsetenv(kName);
+    }
+    PersistentSetting(const PersistentSetting&) = delete;
+    PersistentSetting& operator=(const PersistentSetting&) = delete;
+
+private:
+    static constexpr const char* kName = "PF_TWO_PASS_PERSISTENT";
+    bool m_set = false, m_had = false;
+    std::string m_old;
+};
 
 std::string number(double v) {
     if (std::isnan(v))
@@ -91,9 +127,12 @@ double engineMicroseconds(int n, int starts, Path path) {
     std::vector<pf::InitialGuess> guesses;
     for (int k = 0; k < starts; ++k)
         guesses.push_back(pf::InitialGuess::random(std::uint64_t(k)));
+    // Read by the engine's first two-pass batch (the warm-up below).
+    const PersistentSetting perPass(path == Path::TwoPassPerPass ? "0" : nullptr);
+    const bool twoPass = path == Path::TwoPass || path == Path::TwoPassPerPass;
     pf::gpu::CudaEngine engine;
     engine.setLtoCallbacks(path == Path::Lto);
-    engine.setTwoPass(path == Path::TwoPass);
+    engine.setTwoPass(twoPass);
     engine.load(p, guesses);
     engine.setMetricsInterval(1 << 30);
     const pf::Step gs{pf::Algorithm::GS, 1.0f};
@@ -102,7 +141,7 @@ double engineMicroseconds(int n, int starts, Path path) {
     engine.finish();
     if (path == Path::Lto && !engine.ltoActive())
         throw std::runtime_error("fused path: it could not be used (see the warning above)");
-    if (path == Path::TwoPass && !engine.twoPassActive())
+    if (twoPass && !engine.twoPassActive())
         throw std::runtime_error("two-pass path: not available for this shape");
     pf::gpu::EventTimer timer;
     std::vector<double> us;
@@ -158,6 +197,7 @@ int main(int argc, char** argv) {
     std::string jsonPath;
     bool withLto = true;
     bool sweep = false;
+    bool sweepPersistent = false;
     for (int a = 1; a < argc; ++a) {
         const std::string arg = argv[a];
         if (arg == "--sizes" && a + 1 < argc)
@@ -168,11 +208,14 @@ int main(int argc, char** argv) {
             withLto = false;
         else if (arg == "--sweep")
             sweep = true;
+        else if (arg == "--sweep-persistent")
+            sweepPersistent = true;
         else if (arg == "--json" && a + 1 < argc)
             jsonPath = argv[++a];
         else {
             std::fprintf(stderr, "pf_bench_gpu: unknown argument '%s'\n"
-                                 "usage: pf_bench_gpu [--sizes N,...] [--starts K,...] [--no-lto] [--sweep] [--json FILE]\n",
+                                 "usage: pf_bench_gpu [--sizes N,...] [--starts K,...] [--no-lto] [--sweep]"
+                                 " [--sweep-persistent] [--json FILE]\n",
                          arg.c_str());
             return 2;
         }
@@ -196,7 +239,7 @@ int main(int argc, char** argv) {
                             setenv("PF_TWO_PASS_TILE", tile.c_str(), 1);
                             double us = std::nan("");
                             try {
-                                us = engineMicroseconds(n, k, Path::TwoPass);
+                                us = engineMicroseconds(n, k, Path::TwoPassPerPass);
                             } catch (const std::exception&) {
                                 continue; // the tile does not fit this size
                             }
@@ -209,9 +252,37 @@ int main(int argc, char** argv) {
                         }
                     }
                     unsetenv("PF_TWO_PASS_TILE");
-                    const double chosen = engineMicroseconds(n, k, Path::TwoPass);
+                    const double chosen = engineMicroseconds(n, k, Path::TwoPassPerPass);
                     std::fprintf(stderr, "sweep N=%d K=%d best tile %s: %.2f us; default: %.2f us\n",
                                  n, k, bestTile.c_str(), best, chosen);
+                }
+            }
+            return 0;
+        }
+        if (sweepPersistent) {
+            for (const int n : sizes) {
+                for (const int k : starts) {
+                    double best = 1e30;
+                    int bestThreads = 0;
+                    for (const int threads : {32, 64, 128, 256, 512}) {
+                        const PersistentSetting setting(std::to_string(threads).c_str());
+                        double us = std::nan("");
+                        try {
+                            us = engineMicroseconds(n, k, Path::TwoPass);
+                        } catch (const std::exception&) {
+                            continue; // the size does not fit this shape
+                        }
+                        std::fprintf(stderr, "persistent N=%d K=%d threads %d: %.2f us\n", n, k,
+                                     threads, us);
+                        if (us < best) {
+                            best = us;
+                            bestThreads = threads;
+                        }
+                    }
+                    const double chosen = engineMicroseconds(n, k, Path::TwoPass);
+                    std::fprintf(stderr,
+                                 "persistent N=%d K=%d best threads %d: %.2f us; automatic: %.2f us\n",
+                                 n, k, bestThreads, best, chosen);
                 }
             }
             return 0;
@@ -224,14 +295,17 @@ int main(int argc, char** argv) {
             const double lto =
                 withLto ? orNan([&] { return engineMicroseconds(n, 1, Path::Lto); }) : std::nan("");
             const double two = orNan([&] { return engineMicroseconds(n, 1, Path::TwoPass); });
+            const double perPass =
+                orNan([&] { return engineMicroseconds(n, 1, Path::TwoPassPerPass); });
             const double pair = bareFftMicroseconds(n);
             const auto f = pf::gpu::CudaEngine::estimateFootprint({n, n}, 1);
             std::fprintf(stderr,
                          "N=%5d  engine %9.2f us/it  fused (LTO) %9.2f us/it  two-pass %9.2f us/it"
-                         "  bare cuFFT pair %9.2f us  (%.2fx, %.2fx, %.2fx)\n",
-                         n, ours, lto, two, pair, ours / pair, lto / pair, two / pair);
+                         " (per-pass kernels %9.2f)  bare cuFFT pair %9.2f us  (%.2fx, %.2fx, %.2fx)\n",
+                         n, ours, lto, two, perPass, pair, ours / pair, lto / pair, two / pair);
             json << "    {\"n\": " << n << ", \"engine_us\": " << ours << ", \"engine_lto_us\": " << number(lto)
                  << ", \"engine_two_pass_us\": " << number(two)
+                 << ", \"engine_two_pass_per_pass_us\": " << number(perPass)
                  << ", \"bare_cufft_pair_us\": " << pair << ", \"footprint_bytes\": " << f.total()
                  << "}" << (i + 1 < sizes.size() ? "," : "") << "\n";
         }
@@ -242,18 +316,21 @@ int main(int argc, char** argv) {
             const double lto =
                 withLto ? orNan([&] { return engineMicroseconds(512, k, Path::Lto); }) : std::nan("");
             const double two = orNan([&] { return engineMicroseconds(512, k, Path::TwoPass); });
+            const double perPass =
+                orNan([&] { return engineMicroseconds(512, k, Path::TwoPassPerPass); });
             const double throughput = k * 1e6 / us, ltoThroughput = k * 1e6 / lto,
                          twoThroughput = k * 1e6 / two;
             std::fprintf(stderr,
-                         "N=512 K=%3d  %9.2f us (fused %9.2f us, two-pass %9.2f us) per iteration of"
-                         " all starts\n",
-                         k, us, lto, two);
+                         "N=512 K=%3d  %9.2f us (fused %9.2f us, two-pass %9.2f us, per-pass kernels"
+                         " %9.2f us) per iteration of all starts\n",
+                         k, us, lto, two, perPass);
             json << "    {\"n\": 512, \"starts\": " << k << ", \"us_per_iteration\": " << us
                  << ", \"start_iterations_per_s\": " << throughput
                  << ", \"lto_us_per_iteration\": " << number(lto)
                  << ", \"lto_start_iterations_per_s\": " << number(ltoThroughput)
                  << ", \"two_pass_us_per_iteration\": " << number(two)
-                 << ", \"two_pass_start_iterations_per_s\": " << number(twoThroughput) << "}"
+                 << ", \"two_pass_start_iterations_per_s\": " << number(twoThroughput)
+                 << ", \"two_pass_per_pass_us_per_iteration\": " << number(perPass) << "}"
                  << (i + 1 < starts.size() ? "," : "") << "\n";
         }
         json << "  ]\n}\n";

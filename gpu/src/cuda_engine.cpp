@@ -9,6 +9,7 @@
 #include "fused_transforms.h"
 #include "phaseforge/gpu/device_display.h"
 #include "phaseforge/gpu/kernels.h"
+#include "persistent.h"
 #include "two_pass.h"
 
 #include <phaseforge/error.h>
@@ -160,6 +161,8 @@ struct CudaEngine::State {
     DeviceBuffer<float2> passSpectrum;
     DeviceBuffer<float2> twiddles;
     detail::TwoPassLaunch passLaunch;
+    /// The persistent kernel's shape (threads == 0: the per-pass kernels run).
+    detail::PersistentLaunch persistent;
 
     // Metrics in flight: pinned slots, one event each, FIFO order.
     detail::PinnedBuffer<double> hostSlots;
@@ -182,7 +185,10 @@ struct CudaEngine::State {
     void prepareFused(const Step& step);
     bool twoPassFor() const { return twoPass && detail::twoPassShape(shape); }
     void prepareTwoPass();
+    void twoPassParams(const Step& step, detail::RowPassParams& rp,
+                       detail::ColumnPassParams& cp);
     void enqueueTwoPass(const Step& step, int length, bool record);
+    void enqueuePersistent(const Step& step, int length, bool record);
     void runIterations(const Step& step, int length, bool record);
     void enqueueMetricsReadback();
     void convert(int slotIndex);
@@ -213,6 +219,7 @@ void CudaEngine::State::prepareTwoPass() {
     if (!passSpectrum.empty())
         return;
     passLaunch = detail::twoPassLaunch(shape, starts);
+    persistent = detail::persistentLaunch(shape, starts);
     const std::size_t values =
         std::size_t(starts) * std::size_t(shape.rows) * std::size_t(detail::twoPassPitch(shape));
     passSpectrum = DeviceBuffer<float2>(values);
@@ -225,13 +232,9 @@ void CudaEngine::State::prepareTwoPass() {
     footprint.other += twiddles.bytes();
 }
 
-void CudaEngine::State::enqueueTwoPass(const Step& step, int length, bool record) {
-    const int K = starts;
-    const cudaStream_t s = cudaStream();
-    if (record)
-        zeroDevice(slot.data(), 3 * std::size_t(K) * sizeof(double), stream.handle());
-    const detail::Rule rule = ruleOf(step.algorithm);
-    detail::RowPassParams rp{};
+void CudaEngine::State::twoPassParams(const Step& step, detail::RowPassParams& rp,
+                                      detail::ColumnPassParams& cp) {
+    rp = {};
     rp.spectrum = passSpectrum.data();
     rp.realIn = gOut.data();
     rp.realOut = gOut.data();
@@ -243,7 +246,7 @@ void CudaEngine::State::enqueueTwoPass(const Step& step, int length, bool record
     rp.pitch = detail::twoPassPitch(shape);
     rp.rowsPerBlock = passLaunch.rowsPerBlock;
     rp.beta = step.beta;
-    detail::ColumnPassParams cp{};
+    cp = {};
     cp.spectrum = passSpectrum.data();
     cp.projection = reinterpret_cast<const float2*>(weights.projection());
     cp.error = reinterpret_cast<const float2*>(weights.error());
@@ -254,6 +257,17 @@ void CudaEngine::State::enqueueTwoPass(const Step& step, int length, bool record
     cp.columnsPerBlock = passLaunch.columnsPerBlock;
     cp.inverseSize = float(1.0 / double(shape.size()));
     cp.stages = detail::kColumnForward | detail::kColumnProject | detail::kColumnInverse;
+}
+
+void CudaEngine::State::enqueueTwoPass(const Step& step, int length, bool record) {
+    const int K = starts;
+    const cudaStream_t s = cudaStream();
+    if (record)
+        zeroDevice(slot.data(), 3 * std::size_t(K) * sizeof(double), stream.handle());
+    const detail::Rule rule = ruleOf(step.algorithm);
+    detail::RowPassParams rp;
+    detail::ColumnPassParams cp;
+    twoPassParams(step, rp, cp);
     for (int i = 0; i < length; ++i) {
         const bool last = i == length - 1;
         rp.mode = i == 0 ? detail::RowMode::IterateFromReal : detail::RowMode::IterateFromHalf;
@@ -272,6 +286,25 @@ void CudaEngine::State::enqueueTwoPass(const Step& step, int length, bool record
     detail::launchRowPass(rule, rp, passLaunch, K, s);
 }
 
+// The whole batch in one cooperative launch (persistent.h): not captured into a
+// graph, since there is nothing left between launches for a graph to save.
+void CudaEngine::State::enqueuePersistent(const Step& step, int length, bool record) {
+    const int K = starts;
+    if (record)
+        zeroDevice(slot.data(), 3 * std::size_t(K) * sizeof(double), stream.handle());
+    detail::PersistentParams pp{};
+    twoPassParams(step, pp.row, pp.column);
+    pp.row.rowsPerBlock = persistent.rowsPerBlock;
+    pp.column.columnsPerBlock = persistent.columnsPerBlock;
+    pp.iterations = length;
+    pp.images = K;
+    pp.rowBlocks = persistent.rowBlocks;
+    pp.columnBlocks = persistent.columnBlocks;
+    pp.rowSums = record ? slot.data() : nullptr;
+    pp.columnSums = record ? slot.data() + 2 * K : nullptr;
+    detail::launchPersistent(ruleOf(step.algorithm), pp, persistent, cudaStream());
+}
+
 void CudaEngine::State::runIterations(const Step& step, int length, bool record) {
     std::uint32_t betaBits = 0;
     std::memcpy(&betaBits, &step.beta, sizeof betaBits);
@@ -280,6 +313,13 @@ void CudaEngine::State::runIterations(const Step& step, int length, bool record)
         prepareTwoPass();
     else if (fusedFor(step))
         prepareFused(step); // may switch the fused path off
+    if (useTwoPass && persistent.threads > 0) {
+        enqueuePersistent(step, length, record);
+        iteration += length;
+        if (record)
+            enqueueMetricsReadback();
+        return;
+    }
     const bool useFused = !useTwoPass && fusedFor(step);
     const GraphKey key{step.algorithm, usesBeta(step.algorithm) ? betaBits : 0u, length, record,
                        wholeField, useFused, useTwoPass};

@@ -147,11 +147,14 @@ template <int R, int E, bool Inverse>
 __device__ inline void stockhamPass(float2* smem, int offset, int stride, int L, int p, int tid,
                                     int T, const float2* table) {
     constexpr int B = E / R; // butterflies per thread
-    // The twiddle reads first: they overlap the shared-memory reads and the barrier.
+    // The twiddle reads first: they overlap the shared-memory reads and the
+    // barrier. With 16 values per thread only where registers allow (the
+    // radix-8 passes, two butterflies); the others read them just before use.
     constexpr int Reads = tablePowers(R);
+    constexpr bool Early = E <= 8 || B <= 2;
     float2 raw[B][Reads];
-    if (p > 1) {
-        const float2* run = table + passTableOffset(R, p);
+    const float2* run = table + (p > 1 ? passTableOffset(R, p) : 0);
+    if (Early && p > 1) {
 #pragma unroll
         for (int b = 0; b < B; ++b)
             loadTwiddles<R, Inverse>(raw[b], run, (tid + b * T) & (p - 1), p);
@@ -170,8 +173,11 @@ __device__ inline void stockhamPass(float2* smem, int offset, int stride, int L,
     for (int b = 0; b < B; ++b) {
         const int i = tid + b * T;
         const int k = i & (p - 1);
-        if (p > 1)
+        if (p > 1) {
+            if constexpr (!Early)
+                loadTwiddles<R, Inverse>(raw[b], run, k, p);
             applyTwiddles<R>(v[b], raw[b]);
+        }
         dftR<R, Inverse>(v[b]);
         const int j = (i - k) * R + k;
 #pragma unroll

@@ -1,0 +1,173 @@
+// The persistent two-pass kernel (persistent.h): the row and column pass bodies
+// of two_pass_passes.cuh looped over a batch in one cooperative launch.
+#include "persistent.h"
+
+#include "check.h"
+#include "counters.h"
+#include "two_pass_passes.cuh"
+
+#include <phaseforge/error.h>
+
+#include <algorithm>
+#include <cooperative_groups.h>
+#include <cstdlib>
+#include <string>
+
+namespace pf::gpu::detail {
+
+namespace {
+
+namespace cg = cooperative_groups;
+
+/// Threads per block at most, and blocks per multiprocessor the registers must
+/// allow: 128 registers per thread. Both pass bodies in one loop spill at 64
+/// (ptxas: 600-700 bytes, 400 at 80, also with the bodies called out of
+/// line), and none at 128; the kernel is for small problems, where a few
+/// blocks per multiprocessor suffice.
+constexpr int kMaxThreads = 512;
+constexpr int kMinBlocks = 1;
+
+/// One batch. Every block loops over work items (row blocks, then column
+/// tiles, of all images), with a grid-wide barrier after each pass: a column
+/// tile reads every row block's output, and the next row pass every tile's.
+/// The block barrier before each item protects the shared memory the
+/// previous item still reads.
+template <Rule R>
+__global__ void __launch_bounds__(kMaxThreads, kMinBlocks)
+    persistentKernel(const __grid_constant__ PersistentParams p) {
+    cg::grid_group grid = cg::this_grid();
+    const int rowItems = p.rowBlocks * p.images, columnItems = p.columnBlocks * p.images;
+    for (int i = 0; i < p.iterations; ++i) {
+        const bool last = i == p.iterations - 1;
+        const RowMode mode = i == 0 ? RowMode::IterateFromReal : RowMode::IterateFromHalf;
+        // g is state only for the rules that read it; the others need it once,
+        // at the end of the batch (as the per-pass path, cuda_engine.cpp).
+        const bool writeG = ruleReadsG(R) || last;
+        for (int w = int(blockIdx.x); w < rowItems; w += int(gridDim.x)) {
+            __syncthreads();
+            rowPass<R>(p.row, mode, writeG, last ? p.rowSums : nullptr, w % p.rowBlocks,
+                       w / p.rowBlocks);
+        }
+        grid.sync();
+        for (int w = int(blockIdx.x); w < columnItems; w += int(gridDim.x)) {
+            __syncthreads();
+            columnPass<kPerThread>(p.column, last ? p.columnSums : nullptr, w % p.columnBlocks,
+                       w / p.columnBlocks);
+        }
+        grid.sync();
+    }
+    // Back to the stage-1 state: g' = C2R of the last column pass.
+    for (int w = int(blockIdx.x); w < rowItems; w += int(gridDim.x)) {
+        __syncthreads();
+        rowPass<R>(p.row, RowMode::C2rOnly, false, nullptr, w % p.rowBlocks, w / p.rowBlocks);
+    }
+}
+
+bool powerOfTwo(int v) { return v > 0 && (v & (v - 1)) == 0; }
+
+/// Dynamic shared memory of a block of `threads`: the larger of a row block
+/// and a column tile (both hold 8 values per thread, plus padding).
+std::size_t sharedBytesFor(Shape shape, int rowsPerBlock, int columnsPerBlock) {
+    const int M = shape.cols / 2;
+    const int values = std::max(paddedSize(rowsPerBlock * (M + 1)),
+                                paddedSize(shape.rows * columnsPerBlock));
+    return std::size_t(values) * sizeof(float2);
+}
+
+/// Blocks of the kernel (every rule) that fit one multiprocessor at once.
+int blocksPerMultiprocessor(int threads, std::size_t shared) {
+    int least = 1 << 30;
+    for (auto kernel : {persistentKernel<Rule::ErGs>, persistentKernel<Rule::Io>,
+                        persistentKernel<Rule::Oo>, persistentKernel<Rule::Hio>,
+                        persistentKernel<Rule::Raar>}) {
+        int blocks = 0;
+        PF_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, shared));
+        least = std::min(least, blocks);
+    }
+    return least;
+}
+
+} // namespace
+
+PersistentLaunch persistentLaunch(Shape shape, int batch) {
+    PersistentLaunch none;
+    if (!twoPassShape(shape) || shape.rows > kPersistentMaxLength ||
+        shape.cols > kPersistentMaxLength || batch < 1)
+        return none;
+    const char* envText = std::getenv("PF_TWO_PASS_PERSISTENT");
+    const std::string env = envText ? envText : "";
+    if (env == "0")
+        return none;
+    const bool automatic = env.empty() || env == "auto";
+    // Measured on the H200 (bench/results/gpu-engine.md): one start of 256²
+    // and 512² gains; 1024² and 512² with 8 or 64 starts lose to the per-pass
+    // kernels, which then fill the device and overlap their blocks better.
+    if (automatic && (long long)shape.rows * shape.cols * batch > kPersistentAutoPixels)
+        return none;
+    int device = 0, cooperative = 0, multiprocessors = 0;
+    PF_CUDA_CHECK(cudaGetDevice(&device));
+    PF_CUDA_CHECK(cudaDeviceGetAttribute(&cooperative, cudaDevAttrCooperativeLaunch, device));
+    PF_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
+    if (!cooperative)
+        return none;
+
+    // A row of cols/2 complex values takes cols/16 threads, a column of rows
+    // values rows/8: a block is a whole number of either.
+    const int rowThreads = shape.cols / 2 / kPerThread, columnThreads = shape.rows / kPerThread;
+    const int least = std::max({rowThreads, columnThreads, 32});
+    auto fits = [&](int threads) {
+        return powerOfTwo(threads) && threads >= least && threads <= kMaxThreads &&
+               threads / rowThreads <= shape.rows;
+    };
+    auto items = [&](int threads) { // the fewer of row and column items, all images
+        const int r = threads / rowThreads, c = threads / columnThreads;
+        return std::min(shape.rows / r, (shape.cols / 2 + c) / c) * batch;
+    };
+    int threads = least;
+    if (!automatic && env != "1") {
+        threads = std::atoi(env.c_str());
+        if (!fits(threads))
+            throw InvalidArgument("two-pass: PF_TWO_PASS_PERSISTENT=" + env +
+                                  " is not a power of two in " + std::to_string(least) + ".." +
+                                  std::to_string(kMaxThreads) + " for " + shape.toString());
+    } else {
+        // Larger items mean fewer barriers and loop trips per block, smaller
+        // ones more multiprocessors at work: grow while at least one item per
+        // two multiprocessors remains (the H200 sweep, bench --sweep-persistent:
+        // best at 64, 128 and 512 threads for 256², 512² and 1024², one start).
+        while (fits(threads * 2) && items(threads * 2) >= multiprocessors / 2)
+            threads *= 2;
+    }
+    PersistentLaunch l;
+    l.threads = threads;
+    l.rowsPerBlock = threads / rowThreads;
+    l.columnsPerBlock = threads / columnThreads;
+    l.rowBlocks = shape.rows / l.rowsPerBlock;
+    l.columnBlocks = (shape.cols / 2 + l.columnsPerBlock) / l.columnsPerBlock; // ceil((M+1)/C)
+    l.sharedBytes = sharedBytesFor(shape, l.rowsPerBlock, l.columnsPerBlock);
+    const int perMultiprocessor = blocksPerMultiprocessor(threads, l.sharedBytes);
+    if (perMultiprocessor < 1)
+        return none;
+    const long long work = (long long)std::max(l.rowBlocks, l.columnBlocks) * batch;
+    l.grid = int(std::min<long long>((long long)perMultiprocessor * multiprocessors, work));
+    return l;
+}
+
+void launchPersistent(Rule rule, const PersistentParams& p, const PersistentLaunch& l,
+                      cudaStream_t stream) {
+    const void* kernel = nullptr;
+    switch (rule) {
+    case Rule::ErGs: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::ErGs>); break;
+    case Rule::Io: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::Io>); break;
+    case Rule::Oo: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::Oo>); break;
+    case Rule::Hio: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::Hio>); break;
+    case Rule::Raar: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::Raar>); break;
+    }
+    PersistentParams copy = p;
+    void* args[] = {&copy};
+    PF_CUDA_CHECK(cudaLaunchCooperativeKernel(kernel, dim3(unsigned(l.grid)), dim3(unsigned(l.threads)),
+                                              args, l.sharedBytes, stream));
+    countLaunch();
+}
+
+} // namespace pf::gpu::detail
