@@ -85,7 +85,12 @@ std::string jsonNumber(double v) {
 
 namespace {
 std::atomic<bool> g_interrupted{false};
-extern "C" void onInterrupt(int) { g_interrupted.store(true); }
+extern "C" void onInterrupt(int sig) {
+    g_interrupted.store(true);
+    // A second Ctrl-C (or SIGTERM) ends the process at once: the loop polls
+    // the flag between batches, and a stuck call must not make it unkillable.
+    std::signal(sig, SIG_DFL);
+}
 } // namespace
 
 bool interrupted() { return g_interrupted.load(); }

@@ -59,7 +59,11 @@ void checkOutputPath(const std::string& path);
 std::string jsonString(std::string_view s);
 std::string jsonNumber(double v);
 
-/// The process-wide Ctrl-C flag, set by the signal handler.
+/// The process-wide Ctrl-C flag, set by the signal handler. Install the
+/// handler only around work that polls the flag (the reconstruction loop):
+/// elsewhere Ctrl-C and SIGTERM must keep their default effect, so that e.g.
+/// a read stuck inside a library on a corrupt file can still be stopped.
+/// After one signal the default action is restored for the next.
 bool interrupted();
 void installInterruptHandler();
 

@@ -148,6 +148,7 @@ int runReconstruct(int argc, char** argv, int first) {
         const long long total = rec.totalIterations();
         const long long batch = std::clamp<long long>(total / 100, 1, 50);
         Progress progress(total, !json && !args.has("--quiet"));
+        installInterruptHandler(); // from here on the loop polls interrupted()
         while (!rec.done()) {
             rec.advance(batch);
             const auto& history = rec.history();

@@ -78,7 +78,6 @@ int main(int argc, char** argv) {
         return kExitOk;
     }
     const std::string command = argv[1];
-    installInterruptHandler();
     try {
         if (command == "info") {
             if (wantsHelp(argc, argv)) return std::fputs(kInfoHelp, stdout), kExitOk;

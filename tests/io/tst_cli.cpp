@@ -165,6 +165,25 @@ private slots:
         QVERIFY(!QFile::exists(tmp("x.cxi")) && !QFile::exists(tmp("y.cxi")) && !QFile::exists(tmp("z.cxi")));
     }
 
+    void interruptedRunWritesNothing() {
+        // SIGTERM once the loop runs: the run stops at the next batch with
+        // exit code 130 and leaves no output (not even a temporary).
+        QProcess p;
+        p.start(qEnvironmentVariable("PF_CLI"), {"reconstruct", m_samples + "/letters.cxi", "-o", tmp("stopped.cxi"),
+                                                 "--algorithm", "ER:1000000", "--engine", "cpu", "--threads", "1"});
+        QVERIFY(p.waitForStarted());
+        p.setReadChannel(QProcess::StandardError); // progress lines go to stderr
+        QByteArray err;
+        while (!err.contains("iteration") && p.waitForReadyRead(60000)) err += p.readAllStandardError();
+        QVERIFY2(err.contains("iteration"), err.constData());
+        p.terminate();
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("nothing was written"));
+        QVERIFY(!QFile::exists(tmp("stopped.cxi")));
+    }
+
     void cudaWithoutADeviceIsExitCode5() {
         const Run r = cli({"reconstruct", m_samples + "/letters.cxi", "-o", tmp("c.cxi"), "--engine", "cuda",
                            "--algorithm", "ER:2", "--quiet"});
