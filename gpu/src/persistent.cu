@@ -26,6 +26,8 @@ namespace cg = cooperative_groups;
 /// blocks per multiprocessor suffice.
 constexpr int kMaxThreads = 512;
 constexpr int kMinBlocks = 1;
+/// Threads per block the automatic choice goes up to.
+constexpr int kAutoMaxThreads = 128;
 
 /// One batch. Every block loops over work items (row blocks, then column
 /// tiles, of all images), with a grid-wide barrier after each pass: a column
@@ -99,9 +101,9 @@ PersistentLaunch persistentLaunch(Shape shape, int batch) {
     if (env == "0")
         return none;
     const bool automatic = env.empty() || env == "auto";
-    // Measured on the H200 (bench/results/gpu-engine.md): one start of 256²
-    // and 512² gains; 1024² and 512² with 8 or 64 starts lose to the per-pass
-    // kernels, which then fill the device and overlap their blocks better.
+    // Measured on the H200 (kPersistentAutoPixels): small problems gain;
+    // larger ones lose to the per-pass kernels, which then fill the device
+    // and overlap their blocks better.
     if (automatic && (long long)shape.rows * shape.cols * batch > kPersistentAutoPixels)
         return none;
     int device = 0, cooperative = 0, multiprocessors = 0;
@@ -133,9 +135,12 @@ PersistentLaunch persistentLaunch(Shape shape, int batch) {
     } else {
         // Larger items mean fewer barriers and loop trips per block, smaller
         // ones more multiprocessors at work: grow while at least one item per
-        // two multiprocessors remains (the H200 sweep, bench --sweep-persistent:
-        // best at 64, 128 and 512 threads for 256², 512² and 1024², one start).
-        while (fits(threads * 2) && items(threads * 2) >= multiprocessors / 2)
+        // two multiprocessors remains, up to 128 threads. The H200 sweep
+        // (bench --sweep-persistent, bench/results/gpu-engine.md): best at 64
+        // or 32 threads for one start of 256² (11.6, 11.8 µs), 128 for one of
+        // 512² (12.8) and for 8 of 256² (13.5; 256 threads: 16.5).
+        while (threads * 2 <= kAutoMaxThreads && fits(threads * 2) &&
+               items(threads * 2) >= multiprocessors / 2)
             threads *= 2;
     }
     PersistentLaunch l;

@@ -3,7 +3,7 @@
 // a grid-wide barrier) column tiles, then the next iteration, so that the
 // launch gaps and kernel ramps of two launches per iteration vanish. The state
 // between the passes stays the half spectrum X in device memory; at the sizes
-// it is chosen for (up to 512² pixels in all starts: 1 MiB of X) X, g, the
+// it is chosen for (up to 2·512² pixels in all starts: 2 MiB of X) X, g, the
 // support and the weights stay in the 50 MB L2 of an H200.
 //
 // It computes exactly what the one-launch-per-pass kernels compute (the same
@@ -25,8 +25,11 @@ namespace pf::gpu::detail {
 
 /// The largest rows and cols the persistent kernel takes.
 inline constexpr int kPersistentMaxLength = 1024;
-/// The most pixels (rows·cols·starts) for which it is picked automatically.
-inline constexpr long long kPersistentAutoPixels = 512LL * 512;
+/// The most pixels (rows·cols·starts) for which it is picked automatically:
+/// on the H200 it won for one start of 256² and 512² and for 8 of 256²
+/// (13.5 against 15.8 µs), tied for 4 of 512², and lost for 8 and 64 of 512²,
+/// 64 of 256² and one of 1024² (bench/results/gpu-engine.md).
+inline constexpr long long kPersistentAutoPixels = 2 * 512LL * 512;
 
 /// Launch shape of the persistent kernel for one problem shape and batch.
 /// threads == 0: it does not apply (use the per-pass kernels).

@@ -227,8 +227,8 @@ private slots:
         }
     }
 
-    // The automatic choice: the persistent kernel for one start of 256² (few
-    // blocks' work, launch-latency bound), the per-pass kernels for 1024² and
+    // The automatic choice: the persistent kernel for one start of 256² and
+    // for 8 of them (latency-bound work), the per-pass kernels for 1024² and
     // for 8 starts of 512² (where they fill the device and were faster on the
     // H200). The launch counts tell which ran.
     void automaticChoice() {
@@ -238,7 +238,7 @@ private slots:
             int starts;
             bool persistent;
         };
-        for (const Case& c : {Case{{256, 256}, 1, true}, Case{{128, 512}, 2, true},
+        for (const Case& c : {Case{{256, 256}, 1, true}, Case{{128, 512}, 2, true}, Case{{256, 256}, 8, true},
                               Case{{1024, 1024}, 1, false}, Case{{512, 512}, 8, false}}) {
             const pf::Problem p = makeProblem(c.shape, seed, true, true, true);
             const auto guesses = guessesFor(c.starts, seed + 2);

@@ -271,11 +271,11 @@ private slots:
     }
 
     // GS, ER and OO, 50 iterations in one call (metrics every 7, so the
-    // passes chain inside graphs): <= 1e-4 against stage 1 and FFTW. Where
-    // stage 1 and FFTW themselves lie further apart on an input (GS without a
+    // passes chain inside graphs, or one persistent launch per batch): within
+    // the spread of two float32 engines against stage 1 and FFTW (GS without a
     // support leaves many pixels of g' within rounding of 0, and two float32
     // engines then take the positivity branch differently now and then; seen
-    // on the H200: 2.1e-4 at 256 x 64), the bound is twice that spread.
+    // on the H200: 2.1e-4 at 256 x 64). The bound is explained below.
     void fiftyIterationsMatch() {
         const std::uint64_t seed = freshSeed("two-pass, 50 iterations");
         const pf::Step steps[] = {{pf::Algorithm::GS, 1.0f}, {pf::Algorithm::ER, 1.0f},
@@ -293,7 +293,17 @@ private slots:
                 qInfo("%s %s x50: %.2e (stage 1) %.2e (FFTW); stage 1 vs FFTW %.2e",
                       shape.toString().c_str(), std::string(pf::algorithmName(step.algorithm)).c_str(),
                       d.first, d.second, spread);
-                const double bound = std::max(1e-4, 2.0 * spread);
+                // 50 iterations amplify rounding unevenly, so one pair of
+                // float32 engines (stage 1 vs FFTW) only estimates the spread:
+                // on the H200 (fresh seeds, four runs) two-pass differed by up
+                // to 4.4 times it (GS 128 x 256, seed 9409609920632024542: 1.6e-4
+                // vs 3.7e-5; OO 512 x 512, seed 17664193989518223526: 3.4e-4 vs
+                // 8.7e-5; OO 128 x 256, seed 6998206360693307868: 1.13e-3 vs
+                // 4.6e-4), with the kernels of commit ccb0b38 exactly as now.
+                // Hence five times the spread, at least 5e-4: a wrong transform
+                // or projection is off by orders of magnitude more, and the one-
+                // and two-iteration test above bounds single steps at 1e-5.
+                const double bound = std::max(5e-4, 5.0 * spread);
                 QVERIFY2(d.first <= bound && d.second <= bound,
                          qPrintable(QString("%1 %2 (spread %3)").arg(d.first).arg(d.second).arg(spread)));
                 t.twoPass.finish();
@@ -409,6 +419,51 @@ private slots:
                 QCOMPARE(mine.start, k);
                 QVERIFY(std::abs(mine.fourierError - own.back().fourierError) <=
                         1e-5 * own.back().fourierError + 1e-7);
+            }
+        }
+    }
+
+    // Columns of 2048 and more with 16 values per thread in the column pass
+    // (PF_TWO_PASS_LONG_COLUMNS=16, opt-in) run the same butterflies and
+    // twiddles as with 8, but the compiler may contract other products into
+    // fused multiply-adds, so the two agree to rounding, not bit for bit
+    // (on the H200: GS 6.5e-7 after 10 iterations; HIO amplifies it, 5.2e-4).
+    // One iteration of either agrees with stage 1; ten GS iterations agree.
+    void longColumnVariantAgrees() {
+        const std::uint64_t seed = freshSeed("two-pass long columns");
+        for (const pf::Shape shape : {pf::Shape{2048, 128}, pf::Shape{8192, 64}}) {
+            const pf::Problem p = makeProblem(shape, seed, true, true, true);
+            const pf::InitialGuess guess = pf::InitialGuess::random(seed + 4);
+            for (const pf::Step step : {pf::Step{pf::Algorithm::GS, 1.0f}, pf::Step{pf::Algorithm::HIO, 0.9f}}) {
+                pf::gpu::CudaEngine s1;
+                s1.load(p, {&guess, 1});
+                s1.iterate(step, 1);
+                std::vector<float> ref(shape.size()), one(shape.size());
+                s1.readIterate(0, ref);
+                std::vector<float> eight(shape.size()), sixteen(shape.size());
+                for (const bool wide : {false, true}) {
+                    if (wide)
+                        qputenv("PF_TWO_PASS_LONG_COLUMNS", "16");
+                    pf::gpu::CudaEngine e;
+                    e.setTwoPass(true);
+                    e.load(p, {&guess, 1});
+                    e.setMetricsInterval(1000);
+                    e.iterate(step, 1); // the first batch reads the setting
+                    qunsetenv("PF_TWO_PASS_LONG_COLUMNS");
+                    QVERIFY(e.twoPassActive());
+                    e.readIterate(0, one);
+                    const double d1 = relL2f(one, ref);
+                    QVERIFY2(d1 <= 1e-5, qPrintable(QString("%1 values per thread, one iteration vs stage 1: %2")
+                                                        .arg(wide ? 16 : 8).arg(d1)));
+                    e.iterate(step, 9);
+                    e.readIterate(0, wide ? sixteen : eight);
+                }
+                const double d = relL2f(sixteen, eight);
+                qInfo("%s %s x10: 16 vs 8 values per thread %.2e%s", shape.toString().c_str(),
+                      std::string(pf::algorithmName(step.algorithm)).c_str(), d,
+                      sixteen == eight ? " (bitwise equal)" : "");
+                if (step.algorithm == pf::Algorithm::GS)
+                    QVERIFY2(d <= 1e-5, qPrintable(QString::number(d)));
             }
         }
     }
