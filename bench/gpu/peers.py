@@ -225,9 +225,9 @@ def main():
         "kernel (the default; the per-kernel API reproduces it bit for bit). *LTO callbacks*: "
         "`setLtoCallbacks(true)`, the rule and the projection inside cuFFT's load/store callbacks. "
         "*two-pass* (stage 2): `setTwoPass(true)`, one row pass (C2R, rule, R2C) and one column pass "
-        "(FFT, projection, IFFT) per iteration with our own shared-memory FFTs; up to 1024² one persistent "
-        "cooperative launch per batch, *two-pass per-pass* the same path held to two launches per iteration "
-        "(PF_TWO_PASS_PERSISTENT=0). *best ours* is the fastest of the three first.",
+        "(FFT, projection, IFFT) per iteration with our own shared-memory FFTs; for small problems (docs/gpu-engine.md) one "
+        "persistent cooperative launch per batch; *two-pass per-pass* the same path held to two launches per "
+        "iteration (PF_TWO_PASS_PERSISTENT=0). *best ours* is the fastest of the three first.",
         "- Peers: the same GS loop, same GPU, same run (bench/gpu/peers.py); median of 7 batches. "
         "Bare pair: cuFFT R2C + C2R alone (no projection), graph-replayed, the floor of any loop built on "
         "library FFTs.",
