@@ -4,7 +4,7 @@ hashlib). Called by tests/io/tst_io_write.cpp; exits non-zero with a message
 on the first mismatch.
 
 usage: check_written.py KIND FILE [ARGS...]
-  ramp-png8 FILE / ramp-png16 FILE / ramp-tiff-u16 FILE / ramp-tiff-f32 FILE ROWS COLS
+  ramp-png8 / ramp-png16 / ramp-tiff-u8 / ramp-tiff-u16 / ramp-tiff-f32 FILE ROWS COLS
   result FILE INPUT ITERATIONS BEST_START HISTORY_LEN SCHEDULE OBJECT_SUM
   pattern FILE ROWS COLS UNMEASURED
   sha256 FILE HEX
@@ -55,6 +55,12 @@ if kind.startswith("ramp-"):
             got, top, dtype = np.asarray(im).astype(np.uint16), 65535.0, np.uint16
             if im.mode not in ("I;16", "I;16B", "I"):
                 fail(f"16-bit PNG opened in mode {im.mode}")
+        elif kind == "ramp-tiff-u8":
+            got, top, dtype = tifffile.imread(path), 255.0, np.uint8
+            if got.dtype != np.uint8:
+                fail(f"tiff u8 dtype {got.dtype}")
+            if not np.array_equal(np.asarray(Image.open(path)), got):
+                fail("PIL and tifffile disagree on the 8-bit TIFF")
         else:
             got, top, dtype = tifffile.imread(path), 65535.0, np.uint16
             if got.dtype != np.uint16:

@@ -87,10 +87,12 @@ private slots:
         const ImageF img = ramp(37, 53);
         io::writePng(path("r8.png"), img, io::SampleType::UInt8);
         io::writePng(path("r16.png"), img, io::SampleType::UInt16);
+        io::writeTiff(path("r8.tif"), img, io::SampleType::UInt8);
         io::writeTiff(path("r16.tif"), img, io::SampleType::UInt16);
         io::writeTiff(path("r32.tif"), img, io::SampleType::Float32);
         for (auto [kind, file] : {std::pair{"ramp-png8", "r8.png"}, {"ramp-png16", "r16.png"},
-                                  {"ramp-tiff-u16", "r16.tif"}, {"ramp-tiff-f32", "r32.tif"}}) {
+                                  {"ramp-tiff-u8", "r8.tif"}, {"ramp-tiff-u16", "r16.tif"},
+                                  {"ramp-tiff-f32", "r32.tif"}}) {
             const QString err = runCheck({kind, m_dir.filePath(file), "37", "53"});
             QVERIFY2(err.isEmpty(), qPrintable(err));
         }
