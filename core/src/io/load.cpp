@@ -68,8 +68,9 @@ detail::RawImage readAnyFile(const std::string& file, const std::string& dataset
             return detail::readNpy(file, mapped.bytes(), options);
         }
     }
-    // HDF5 opens the file itself (no copy of a large file in memory).
-    return detail::readHdf5File(file, dataset, options);
+    // HDF5 opens the file itself (no copy of a large file in memory), in a
+    // child process: libhdf5 can crash or hang on a corrupt file.
+    return detail::readHdf5FileIsolated(file, dataset, options, options.hdf5TimeoutSeconds);
 }
 
 /// Mean-free decision of where the zero frequency is: compare the intensity

@@ -61,6 +61,10 @@ RawImage readPng(const std::string& name, Bytes bytes, const LoadOptions& option
 /// Reads an HDF5 or CXI file from disk (`dataset` empty: CXI discovery).
 RawImage readHdf5File(const std::string& path, const std::string& dataset,
                       const LoadOptions& options);
+/// readHdf5File in a child process (isolated_read.cpp): a crash, a hang past
+/// `timeoutSeconds` or runaway memory in libhdf5 becomes a FileError.
+RawImage readHdf5FileIsolated(const std::string& path, const std::string& dataset,
+                              const LoadOptions& options, double timeoutSeconds);
 /// The same from a file image in memory (used by the fuzzer).
 RawImage readHdf5Memory(const std::string& name, Bytes bytes, const std::string& dataset,
                         const LoadOptions& options);

@@ -38,6 +38,10 @@ struct LoadOptions {
     /// Largest image accepted, in pixels; larger claims are refused before
     /// anything is allocated.
     std::int64_t maxPixels = std::int64_t(1) << 28;
+    /// HDF5 and CXI files are read in a child process, so that a corrupt file
+    /// that crashes or hangs libhdf5 becomes an error; the read is stopped
+    /// after this many seconds.
+    double hdf5TimeoutSeconds = 120;
 };
 
 /// What was understood about a file, for `phaseforge-cli info` and the app.

@@ -1,0 +1,124 @@
+// HDF5 and CXI files are read in a child process (core/src/io/isolated_read.cpp).
+// The inputs in tests/fuzz/libhdf5-findings make libhdf5 itself crash, hang or
+// allocate without bound; read in this process, the first would kill this
+// test. Each must end in a FileError naming the file, and a good file must
+// come back exactly as the in-process reader gives it.
+#include "raw_image.h"
+
+#include <phaseforge/error.h>
+#include <phaseforge/io/load.h>
+
+#include <QDir>
+#include <QFile>
+#include <QTest>
+
+using namespace pf;
+
+class TestIsolatedRead : public QObject {
+    Q_OBJECT
+    QString m_findings;
+
+    static io::LoadOptions shortOptions() {
+        io::LoadOptions o;
+        o.hdf5TimeoutSeconds = 5;
+        o.maxPixels = std::int64_t(1) << 20; // keeps the child's memory allowance small
+        return o;
+    }
+
+private slots:
+    void initTestCase() {
+        m_findings = qEnvironmentVariable("PF_HDF5_FINDINGS");
+        QVERIFY2(!m_findings.isEmpty() && QDir(m_findings).exists(),
+                 "PF_HDF5_FINDINGS must name tests/fuzz/libhdf5-findings");
+        QVERIFY2(!qEnvironmentVariable("PF_SAMPLES").isEmpty(), "PF_SAMPLES must name resources/samples");
+    }
+
+    void libraryFailuresBecomeErrors_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("dataset");
+        QTest::addColumn<int>("frame");
+        QTest::addColumn<QString>("expected"); // a fragment of the message; empty: any
+        // The dataset and frame are those under which the fuzzer met the failure.
+        QTest::newRow("segv") << "segv-H5F__accum_read.h5" << "/a" << 1 << "crashed";
+        QTest::newRow("hang") << "hang-H5F_sizeof_size.cxi" << "" << -1 << "did not finish";
+        QTest::newRow("hang-vlen") << "hang-H5HG-vlen.cxi" << "" << -1 << "";
+        QTest::newRow("oom-free-lists") << "oom-free-lists.h5" << "/data" << -1 << "";
+        QTest::newRow("oom-small-blocks") << "oom-small-blocks.cxi" << "" << -1 << "";
+        QTest::newRow("oom-cache") << "oom-H5C_protect.h5" << "/data" << -1 << "";
+        QTest::newRow("failed-open") << "leak-failed-open.h5" << "/data" << -1 << "";
+    }
+    void libraryFailuresBecomeErrors() {
+        QFETCH(QString, file);
+        QFETCH(QString, dataset);
+        QFETCH(int, frame);
+        QFETCH(QString, expected);
+        const std::string path = QDir(m_findings).filePath(file).toStdString();
+        QVERIFY2(QFile::exists(QString::fromStdString(path)), path.c_str());
+        io::LoadOptions o = shortOptions();
+        o.dataset = dataset.toStdString();
+        o.frame = frame;
+        try {
+            (void)io::loadDiffraction(path, o);
+            QFAIL(qPrintable("no error for " + file));
+        } catch (const FileError& e) {
+            const QString message = QString::fromStdString(e.what());
+            qInfo("%s", e.what());
+            QVERIFY2(message.startsWith(QString::fromStdString(path)), qPrintable(message));
+            QVERIFY2(!message.contains('\n'), qPrintable(message));
+            if (!expected.isEmpty())
+                QVERIFY2(message.contains(expected), qPrintable(message));
+        }
+    }
+
+    // The child's answer is the in-process reader's, value for value.
+    void goodFilesComeBackWhole_data() {
+        QTest::addColumn<QString>("file");
+        for (const char* name : {"cell.cxi", "letters.cxi", "blobs.cxi"})
+            QTest::newRow(name) << QString::fromLatin1(name);
+    }
+    void goodFilesComeBackWhole() {
+        QFETCH(QString, file);
+        const std::string path =
+            QDir(qEnvironmentVariable("PF_SAMPLES")).filePath(file).toStdString();
+        const io::LoadOptions o;
+        const io::detail::RawImage direct = io::detail::readHdf5File(path, "", o);
+        const io::detail::RawImage child = io::detail::readHdf5FileIsolated(path, "", o, 60);
+        QCOMPARE(child.shape, direct.shape);
+        QVERIFY(child.values == direct.values);
+        QCOMPARE(child.format, direct.format);
+        QCOMPARE(child.dataset, direct.dataset);
+        QCOMPARE(child.dtype, direct.dtype);
+        QCOMPARE(child.frames, direct.frames);
+        QCOMPARE(child.entry, direct.entry);
+        QVERIFY(child.notices == direct.notices);
+        QVERIFY(child.kind == direct.kind);
+        QVERIFY(child.centring == direct.centring);
+        QCOMPARE(child.unmeasured.shape, direct.unmeasured.shape);
+        QVERIFY(child.unmeasured.data == direct.unmeasured.data);
+        QCOMPARE(child.maskedPixels, direct.maskedPixels);
+    }
+
+    // A reader's own error crosses over word for word.
+    void readerErrorsKeepTheirWords() {
+        const std::string path =
+            QDir(qEnvironmentVariable("PF_SAMPLES")).filePath("cell.cxi").toStdString();
+        io::LoadOptions o;
+        o.dataset = "/no/such/dataset";
+        QString inProcess, isolated;
+        try {
+            (void)io::detail::readHdf5File(path, o.dataset, o);
+        } catch (const FileError& e) {
+            inProcess = QString::fromStdString(e.what());
+        }
+        try {
+            (void)io::detail::readHdf5FileIsolated(path, o.dataset, o, 60);
+        } catch (const FileError& e) {
+            isolated = QString::fromStdString(e.what());
+        }
+        QVERIFY(!inProcess.isEmpty());
+        QCOMPARE(isolated, inProcess);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestIsolatedRead)
+#include "tst_isolated_read.moc"
