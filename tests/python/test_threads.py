@@ -41,8 +41,9 @@ def test_reconstruct_releases_the_gil(rng):
     # Calibrate: how fast does the counter run with the interpreter to itself?
     baseline, dt = count_while(lambda: time.sleep(0.2))
     rate = baseline / dt
+    # Long enough to see, even when FFTW's wisdom spares the planning time.
     during, elapsed = count_while(lambda: pf.reconstruct(
-        magnitude, algorithm="HIO", iterations=300, support=box, seed=1, engine="cpu", threads=1))
+        magnitude, algorithm="HIO", iterations=3000, support=box, seed=1, engine="cpu", threads=1))
     print(f"counter: {rate:.0f}/s idle, {during / elapsed:.0f}/s during a {elapsed:.2f} s reconstruct")
     assert elapsed > 0.1, "the run is too short to show anything"
     # Holding the GIL would leave the counter at ~0 (at most a few switch intervals).
