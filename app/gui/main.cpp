@@ -10,9 +10,15 @@
 #include <QCommandLineParser>
 #include <QDir>
 
+#if defined(PF_HAVE_XCB)
+#include <xcb/xcb.h>
+#endif
+
 #include <clocale>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <string_view>
 #include <tuple>
 
 namespace {
@@ -65,15 +71,35 @@ bool displayNamed() {
     return false;
 }
 
-int runWithoutDisplay(int argc, char** argv) {
+// With only DISPLAY named and the X platform in use: does the server answer?
+// Returns an empty string when it does (or when that cannot be checked here).
+std::string unreachableDisplay() {
+#if defined(PF_HAVE_XCB)
+    const char* platform = std::getenv("QT_QPA_PLATFORM");
+    const char* wayland = std::getenv("WAYLAND_DISPLAY");
+    const char* display = std::getenv("DISPLAY");
+    const bool x11 = (!platform || !*platform || std::string_view(platform).starts_with("xcb")) &&
+                     !(wayland && *wayland) && display && *display;
+    if (!x11)
+        return {};
+    xcb_connection_t* c = xcb_connect(nullptr, nullptr);
+    const bool failed = xcb_connection_has_error(c) != 0;
+    xcb_disconnect(c);
+    if (failed)
+        return std::string("the X display ") + display + " does not answer";
+#endif
+    return {};
+}
+
+int runWithoutDisplay(int argc, char** argv, const std::string& why) {
     QCoreApplication app(argc, argv);
     nameApplication();
     CommandLine cl;
     cl.process(app);
     if (cl.parser.isSet(cl.listSamples))
         return listSampleFiles();
-    std::fprintf(stderr, "phaseforge: no display (DISPLAY and WAYLAND_DISPLAY are unset): start it in a "
-                         "desktop session or under xvfb-run, or use phaseforge-cli for batch runs\n");
+    std::fprintf(stderr, "phaseforge: %s: start it in a desktop session or under xvfb-run, or use "
+                         "phaseforge-cli for batch runs\n", why.c_str());
     return 1;
 }
 
@@ -81,7 +107,9 @@ int runWithoutDisplay(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     if (!displayNamed())
-        return runWithoutDisplay(argc, argv);
+        return runWithoutDisplay(argc, argv, "no display (DISPLAY and WAYLAND_DISPLAY are unset)");
+    if (const std::string why = unreachableDisplay(); !why.empty())
+        return runWithoutDisplay(argc, argv, why);
     QApplication app(argc, argv);
     // Qt adopts the user's locale for the C library too; numbers in files and
     // on the command line are always written with '.', so keep C numerics.
