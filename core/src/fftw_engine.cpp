@@ -107,14 +107,22 @@ void FftwEngine::iterate(const Step& step, int count) {
         const bool record = recordsMetrics(m->iteration, m->metricsEvery, it == count - 1);
         for (std::size_t k = 0; k < m->starts.size(); ++k) {
             StartBuffers& b = m->starts[k];
-            double outputEnergy = 0;
-            const double violation = applyObjectConstraint(
-                step, {b.g.get(), s.size()}, {b.gOut.get(), s.size()},
-                {b.support.data.data(), b.support.data.size()}, {b.next.get(), s.size()},
-                &outputEnergy);
+            // The metrics sums cost a sixth of an iteration (2048², 2 threads:
+            // 44.3 ms with them, 36.8 without), so they run only when recorded.
+            double outputEnergy = 0, violation = 0, fourier = 0;
+            const std::span<const float> g{b.g.get(), s.size()}, gOut{b.gOut.get(), s.size()};
+            const std::span<const std::uint8_t> support{b.support.data.data(), b.support.data.size()};
+            const std::span<std::complex<float>> spectrum{m->spectrum.get(), s.halfSize()};
+            if (record)
+                violation = applyObjectConstraint(step, g, gOut, support, {b.next.get(), s.size()},
+                                                  &outputEnergy);
+            else
+                applyObjectRule(step, g, gOut, support, {b.next.get(), s.size()});
             fftwf_execute_dft_r2c(m->r2c.get(), b.next.get(), fftw::asFftw(m->spectrum.get()));
-            const double fourier =
-                projectMagnitude(m->weights, {m->spectrum.get(), s.halfSize()});
+            if (record)
+                fourier = projectMagnitude(m->weights, spectrum);
+            else
+                projectMagnitudeOnly(m->weights, spectrum);
             fftwf_execute_dft_c2r(m->c2r.get(), fftw::asFftw(m->spectrum.get()), b.gOut.get());
             std::swap(b.g, b.next);
             if (record) {

@@ -61,9 +61,12 @@ HermitianWeights hermitianWeights(const Problem& problem) {
     return w;
 }
 
-double applyObjectConstraint(const Step& step, std::span<const float> g,
-                             std::span<const float> gOut, std::span<const std::uint8_t> support,
-                             std::span<float> next, double* outputEnergy) {
+namespace {
+// One body for both forms; without Metrics the sums are compiled out.
+template <bool Metrics>
+double objectRule(const Step& step, std::span<const float> g, std::span<const float> gOut,
+                  std::span<const std::uint8_t> support, std::span<float> next,
+                  double* outputEnergy) {
     const std::size_t n = next.size();
     if (g.size() != n || gOut.size() != n || (!support.empty() && support.size() != n))
         throw InvalidArgument("applyObjectConstraint: buffers of different sizes");
@@ -86,9 +89,11 @@ double applyObjectConstraint(const Step& step, std::span<const float> g,
         const bool inside = !hasSupport || sup[i] != 0;                                            \
         const bool bad = !inside || (TEST) < 0.0f;                                                 \
         pn[i] = bad ? (BAD) : (GOOD);                                                              \
-        energy += double(go) * double(go);                                                         \
-        if (bad)                                                                                   \
-            violation += double(go) * double(go);                                                  \
+        if constexpr (Metrics) {                                                                   \
+            energy += double(go) * double(go);                                                     \
+            if (bad)                                                                               \
+                violation += double(go) * double(go);                                              \
+        }                                                                                          \
     }
 
     switch (step.algorithm) {
@@ -114,8 +119,22 @@ double applyObjectConstraint(const Step& step, std::span<const float> g,
         *outputEnergy += energy;
     return violation;
 }
+} // namespace
 
-double projectMagnitude(const HermitianWeights& w, std::span<std::complex<float>> spectrum) {
+double applyObjectConstraint(const Step& step, std::span<const float> g,
+                             std::span<const float> gOut, std::span<const std::uint8_t> support,
+                             std::span<float> next, double* outputEnergy) {
+    return objectRule<true>(step, g, gOut, support, next, outputEnergy);
+}
+
+void applyObjectRule(const Step& step, std::span<const float> g, std::span<const float> gOut,
+                     std::span<const std::uint8_t> support, std::span<float> next) {
+    objectRule<false>(step, g, gOut, support, next, nullptr);
+}
+
+namespace {
+template <bool Metrics>
+double magnitudeStep(const HermitianWeights& w, std::span<std::complex<float>> spectrum) {
     if (spectrum.size() != w.a.size())
         throw InvalidArgument("projectMagnitude: spectrum size differs from the weights'");
     const float invN = 1.0f / float(w.shape.size());
@@ -131,7 +150,8 @@ double projectMagnitude(const HermitianWeights& w, std::span<std::complex<float>
     for (std::ptrdiff_t i = 0; i < count; ++i) {
         const float re = z[2 * i], im = z[2 * i + 1];
         const float mag = std::sqrt(re * re + im * im);
-        err += double(pn[i]) * double(mag) * double(mag) - 2.0 * double(ps[i]) * double(mag);
+        if constexpr (Metrics)
+            err += double(pn[i]) * double(mag) * double(mag) - 2.0 * double(ps[i]) * double(mag);
         const float target = pa[i] * mag + pb[i];
         if (mag > 0.0f) {
             const float scale = target / mag * invN;
@@ -142,7 +162,18 @@ double projectMagnitude(const HermitianWeights& w, std::span<std::complex<float>
             z[2 * i + 1] = 0.0f;
         }
     }
+    (void)pn;
+    (void)ps;
     return err;
+}
+} // namespace
+
+double projectMagnitude(const HermitianWeights& w, std::span<std::complex<float>> spectrum) {
+    return magnitudeStep<true>(w, spectrum);
+}
+
+void projectMagnitudeOnly(const HermitianWeights& w, std::span<std::complex<float>> spectrum) {
+    magnitudeStep<false>(w, spectrum);
 }
 
 } // namespace pf

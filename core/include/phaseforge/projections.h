@@ -57,6 +57,13 @@ double applyObjectConstraint(const Step& step, std::span<const float> g,
 /// add weights.sumMeasuredSquared to get the squared Fourier error numerator.
 double projectMagnitude(const HermitianWeights& w, std::span<std::complex<float>> spectrum);
 
+/// The same two steps without their sums, for iterations that leave no
+/// metrics record: the same values bit for bit, fewer bytes read and no
+/// double-precision accumulation.
+void applyObjectRule(const Step& step, std::span<const float> g, std::span<const float> gOut,
+                     std::span<const std::uint8_t> support, std::span<float> next);
+void projectMagnitudeOnly(const HermitianWeights& w, std::span<std::complex<float>> spectrum);
+
 /// One record of the metrics history.
 struct MetricsRecord {
     long long iteration = 0;    ///< 1-based iteration that produced it
