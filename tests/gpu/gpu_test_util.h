@@ -7,6 +7,7 @@
 #include <phaseforge/error.h>
 #include <phaseforge/gpu/kernels.h>
 #include <phaseforge/problem.h>
+#include <phaseforge/projections.h>
 
 #include <QtTest>
 
@@ -63,6 +64,13 @@ inline double relL2f(const std::vector<float>& a, const std::vector<float>& b) {
         den += double(b[i]) * double(b[i]);
     }
     return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+}
+
+/// Two engines' records of one iteration agree: Fourier and real-space errors
+/// within `rel` relative (plus 1e-6 absolute, for errors near zero).
+inline bool errorsAgree(const pf::MetricsRecord& a, const pf::MetricsRecord& b, double rel) {
+    const auto close = [rel](double x, double y) { return std::abs(x - y) <= rel * y + 1e-6; };
+    return close(a.fourierError, b.fourierError) && close(a.realError, b.realError);
 }
 
 inline const pf::Shape kShapes[] = {{64, 64}, {48, 80}, {45, 37}};

@@ -99,10 +99,7 @@ private slots:
                 for (std::size_t i = 0; i < mc.size(); ++i) {
                     QCOMPARE(mc[i].iteration, mf[i].iteration);
                     QCOMPARE(mc[i].supportSize, mf[i].supportSize);
-                    QVERIFY(std::abs(mc[i].fourierError - mf[i].fourierError) <=
-                            1e-4 * mf[i].fourierError + 1e-6);
-                    QVERIFY(std::abs(mc[i].realError - mf[i].realError) <=
-                            1e-4 * mf[i].realError + 1e-6);
+                    QVERIFY(pfgputest::errorsAgree(mc[i], mf[i], 1e-4));
                 }
             }
         }

@@ -261,10 +261,7 @@ private slots:
                 for (std::size_t i = 0; i < m2.size(); ++i) {
                     QCOMPARE(m2[i].iteration, m1[i].iteration);
                     QCOMPARE(m2[i].supportSize, m1[i].supportSize);
-                    QVERIFY(std::abs(m2[i].fourierError - m1[i].fourierError) <=
-                            1e-4 * m1[i].fourierError + 1e-6);
-                    QVERIFY(std::abs(m2[i].realError - m1[i].realError) <=
-                            1e-4 * m1[i].realError + 1e-6);
+                    QVERIFY(pfgputest::errorsAgree(m2[i], m1[i], 1e-4));
                 }
             }
         }
