@@ -47,21 +47,22 @@ __global__ void __launch_bounds__(kMaxThreads, kMinBlocks)
         const bool writeG = ruleReadsG(R) || last;
         for (int w = int(blockIdx.x); w < rowItems; w += int(gridDim.x)) {
             __syncthreads();
-            rowPass<R>(p.row, mode, writeG, last ? p.rowSums : nullptr, w % p.rowBlocks,
-                       w / p.rowBlocks);
+            rowPass<R, kPersistentMaxLength / 2>(p.row, mode, writeG, last ? p.rowSums : nullptr,
+                                                 w % p.rowBlocks, w / p.rowBlocks);
         }
         grid.sync();
         for (int w = int(blockIdx.x); w < columnItems; w += int(gridDim.x)) {
             __syncthreads();
-            columnPass<kPerThread>(p.column, last ? p.columnSums : nullptr, w % p.columnBlocks,
-                       w / p.columnBlocks);
+            columnPass<kPersistentMaxLength>(p.column, last ? p.columnSums : nullptr,
+                                             w % p.columnBlocks, w / p.columnBlocks);
         }
         grid.sync();
     }
     // Back to the stage-1 state: g' = C2R of the last column pass.
     for (int w = int(blockIdx.x); w < rowItems; w += int(gridDim.x)) {
         __syncthreads();
-        rowPass<R>(p.row, RowMode::C2rOnly, false, nullptr, w % p.rowBlocks, w / p.rowBlocks);
+        rowPass<R, kPersistentMaxLength / 2>(p.row, RowMode::C2rOnly, false, nullptr,
+                                             w % p.rowBlocks, w / p.rowBlocks);
     }
 }
 

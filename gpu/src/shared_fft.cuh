@@ -1,15 +1,19 @@
 // Shared-memory FFTs of the two-pass iteration (two_pass.cu). Device code only.
 //
-// A transform of length L (a power of two, 16..8192) lives in shared memory,
-// element e at smem[padded(offset + e·stride)]; T = L / E threads work on it,
-// each holding E elements in registers per pass. padded() inserts one unused
-// value after every 16, so that the strided writes of the early passes (and
-// column tiles) spread over all banks instead of a few. The passes are Stockham autosort steps of
-// radix 8 (then one of radix 4 or 2 for the remaining factor): pass with
-// sub-transform length p reads x[i + r·L/R], twiddles by w^(r·k), k = i mod p,
-// does an R-point DFT and writes y[(i − k)·R + k + r·p], r = 0..R−1. The output
-// is in natural order. Reads and writes of one pass go through the same buffer:
-// every thread reads all its inputs, the block meets a barrier, then writes.
+// A transform of length L (a power of two, 16..8192) is spread over T = L / E
+// threads, thread tid holding v[s] = x[tid + s·T], s < E, in registers, on
+// entry and on return (registerFft()). The passes are Stockham autosort steps
+// of radix 8 (then one of radix 4 or 2 for the remaining factor): the pass
+// with sub-transform length p reads x[i + r·L/R], twiddles by w^(r·k),
+// k = i mod p, does an R-point DFT and writes y[(i − k)·R + k + r·p],
+// r = 0..R−1; the output is in natural order. A thread's butterflies
+// i = tid + b·T read exactly its values, whatever the radix, so a pass runs
+// on registers, and only the step between two passes goes through shared
+// memory (element e at smem[padded(offset + e·stride)]): the first pass takes
+// the caller's values and the last hands them back, with no shared-memory
+// round trip at either end. padded() inserts one unused value after every 16,
+// so that the strided writes of the early passes (and of column tiles) spread
+// over all banks instead of a few.
 //
 // Twiddles come from a table rounded once from double precision
 // (fillTwiddles()): for each radix R and sub-transform length p = 8, 64, 512
@@ -141,67 +145,119 @@ template <int R> __device__ inline void applyTwiddles(float2* v, const float2* r
     }
 }
 
-/// One Stockham pass of radix R over a transform of length L whose
-/// sub-transforms have length p. Holds two block-wide barriers.
-template <int R, int E, bool Inverse>
-__device__ inline void stockhamPass(float2* smem, int offset, int stride, int L, int p, int tid,
-                                    int T, const float2* table) {
-    constexpr int B = E / R; // butterflies per thread
-    // The twiddle reads first: they overlap the shared-memory reads and the
-    // barrier. With 16 values per thread only where registers allow (the
-    // radix-8 passes, two butterflies); the others read them just before use.
-    constexpr int Reads = tablePowers(R);
-    constexpr bool Early = E <= 8 || B <= 2;
-    float2 raw[B][Reads];
-    const float2* run = table + (p > 1 ? passTableOffset(R, p) : 0);
-    if (Early && p > 1) {
+/// The twiddle reads of one radix-R pass with sub-transform length P > 1:
+/// for each of the thread's E / R butterflies, the table entries that
+/// applyTwiddles() multiplies out. Read before the exchange that precedes the
+/// pass, so that they are in flight during its barrier.
+template <int R, int E> struct PassTwiddles {
+    float2 raw[E / R][tablePowers(R)];
+};
+
+template <int R, int E, int P, bool Inverse>
+__device__ inline PassTwiddles<R, E> loadPassTwiddles(int tid, int T, const float2* table) {
+    PassTwiddles<R, E> t;
+    const float2* run = table + passTableOffset(R, P);
 #pragma unroll
-        for (int b = 0; b < B; ++b)
-            loadTwiddles<R, Inverse>(raw[b], run, (tid + b * T) & (p - 1), p);
-    }
-    float2 v[B][R];
-    const int quarter = L / R;
+    for (int b = 0; b < E / R; ++b)
+        loadTwiddles<R, Inverse>(t.raw[b], run, (tid + b * T) & (P - 1), P);
+    return t;
+}
+
+/// One Stockham pass of radix R on the thread's values in registers.
+/// v[b + r·B] (B = E / R) is input r of butterfly i = tid + b·T, that is
+/// x[i + r·L/R] = x[tid + (b + r·B)·T]; the outputs replace the inputs.
+template <int R, int E, bool Inverse>
+__device__ inline void radixPass(float2 (&v)[E], const PassTwiddles<R, E>* twiddles) {
+    constexpr int B = E / R;
 #pragma unroll
     for (int b = 0; b < B; ++b) {
-        const int i = tid + b * T;
+        float2 a[R];
 #pragma unroll
         for (int r = 0; r < R; ++r)
-            v[b][r] = smem[padded(offset + (i + r * quarter) * stride)];
+            a[r] = v[b + r * B];
+        if (twiddles)
+            applyTwiddles<R>(a, twiddles->raw[b]);
+        dftR<R, Inverse>(a);
+#pragma unroll
+        for (int r = 0; r < R; ++r)
+            v[b + r * B] = a[r];
+    }
+}
+
+/// Between two passes, through shared memory (element e at
+/// smem[padded(offset + e·stride)]): stores the outputs of a radix-8 pass of
+/// sub-length Q where Stockham puts them, y[(i − k)·8 + k + r·Q] for
+/// butterfly i = tid + b·T, k = i mod Q; then loads v[s] = y[tid + s·T], the
+/// next pass's inputs. The barrier after the loads lets the block write the
+/// shared memory again.
+template <int E, int T, int Q>
+__device__ inline void exchange(float2 (&v)[E], float2* smem, int offset, int stride, int tid) {
+    constexpr int B = E / 8;
+#pragma unroll
+    for (int b = 0; b < B; ++b) {
+        const int i = tid + b * T, k = i & (Q - 1), j = (i - k) * 8 + k;
+#pragma unroll
+        for (int r = 0; r < 8; ++r)
+            smem[padded(offset + (j + r * Q) * stride)] = v[b + r * B];
     }
     __syncthreads();
 #pragma unroll
-    for (int b = 0; b < B; ++b) {
-        const int i = tid + b * T;
-        const int k = i & (p - 1);
-        if (p > 1) {
-            if constexpr (!Early)
-                loadTwiddles<R, Inverse>(raw[b], run, k, p);
-            applyTwiddles<R>(v[b], raw[b]);
-        }
-        dftR<R, Inverse>(v[b]);
-        const int j = (i - k) * R + k;
-#pragma unroll
-        for (int r = 0; r < R; ++r)
-            smem[padded(offset + (j + r * p) * stride)] = v[b][r];
-    }
+    for (int s = 0; s < E; ++s)
+        v[s] = smem[padded(offset + (tid + s * T) * stride)];
     __syncthreads();
 }
 
-/// The unnormalised DFT of length L (sign − forward, + inverse) in place.
-/// Every thread of the block must call it with the same L (it holds barriers);
-/// the caller must have made the data visible (a barrier) before.
-template <int E, bool Inverse>
-__device__ inline void sharedFft(float2* smem, int offset, int stride, int L, int tid, int T,
+/// The passes of registerFft() from the one with sub-transform length P on.
+template <int E, bool Inverse, int L, int P>
+__device__ inline void fftPasses(float2 (&v)[E], float2* smem, int offset, int stride, int tid,
                                  const float2* table) {
-    int p = 1;
-    while (L / p >= 8) {
-        stockhamPass<8, E, Inverse>(smem, offset, stride, L, p, tid, T, table);
-        p *= 8;
+    constexpr int R = L / P >= 8 ? 8 : L / P, T = L / E;
+    if constexpr (P == 1) {
+        radixPass<8, E, Inverse>(v, nullptr);
+    } else {
+        const PassTwiddles<R, E> t = loadPassTwiddles<R, E, P, Inverse>(tid, T, table);
+        exchange<E, T, P / 8>(v, smem, offset, stride, tid);
+        radixPass<R, E, Inverse>(v, &t);
     }
-    if (L / p == 4)
-        stockhamPass<4, E, Inverse>(smem, offset, stride, L, p, tid, T, table);
-    else if (L / p == 2)
-        stockhamPass<2, E, Inverse>(smem, offset, stride, L, p, tid, T, table);
+    if constexpr (P * R < L)
+        fftPasses<E, Inverse, L, P * R>(v, smem, offset, stride, tid, table);
+}
+
+/// The unnormalised DFT of length L (sign − forward, + inverse) of values
+/// spread over T = L / E threads: on entry v[s] = x[tid + s·T], on return
+/// v[s] = X[tid + s·T]. Radix-8 passes, then one of radix 4 or 2 for the rest;
+/// the values stay in registers within a pass and move through shared memory
+/// (offset, stride as exchange()) between passes. Every thread of the block
+/// calls it with the same L (it holds barriers); the shared memory is free to
+/// write on entry and on return. L is a template argument, so that every
+/// index but tid's part is a constant.
+template <int E, bool Inverse, int L>
+__device__ inline void registerFft(float2 (&v)[E], float2* smem, int offset, int stride, int tid,
+                                   const float2* table) {
+    static_assert(E % 8 == 0 && L % E == 0 && L >= 8, "a radix-8 pass needs 8 values per thread");
+    fftPasses<E, Inverse, L, 1>(v, smem, offset, stride, tid, table);
+}
+
+/// A transform length as a type, for dispatch on a runtime length.
+template <int N> struct Length {
+    static constexpr int value = N;
+};
+
+/// Calls f(Length<n>{}) for n, a power of two in 32..Max (the callers check
+/// shapes on the host: twoPassShape()); does nothing for other n.
+template <int Max, class F> __device__ __forceinline__ void withLength(int n, F&& f) {
+    switch (n) {
+    case 32: if constexpr (Max >= 32) f(Length<32>{}); break;
+    case 64: if constexpr (Max >= 64) f(Length<64>{}); break;
+    case 128: if constexpr (Max >= 128) f(Length<128>{}); break;
+    case 256: if constexpr (Max >= 256) f(Length<256>{}); break;
+    case 512: if constexpr (Max >= 512) f(Length<512>{}); break;
+    case 1024: if constexpr (Max >= 1024) f(Length<1024>{}); break;
+    case 2048: if constexpr (Max >= 2048) f(Length<2048>{}); break;
+    case 4096: if constexpr (Max >= 4096) f(Length<4096>{}); break;
+    case 8192: if constexpr (Max >= 8192) f(Length<8192>{}); break;
+    default: break;
+    }
 }
 
 } // namespace pf::gpu::detail

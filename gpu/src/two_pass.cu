@@ -52,16 +52,11 @@ __global__ void twiddleKernel(float2* table, int cols) {
 }
 
 template <Rule R> __global__ void __launch_bounds__(512, 2) rowPassKernel(RowPassParams p) {
-    rowPass<R>(p, p.mode, p.writeG, p.sums, int(blockIdx.x), int(blockIdx.y));
+    rowPass<R, kTwiddleLength / 2>(p, p.mode, p.writeG, p.sums, int(blockIdx.x), int(blockIdx.y));
 }
 
-/// E values per thread: 8 (blocks of up to 1024 threads), or 16 for long
-/// columns (blocks of 512 threads, two per multiprocessor, so that one
-/// block's loads overlap the other's transforms).
-template <int E>
-__global__ void __launch_bounds__(E == kPerThread ? 1024 : 512, E == kPerThread ? 1 : 2)
-    columnPassKernel(ColumnPassParams p) {
-    columnPass<E>(p, p.sums, int(blockIdx.x), int(blockIdx.y));
+__global__ void __launch_bounds__(1024, 1) columnPassKernel(ColumnPassParams p) {
+    columnPass<kTwiddleLength>(p, p.sums, int(blockIdx.x), int(blockIdx.y));
 }
 
 template <Rule R> void launchRows(const RowPassParams& p, const TwoPassLaunch& l, int batch,
@@ -96,8 +91,7 @@ void raiseSharedMemoryLimits() {
     raiseLimit(rowPassKernel<Rule::Oo>, optIn);
     raiseLimit(rowPassKernel<Rule::Hio>, optIn);
     raiseLimit(rowPassKernel<Rule::Raar>, optIn);
-    raiseLimit(columnPassKernel<kPerThread>, optIn);
-    raiseLimit(columnPassKernel<kLongColumnPerThread>, optIn);
+    raiseLimit(columnPassKernel, optIn);
 }
 
 bool twoPassShape(Shape shape) {
@@ -110,36 +104,26 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch) {
         throw InvalidArgument("two-pass: shape " + shape.toString() +
                               " is not two powers of two in 64..8192");
     const int M = shape.cols / 2;
-    const int rowThreads = M / kPerThread;
-    int columnPerThread = kPerThread;
-    if (const char* e = std::getenv("PF_TWO_PASS_LONG_COLUMNS");
-        e && std::string(e) == "16" && shape.rows >= kLongColumn)
-        columnPerThread = kLongColumnPerThread;
-    const int maxColumnThreads = columnPerThread == kLongColumnPerThread ? 512 : 1024;
+    const int rowThreads = M / kPerThread, columnThreads = shape.rows / kPerThread;
     // From the sweep on the H200 (bench --sweep): narrow tiles win, since
     // more blocks hide more latency: row blocks of >= 2 warps, column tiles
     // four wide (32-byte rows), eight for short columns or many starts, as
-    // far as the block size (1024 threads, 512 with 16 values per thread)
-    // and the shared memory allow.
+    // far as the block size (1024 threads) and the shared memory allow.
     int rowsPerBlock = std::min(shape.rows, std::max(1, 64 / rowThreads));
     int columnsPerBlock = shape.rows <= 256 || batch >= 16 ? 8 : 4;
     columnsPerBlock = std::min({columnsPerBlock, std::max(1, kColumnBudget / shape.rows),
-                                std::max(1, maxColumnThreads / (shape.rows / columnPerThread))});
+                                std::max(1, 1024 / columnThreads)});
     // A tuning override for benchmarks:
-    // PF_TWO_PASS_TILE="rowsPerBlock,columnsPerBlock[,valuesPerThreadOfColumns]".
+    // PF_TWO_PASS_TILE="rowsPerBlock,columnsPerBlock".
     if (const char* tile = std::getenv("PF_TWO_PASS_TILE")) {
-        int r = 0, c = 0, e = columnPerThread;
-        const int fields = std::sscanf(tile, "%d,%d,%d", &r, &c, &e);
-        const bool eFits = e == kPerThread || (e == kLongColumnPerThread && shape.rows >= kLongColumn);
-        const int columnThreads = eFits ? shape.rows / e : 0;
-        if (fields < 2 || !eFits || !powerOfTwo(r) || !powerOfTwo(c) || r > shape.rows ||
-            r * rowThreads > 512 || c * columnThreads > (e == kPerThread ? 1024 : 512) ||
+        int r = 0, c = 0;
+        if (std::sscanf(tile, "%d,%d", &r, &c) != 2 || !powerOfTwo(r) || !powerOfTwo(c) ||
+            r > shape.rows || r * rowThreads > 512 || c * columnThreads > 1024 ||
             paddedSize(r * (M + 1)) > kRowBudget * 2 || paddedSize(c * shape.rows) > kColumnBudget * 9 / 8)
             throw InvalidArgument(std::string("two-pass: PF_TWO_PASS_TILE=") + tile +
                                   " does not fit " + shape.toString());
         rowsPerBlock = r;
         columnsPerBlock = c;
-        columnPerThread = e;
     }
     TwoPassLaunch l;
     l.rowsPerBlock = rowsPerBlock;
@@ -147,8 +131,7 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch) {
     l.rowBlocks = shape.rows / rowsPerBlock;
     l.rowSharedBytes = std::size_t(paddedSize(rowsPerBlock * (M + 1))) * sizeof(float2);
     l.columnsPerBlock = columnsPerBlock;
-    l.columnPerThread = columnPerThread;
-    l.columnThreads = columnsPerBlock * (shape.rows / columnPerThread);
+    l.columnThreads = columnsPerBlock * columnThreads;
     l.columnBlocks = (M + columnsPerBlock) / columnsPerBlock; // ceil((M + 1) / C)
     l.columnSharedBytes = std::size_t(paddedSize(shape.rows * columnsPerBlock)) * sizeof(float2);
     return l;
@@ -178,10 +161,7 @@ void launchRowPass(Rule rule, const RowPassParams& p, const TwoPassLaunch& l, in
 void launchColumnPass(const ColumnPassParams& p, const TwoPassLaunch& l, int batch,
                       cudaStream_t stream) {
     const dim3 grid(unsigned(l.columnBlocks), unsigned(batch));
-    if (l.columnPerThread == kLongColumnPerThread)
-        columnPassKernel<kLongColumnPerThread><<<grid, l.columnThreads, l.columnSharedBytes, stream>>>(p);
-    else
-        columnPassKernel<kPerThread><<<grid, l.columnThreads, l.columnSharedBytes, stream>>>(p);
+    columnPassKernel<<<grid, l.columnThreads, l.columnSharedBytes, stream>>>(p);
     PF_CUDA_CHECK_LAUNCH();
     countLaunch();
 }

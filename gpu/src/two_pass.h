@@ -76,14 +76,11 @@ struct TwoPassLaunch {
     int rowsPerBlock = 0, rowThreads = 0, rowBlocks = 0;
     std::size_t rowSharedBytes = 0;
     int columnsPerBlock = 0, columnThreads = 0, columnBlocks = 0;
-    int columnPerThread = 8; ///< values per thread of the column FFT (8, or 16 for long columns)
     std::size_t columnSharedBytes = 0;
 };
-/// Launch shapes for `batch` images of `shape`. PF_TWO_PASS_TILE="r,c[,e]" in
-/// the environment overrides rows per row block, columns per column block and
-/// values per thread of the column FFT (benchmark sweeps); an override that
-/// does not fit throws InvalidArgument. PF_TWO_PASS_LONG_COLUMNS=16 lets
-/// columns of 2048 and more take 16 values per thread (8 by default).
+/// Launch shapes for `batch` images of `shape`. PF_TWO_PASS_TILE="r,c" in the
+/// environment overrides rows per row block and columns per column block
+/// (benchmark sweeps); an override that does not fit throws InvalidArgument.
 TwoPassLaunch twoPassLaunch(Shape shape, int batch);
 
 /// Lets the pass kernels take more than 48 KiB of shared memory on the

@@ -2,13 +2,16 @@
 // bit, and the engine's loop makes no copy, allocation or synchronisation.
 #include "gpu_test_util.h"
 
+#include <phaseforge/fftw_engine.h>
 #include <phaseforge/gpu/cuda_engine.h>
 #include <phaseforge/gpu/kernels.h>
 #include <phaseforge/gpu/stats.h>
 
 #include <QtTest>
 
+#include <algorithm>
 #include <cstring>
+#include <initializer_list>
 
 using namespace pftest;
 using namespace pfgputest;
@@ -157,6 +160,7 @@ private slots:
         const std::uint64_t seed = freshSeed("fused callbacks");
         const pf::Step steps[] = {{pf::Algorithm::GS, 1.0f}, {pf::Algorithm::ER, 1.0f},
                                   {pf::Algorithm::OO, 0.8f}};
+        const pf::Step hio{pf::Algorithm::HIO, 0.9f};
         for (const auto& shape : kShapes) {
             for (const auto& step : steps) {
                 const bool support = step.algorithm != pf::Algorithm::GS;
@@ -164,40 +168,61 @@ private slots:
                 std::vector<pf::InitialGuess> guesses{pf::InitialGuess::random(seed),
                                                       pf::InitialGuess::random(seed + 1)};
                 pf::gpu::CudaEngine plain, fused;
+                pf::FftwEngine fftw{2, pf::FftwEngine::PlanEffort::Estimate};
                 fused.setLtoCallbacks(true);
-                plain.load(p, guesses);
-                fused.load(p, guesses);
-                QVERIFY(!plain.ltoActive());
-                for (auto* e : {&plain, &fused}) {
+                for (pf::Engine* e : std::initializer_list<pf::Engine*>{&plain, &fused, &fftw}) {
+                    e->load(p, guesses);
                     e->setMetricsInterval(7);
+                }
+                QVERIFY(!plain.ltoActive());
+                // Where cuFFT runs the same kernels with the callbacks the
+                // paths agree bit for bit (seen at 64 x 64 and 48 x 80). At
+                // odd sizes it picks others, whose rounding differs: within
+                // 1e-4 after the 30 iterations of the step alone.
+                std::vector<float> a(shape.size()), b(shape.size()), c(shape.size());
+                auto compare = [&](const char* when, bool afterHio) {
+                    for (int k = 0; k < 2; ++k) {
+                        fused.readIterate(k, a);
+                        plain.readIterate(k, b);
+                        fftw.readIterate(k, c);
+                        const double d = relL2f(a, b), spread = relL2f(b, c);
+                        qInfo("%s %s start %d %s: fused vs plain %.2e%s; plain vs FFTW %.2e",
+                              shape.toString().c_str(), pf::algorithmName(step.algorithm).data(),
+                              k, when, d, a == b ? " (bitwise equal)" : "", spread);
+                        // HIO moves a pixel by O(|g|) when rounding takes a
+                        // tie near zero the other way, and later iterations
+                        // amplify that unevenly (seen on the H200: GS 45 x 37
+                        // 1.5e-2 after 50). So after it the bound follows the
+                        // spread of two float32 engines on the same input,
+                        // plain cuFFT vs FFTW: five times it, at least 1e-3.
+                        const double bound = afterHio ? std::max(1e-3, 5.0 * spread) : 1e-4;
+                        QVERIFY2(d <= bound, qPrintable(QString("%1 > %2").arg(d).arg(bound)));
+                    }
+                };
+                for (pf::Engine* e : std::initializer_list<pf::Engine*>{&plain, &fused, &fftw})
                     e->iterate(step, 30);
-                    e->iterate({pf::Algorithm::HIO, 0.9f}, 3); // not fused: plain kernels
+                compare("x30", false);
+                for (pf::Engine* e : std::initializer_list<pf::Engine*>{&plain, &fused, &fftw}) {
+                    e->iterate(hio, 3); // not fused: plain kernels
                     e->iterate(step, 17);
                     e->finish();
                 }
+                compare("x30 + HIO x3 + x17", true);
                 QVERIFY2(fused.ltoActive(), "cuFFT could not link the callbacks");
-                std::vector<float> a(shape.size()), b(shape.size());
-                for (int k = 0; k < 2; ++k) {
-                    fused.readIterate(k, a);
-                    plain.readIterate(k, b);
-                    const double d = relL2f(a, b);
-                    qInfo("%s %s start %d: fused vs plain %.2e%s", shape.toString().c_str(),
-                          pf::algorithmName(step.algorithm).data(), k, d,
-                          a == b ? " (bitwise equal)" : "");
-                    // Where cuFFT runs the same kernels with the callbacks the
-                    // paths agree bit for bit (seen at 64 x 64 and 48 x 80). At
-                    // odd sizes it picks others; their rounding differences
-                    // mostly stay near 1e-6, but a branch tie near zero, moved
-                    // further by the 3 HIO iterations, can reach a few 1e-4
-                    // (seen on the H100: GS 1.1e-4, OO 3.0e-4 at 45 x 37).
-                    QVERIFY2(d <= 1e-3, qPrintable(QString::number(d)));
-                }
-                const auto mf = fused.takeMetrics(), mp = plain.takeMetrics();
+                // The metrics: the records up to iteration 28 come before HIO.
+                const auto mf = fused.takeMetrics(), mp = plain.takeMetrics(), mc = fftw.takeMetrics();
                 QCOMPARE(mf.size(), mp.size());
+                QCOMPARE(mc.size(), mp.size());
                 for (std::size_t i = 0; i < mf.size(); ++i) {
                     QCOMPARE(mf[i].iteration, mp[i].iteration);
-                    QVERIFY(std::abs(mf[i].fourierError - mp[i].fourierError) <=
-                            1e-4 * mp[i].fourierError + 1e-6);
+                    const double spread = std::abs(double(mc[i].fourierError) - mp[i].fourierError) /
+                                          std::max(double(mp[i].fourierError), 1e-12);
+                    const double rel = mp[i].iteration <= 30 ? 1e-4 : std::max(1e-3, 5.0 * spread);
+                    QVERIFY2(errorsAgree(mf[i], mp[i], rel),
+                             qPrintable(QString("iteration %1: Fourier error %2 vs %3")
+                                            .arg(mp[i].iteration)
+                                            .arg(mf[i].fourierError)
+                                            .arg(mp[i].fourierError)));
                 }
             }
         }
