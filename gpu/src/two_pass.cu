@@ -18,11 +18,11 @@ namespace pf::gpu::detail {
 
 namespace {
 
-/// Shared-memory budget of one block, in complex values before padding
-/// (64 KiB), and the largest column tile (128 KiB, for 8192-long columns two
-/// wide).
-constexpr int kRowBudget = 8192;
-constexpr int kColumnBudget = 16384;
+/// Threads of a row block and of a column tile at most. They bound the
+/// shared memory too: a block holds 8 values per thread (plus padding), so a
+/// column tile takes 69.6 KiB at most.
+constexpr int kRowThreads = 512;
+constexpr int kColumnThreads = 1024;
 
 bool powerOfTwo(int v) { return v > 0 && (v & (v - 1)) == 0; }
 
@@ -51,11 +51,11 @@ __global__ void twiddleKernel(float2* table, int cols) {
     table[t] = make_float2(float(c), float(s));
 }
 
-template <Rule R> __global__ void __launch_bounds__(512, 2) rowPassKernel(RowPassParams p) {
+template <Rule R> __global__ void __launch_bounds__(kRowThreads, 2) rowPassKernel(RowPassParams p) {
     rowPass<R, kTwiddleLength / 2>(p, p.mode, p.writeG, p.sums, int(blockIdx.x), int(blockIdx.y));
 }
 
-__global__ void __launch_bounds__(1024, 1) columnPassKernel(ColumnPassParams p) {
+__global__ void __launch_bounds__(kColumnThreads, 1) columnPassKernel(ColumnPassParams p) {
     columnPass<kTwiddleLength>(p, p.sums, int(blockIdx.x), int(blockIdx.y));
 }
 
@@ -111,15 +111,13 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch) {
     // far as the block size (1024 threads) and the shared memory allow.
     int rowsPerBlock = std::min(shape.rows, std::max(1, 64 / rowThreads));
     int columnsPerBlock = shape.rows <= 256 || batch >= 16 ? 8 : 4;
-    columnsPerBlock = std::min({columnsPerBlock, std::max(1, kColumnBudget / shape.rows),
-                                std::max(1, 1024 / columnThreads)});
+    columnsPerBlock = std::min(columnsPerBlock, std::max(1, kColumnThreads / columnThreads));
     // A tuning override for benchmarks:
     // PF_TWO_PASS_TILE="rowsPerBlock,columnsPerBlock".
     if (const char* tile = std::getenv("PF_TWO_PASS_TILE")) {
         int r = 0, c = 0;
         if (std::sscanf(tile, "%d,%d", &r, &c) != 2 || !powerOfTwo(r) || !powerOfTwo(c) ||
-            r > shape.rows || r * rowThreads > 512 || c * columnThreads > 1024 ||
-            paddedSize(r * (M + 1)) > kRowBudget * 2 || paddedSize(c * shape.rows) > kColumnBudget * 9 / 8)
+            r > shape.rows || r * rowThreads > kRowThreads || c * columnThreads > kColumnThreads)
             throw InvalidArgument(std::string("two-pass: PF_TWO_PASS_TILE=") + tile +
                                   " does not fit " + shape.toString());
         rowsPerBlock = r;

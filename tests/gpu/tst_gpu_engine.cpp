@@ -10,6 +10,8 @@
 
 #include <QtTest>
 
+#include <algorithm>
+
 using namespace pftest;
 using namespace pfgputest;
 
@@ -109,24 +111,40 @@ private slots:
     // independent random magnitudes (no object fits them) many pixels of g'
     // stay within rounding of zero, so the two float32 engines take different
     // branches of the rule now and then and the iterates drift apart by more
-    // than rounding: there the bound is 1e-3 (seen on the H100: GS 1.2e-4 at
-    // 64 x 64, ER 1.1e-4 at 48 x 80; typically 3e-5).
+    // than rounding (seen on the H200: GS 6.5e-3 at 64 x 64; typically 3e-5).
+    // There each float32 engine is measured against the float64 reference
+    // loop instead: CUDA must stay as close to it as FFTW does (within five
+    // times FFTW's distance, or 1e-3).
     void gsErFiftyIterationsMatchFftw() {
         const std::uint64_t seed = freshSeed("cuda vs fftw, 50 iterations");
+        const pf::Step gsStep{pf::Algorithm::GS, 1.0f}, erStep{pf::Algorithm::ER, 1.0f};
         for (const auto& shape : kShapes) {
             for (bool consistent : {true, false}) {
-                Pair gs;
-                gs.load(makeProblem(shape, seed, consistent, false, false),
-                        pf::InitialGuess::random(seed + 5));
-                const double dGs = gs.run({pf::Algorithm::GS, 1.0f}, 50);
-                Pair er;
-                er.load(makeProblem(shape, seed + 1, consistent, true, true),
-                        pf::InitialGuess::random(seed + 6));
-                const double dEr = er.run({pf::Algorithm::ER, 1.0f}, 50);
-                qInfo("%s consistent=%d: GS %.2e ER %.2e", shape.toString().c_str(),
-                      int(consistent), dGs, dEr);
-                QVERIFY2(dGs <= (consistent ? 1e-4 : 1e-3), qPrintable(QString::number(dGs)));
-                QVERIFY2(dEr <= (consistent ? 1e-4 : 1e-3), qPrintable(QString::number(dEr)));
+                for (const pf::Step& step : {gsStep, erStep}) {
+                    const bool er = step.algorithm == pf::Algorithm::ER;
+                    const pf::Problem p = makeProblem(shape, seed + (er ? 1 : 0), consistent, er, er);
+                    const pf::ImageF phase0 = randomPhaseImage(shape, seed + 5);
+                    Pair pair;
+                    pair.load(p, pf::InitialGuess::user(phase0));
+                    const double d = pair.run(step, 50);
+                    const std::string what = shape.toString() + " consistent=" +
+                                             std::to_string(int(consistent)) + " " +
+                                             std::string(pf::algorithmName(step.algorithm));
+                    if (consistent) {
+                        qInfo("%s: CUDA vs FFTW %.2e", what.c_str(), d);
+                        QVERIFY2(d <= 1e-4, qPrintable(QString::fromStdString(what) + " " + QString::number(d)));
+                        continue;
+                    }
+                    RefState ref = refInit(p.magnitude, p.measured, phase0);
+                    for (int i = 0; i < 50; ++i)
+                        refIterate(ref, p.magnitude, p.measured, p.support, step.algorithm, 1.0);
+                    const double cudaRef = relL2(pair.a, ref.g), fftwRef = relL2(pair.b, ref.g);
+                    qInfo("%s: CUDA vs FFTW %.2e; vs float64: CUDA %.2e, FFTW %.2e", what.c_str(), d,
+                          cudaRef, fftwRef);
+                    const double bound = std::max(1e-3, 5.0 * fftwRef);
+                    QVERIFY2(cudaRef <= bound, qPrintable(QString::fromStdString(what) + " " +
+                                                          QString::number(cudaRef)));
+                }
             }
         }
     }
