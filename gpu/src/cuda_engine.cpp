@@ -450,7 +450,7 @@ CudaEngine::~CudaEngine() {
         PF_CUDA_CHECK_NOTHROW(cudaStreamSynchronize(m->cudaStream()));
 }
 
-EngineInfo CudaEngine::info() const { return {"cuda", m_deviceName}; }
+EngineInfo CudaEngine::info() const { return {m_twoPass ? "cuda two-pass" : "cuda", m_deviceName}; }
 
 DeviceFootprint CudaEngine::estimateFootprint(Shape shape, int starts) {
     if (shape.empty() || starts < 1)

@@ -25,9 +25,9 @@ namespace cg = cooperative_groups;
 /// line), and none at 128; the kernel is for small problems, where a few
 /// blocks per multiprocessor suffice.
 constexpr int kMaxThreads = 512;
+/// Rows per row work item the automatic block size goes up to.
+constexpr int kMaxRowsPerItem = 8;
 constexpr int kMinBlocks = 1;
-/// Threads per block the automatic choice goes up to.
-constexpr int kAutoMaxThreads = 128;
 
 /// One batch. Every block loops over work items (row blocks, then column
 /// tiles, of all images), with a grid-wide barrier after each pass: a column
@@ -136,11 +136,13 @@ PersistentLaunch persistentLaunch(Shape shape, int batch) {
     } else {
         // Larger items mean fewer barriers and loop trips per block, smaller
         // ones more multiprocessors at work: grow while at least one item per
-        // two multiprocessors remains, up to 128 threads. The H200 sweep
-        // (bench --sweep-persistent, bench/results/gpu-engine.md): best at 64
-        // or 32 threads for one start of 256² (11.6, 11.8 µs), 128 for one of
-        // 512² (12.8) and for 8 of 256² (13.5; 256 threads: 16.5).
-        while (threads * 2 <= kAutoMaxThreads && fits(threads * 2) &&
+        // two multiprocessors remains, up to 8 rows per row item. The H200
+        // sweep (bench --sweep-persistent, commit ff93aac,
+        // bench/results/gpu-engine.md): best at 64 threads for 1 and 2 starts of
+        // 256² (32 threads: 2% slower), 128 for 4 to 16 of them (8.3, 9.7,
+        // 14.2 µs; 256 or 512 threads: up to 1.3x slower), 128 for one of 512²,
+        // 256 for 2 and 4 of 512², 512 for one of 1024².
+        while (fits(threads * 2) && threads * 2 / rowThreads <= kMaxRowsPerItem &&
                items(threads * 2) >= multiprocessors / 2)
             threads *= 2;
     }

@@ -26,10 +26,11 @@ namespace pf::gpu::detail {
 /// The largest rows and cols the persistent kernel takes.
 inline constexpr int kPersistentMaxLength = 1024;
 /// The most pixels (rows·cols·starts) for which it is picked automatically:
-/// on the H200 it won for one start of 256² and 512² and for 8 of 256²
-/// (13.5 against 15.8 µs), tied for 4 of 512², and lost for 8 and 64 of 512²,
-/// 64 of 256² and one of 1024² (bench/results/gpu-engine.md).
-inline constexpr long long kPersistentAutoPixels = 2 * 512LL * 512;
+/// on the H200 (bench --sweep-persistent, commit ff93aac) it won for one start
+/// of 1024² (16.0 against 17.9 µs), 4 of 512² (13.5 against 14.0), 2 of 512²,
+/// 1 to 8 of 256², and lost for 2 of 1024² and 8 of 512²
+/// (bench/results/gpu-engine.md).
+inline constexpr long long kPersistentAutoPixels = 1024LL * 1024;
 
 /// Launch shape of the persistent kernel for one problem shape and batch.
 /// threads == 0: it does not apply (use the per-pass kernels).

@@ -3,11 +3,14 @@
 // fails with a clear reason and auto falls back to FFTW and logs why.
 #include <phaseforge/engine_factory.h>
 #include <phaseforge/error.h>
+#include <phaseforge/gpu/cuda_engine.h>
 #include <phaseforge/gpu/kernels.h>
 #include <phaseforge/log.h>
+#include <phaseforge/problem.h>
 
 #include <QtTest>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -83,6 +86,24 @@ private slots:
         QVERIFY(!cuda->info().device.empty());
         auto autoEngine = pf::makeEngine({pf::EngineKind::Auto, 1});
         QCOMPARE(autoEngine->info().name, std::string("cuda"));
+    }
+
+    // EngineOptions::twoPass reaches the CUDA engine: it names itself so (the
+    // name goes into CXI files) and runs the two-pass iteration.
+    void twoPassOptionReachesTheEngine() {
+        if (!pf::gpu::deviceAvailable())
+            QSKIP("no usable CUDA device: the CUDA path needs one");
+        pf::EngineOptions options{pf::EngineKind::Auto, 1};
+        options.twoPass = true;
+        auto engine = pf::makeEngine(options);
+        QCOMPARE(engine->info().name, std::string("cuda two-pass"));
+        pf::Problem p;
+        p.magnitude = pf::ImageF(pf::Shape{64, 128});
+        std::fill(p.magnitude.data.begin(), p.magnitude.data.end(), 1.0f);
+        const pf::InitialGuess guess = pf::InitialGuess::random(1);
+        engine->load(p, {&guess, 1});
+        engine->iterate({pf::Algorithm::ER, 1.0f}, 2);
+        QVERIFY(dynamic_cast<pf::gpu::CudaEngine&>(*engine).twoPassActive());
     }
 };
 

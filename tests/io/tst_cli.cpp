@@ -13,6 +13,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
+
 struct Run {
     int code = -1;
     QString out;
@@ -182,6 +184,20 @@ private slots:
         QCOMPARE(p.exitCode(), 130);
         QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("nothing was written"));
         QVERIFY(!QFile::exists(tmp("stopped.cxi")));
+    }
+
+    // --two-pass asks the CUDA engine for its two-pass iteration; the FFTW
+    // engine runs as before and says the option did not apply.
+    void twoPassOnTheCpuEngineIsANotice() {
+        const Run r = cli({"reconstruct", m_samples + "/letters.cxi", "-o", tmp("tp.cxi"), "--engine", "cpu",
+                           "--algorithm", "ER:3", "--two-pass", "--json"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(o["engine"].toString(), QString("fftw"));
+        const QJsonArray notices = o["notices"].toArray();
+        QVERIFY2(std::any_of(notices.begin(), notices.end(),
+                             [](const QJsonValue& v) { return v.toString().contains("--two-pass"); }),
+                 qPrintable(r.out));
     }
 
     void cudaWithoutADeviceIsExitCode5() {

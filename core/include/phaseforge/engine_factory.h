@@ -19,6 +19,12 @@ EngineKind parseEngineKind(std::string_view text);
 struct EngineOptions {
     EngineKind kind = EngineKind::Auto;
     int cpuThreads = 0; ///< FFTW threads; <= 0 for all
+    /// CUDA engine: the two-pass iteration (its own shared-memory FFTs, one
+    /// row and one column pass per iteration) where the shape allows: rows
+    /// and cols powers of two in 64..8192; other shapes run the library
+    /// FFTs. Faster on the H200 up to 4096² (docs/gpu-engine.md). The FFTW
+    /// engine ignores it.
+    bool twoPass = false;
 };
 
 /// Auto picks CUDA when a usable device exists, otherwise FFTW, and logs why.

@@ -19,6 +19,16 @@ std::string cudaUnavailableReason() {
     return why;
 }
 
+namespace {
+
+std::unique_ptr<gpu::CudaEngine> cudaEngine(const EngineOptions& options) {
+    auto engine = std::make_unique<gpu::CudaEngine>();
+    engine->setTwoPass(options.twoPass);
+    return engine;
+}
+
+} // namespace
+
 std::unique_ptr<Engine> makeEngine(const EngineOptions& options) {
     if (options.kind == EngineKind::Cpu)
         return std::make_unique<FftwEngine>(options.cpuThreads);
@@ -26,12 +36,12 @@ std::unique_ptr<Engine> makeEngine(const EngineOptions& options) {
     if (options.kind == EngineKind::Cuda) {
         if (!why.empty())
             throw EngineError("engine cuda: " + why);
-        return std::make_unique<gpu::CudaEngine>();
+        return cudaEngine(options);
     }
     // Auto.
     if (why.empty()) {
         try {
-            auto engine = std::make_unique<gpu::CudaEngine>();
+            auto engine = cudaEngine(options);
             log(LogLevel::Info, "engine auto: using CUDA on " + engine->info().device);
             return engine;
         } catch (const Error& e) {
