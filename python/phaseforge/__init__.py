@@ -82,7 +82,8 @@ class Result:
 
 def reconstruct(magnitude, *, algorithm="GS", iterations=None, beta=0.9, support=None,
                 mask=None, initial_phase=None, seed=None, starts=1, engine="auto",
-                threads=0, metrics_every=1, shrink_wrap=None, initial_support="problem"):
+                threads=0, metrics_every=1, shrink_wrap=None, initial_support="problem",
+                two_pass=False):
     """Runs a whole reconstruction in one call, with the GIL released.
 
     magnitude: measured Fourier magnitudes, 2-D float32/float64, FFT order (zero
@@ -100,10 +101,14 @@ def reconstruct(magnitude, *, algorithm="GS", iterations=None, beta=0.9, support
     shrink_wrap: None/False, True, or a dict of every, sigma_start, sigma_end,
         sigma_decay, threshold.
     initial_support: "problem" (the support given) or "autocorrelation".
+    two_pass: CUDA engine only: the two-pass iteration with the project's own
+        FFTs, for rows and cols powers of two in 64..8192 (faster up to 4096²;
+        other shapes keep cuFFT). Its iterates equal the default path's to float
+        rounding; ``parameters["engine"]`` then reads "cuda two-pass".
     """
     out = _phaseforge._reconstruct(
         magnitude, algorithm=algorithm, iterations=iterations, beta=beta, support=support,
         mask=mask, initial_phase=initial_phase, seed=seed, starts=starts, engine=engine,
         threads=threads, metrics_every=metrics_every, shrink_wrap=shrink_wrap,
-        initial_support=initial_support)
+        initial_support=initial_support, two_pass=two_pass)
     return Result(**out)

@@ -41,8 +41,9 @@ ProblemInputs parseProblemInputs(const py::handle& magnitude, const py::handle& 
                                  const py::handle& mask, const py::handle& initialPhase,
                                  const py::handle& seed, int starts);
 
-/// "auto", "cuda", "cpu" or "fftw" -> engine options (ValueError naming `engine`).
-pf::EngineOptions parseEngineOptions(const std::string& engine, int threads);
+/// "auto", "cuda", "cpu" or "fftw" -> engine options (ValueError naming `engine`);
+/// twoPass: the CUDA engine's two-pass iteration (EngineOptions::twoPass).
+pf::EngineOptions parseEngineOptions(const std::string& engine, int threads, bool twoPass = false);
 
 /// A parsed algorithm name (ValueError naming `algorithm`).
 pf::Algorithm parseAlgorithmName(const std::string& name);

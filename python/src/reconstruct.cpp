@@ -66,7 +66,7 @@ ProblemInputs parseProblemInputs(const py::handle& magnitude, const py::handle& 
     return in;
 }
 
-pf::EngineOptions parseEngineOptions(const std::string& engine, int threads) {
+pf::EngineOptions parseEngineOptions(const std::string& engine, int threads, bool twoPass) {
     pf::EngineOptions options;
     try {
         options.kind = pf::parseEngineKind(engine);
@@ -75,6 +75,7 @@ pf::EngineOptions parseEngineOptions(const std::string& engine, int threads) {
                               "'");
     }
     options.cpuThreads = threads;
+    options.twoPass = twoPass;
     return options;
 }
 
@@ -148,7 +149,7 @@ py::dict reconstruct(const py::handle& magnitude, const std::string& algorithm,
                      const py::handle& mask, const py::handle& initialPhase,
                      const py::handle& seed, int starts, const std::string& engine, int threads,
                      int metricsEvery, const py::handle& shrinkWrap,
-                     const std::string& initialSupport) {
+                     const std::string& initialSupport, bool twoPass) {
     const ProblemInputs in =
         parseProblemInputs(magnitude, support, mask, initialPhase, seed, starts);
     pf::Parameters params;
@@ -180,7 +181,7 @@ py::dict reconstruct(const py::handle& magnitude, const std::string& algorithm,
     params.userPhase = in.userPhase;
     params.starts = in.starts;
     params.validate();
-    const pf::EngineOptions options = parseEngineOptions(engine, threads);
+    const pf::EngineOptions options = parseEngineOptions(engine, threads, twoPass);
 
     pf::Result result;
     std::atomic<bool> interrupted{false};
@@ -235,7 +236,7 @@ void bindReconstruct(py::module_& m) {
           "iterations"_a = py::none(), "beta"_a = 0.9, "support"_a = py::none(),
           "mask"_a = py::none(), "initial_phase"_a = py::none(), "seed"_a = py::none(),
           "starts"_a = 1, "engine"_a = "auto", "threads"_a = 0, "metrics_every"_a = 1,
-          "shrink_wrap"_a = py::none(), "initial_support"_a = "problem",
+          "shrink_wrap"_a = py::none(), "initial_support"_a = "problem", "two_pass"_a = false,
           "The whole reconstruction in one call; see phaseforge.reconstruct.");
 }
 

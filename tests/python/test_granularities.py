@@ -209,6 +209,10 @@ def test_result_object(rng):
     assert res.errors.shape == (30,)
     assert res.parameters["starts"] == 3 and res.parameters["engine"] == "fftw"
     assert res.parameters["beta"] == 0.9
+    # two_pass is the CUDA engine's: the FFTW engine runs unchanged.
+    same = pf.reconstruct(magnitude, algorithm="HIO:20,ER:10", support=box, starts=3, seed=11,
+                          engine="cpu", threads=THREADS, two_pass=True)
+    assert same.parameters["engine"] == "fftw" and np.array_equal(same.object, res.object)
     # The best start of a multi-start run is the run of that start alone.
     alone = pf.reconstruct(magnitude, algorithm="HIO:20,ER:10", support=box, seed=11 + res.best_start,
                            engine="cpu", threads=THREADS)
