@@ -28,9 +28,8 @@ __device__ inline float2 halfTwiddle(const float2* table, int k) {
 /// exp(+2πi·(M−k)/cols) = −conj(exp(+2πi·k/cols)), M = cols/2: exact.
 __device__ inline float2 mirrorTwiddle(float2 w) { return make_float2(-w.x, w.y); }
 
-/// exp(+2πi·k/cols) for 0 <= k <= cols/2 = M: read for k <= M/2, mirrored
-/// above (the pairs (k, M−k) of the Hermitian steps use the same values as
-/// before this layout).
+/// exp(+2πi·k/cols) for 0 <= k <= cols/2 = M: read from the table for
+/// k <= M/2, mirrored above, so that k and M−k use the same entry.
 __device__ inline float2 hermitianTwiddle(const float2* table, int k, int M) {
     return k <= M / 2 ? halfTwiddle(table, k) : mirrorTwiddle(halfTwiddle(table, M - k));
 }
