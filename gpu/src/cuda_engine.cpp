@@ -255,7 +255,6 @@ void CudaEngine::State::twoPassParams(const Step& step, detail::RowPassParams& r
     cp.halfCols = shape.halfCols();
     cp.pitch = rp.pitch;
     cp.columnsPerBlock = passLaunch.columnsPerBlock;
-    cp.weightsOffset = passLaunch.columnWeightsOffset;
     cp.inverseSize = float(1.0 / double(shape.size()));
     cp.stages = detail::kColumnForward | detail::kColumnProject | detail::kColumnInverse;
 }
@@ -297,7 +296,6 @@ void CudaEngine::State::enqueuePersistent(const Step& step, int length, bool rec
     twoPassParams(step, pp.row, pp.column);
     pp.row.rowsPerBlock = persistent.rowsPerBlock;
     pp.column.columnsPerBlock = persistent.columnsPerBlock;
-    pp.column.weightsOffset = detail::columnWeightsOffset(shape.rows, persistent.columnsPerBlock);
     pp.iterations = length;
     pp.images = K;
     pp.rowBlocks = persistent.rowBlocks;

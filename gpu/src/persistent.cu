@@ -72,30 +72,17 @@ bool powerOfTwo(int v) { return v > 0 && (v & (v - 1)) == 0; }
 /// and a column tile (both hold 8 values per thread, plus padding).
 std::size_t sharedBytesFor(Shape shape, int rowsPerBlock, int columnsPerBlock) {
     const int M = shape.cols / 2;
-    return std::max(std::size_t(paddedSize(rowsPerBlock * (M + 1))) * sizeof(float2),
-                    columnTileBytes(shape.rows, columnsPerBlock));
+    const int values = std::max(paddedSize(rowsPerBlock * (M + 1)),
+                                paddedSize(shape.rows * columnsPerBlock));
+    return std::size_t(values) * sizeof(float2);
 }
 
-/// The kernel of each rule.
-const void* kernelOf(Rule rule) {
-    switch (rule) {
-    case Rule::ErGs: return reinterpret_cast<const void*>(persistentKernel<Rule::ErGs>);
-    case Rule::Io: return reinterpret_cast<const void*>(persistentKernel<Rule::Io>);
-    case Rule::Oo: return reinterpret_cast<const void*>(persistentKernel<Rule::Oo>);
-    case Rule::Hio: return reinterpret_cast<const void*>(persistentKernel<Rule::Hio>);
-    case Rule::Raar: return reinterpret_cast<const void*>(persistentKernel<Rule::Raar>);
-    }
-    return nullptr;
-}
-
-/// Blocks of the kernel (every rule) that fit one multiprocessor at once,
-/// with its shared memory limit raised (a column tile with its weights may
-/// pass 48 KiB).
+/// Blocks of the kernel (every rule) that fit one multiprocessor at once.
 int blocksPerMultiprocessor(int threads, std::size_t shared) {
     int least = 1 << 30;
-    for (const Rule rule : {Rule::ErGs, Rule::Io, Rule::Oo, Rule::Hio, Rule::Raar}) {
-        const void* kernel = kernelOf(rule);
-        raiseSharedMemoryLimit(kernel);
+    for (auto kernel : {persistentKernel<Rule::ErGs>, persistentKernel<Rule::Io>,
+                        persistentKernel<Rule::Oo>, persistentKernel<Rule::Hio>,
+                        persistentKernel<Rule::Raar>}) {
         int blocks = 0;
         PF_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, shared));
         least = std::min(least, blocks);
@@ -176,7 +163,14 @@ PersistentLaunch persistentLaunch(Shape shape, int batch) {
 
 void launchPersistent(Rule rule, const PersistentParams& p, const PersistentLaunch& l,
                       cudaStream_t stream) {
-    const void* kernel = kernelOf(rule);
+    const void* kernel = nullptr;
+    switch (rule) {
+    case Rule::ErGs: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::ErGs>); break;
+    case Rule::Io: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::Io>); break;
+    case Rule::Oo: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::Oo>); break;
+    case Rule::Hio: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::Hio>); break;
+    case Rule::Raar: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::Raar>); break;
+    }
     PersistentParams copy = p;
     void* args[] = {&copy};
     PF_CUDA_CHECK(cudaLaunchCooperativeKernel(kernel, dim3(unsigned(l.grid)), dim3(unsigned(l.threads)),

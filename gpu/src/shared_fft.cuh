@@ -30,6 +30,8 @@ namespace pf::gpu::detail {
 
 /// The shared-memory slot of logical index x: one spare value per 16.
 __device__ inline int padded(int x) { return x + (x >> 4); }
+/// Values of shared memory that `count` logical values take.
+inline constexpr int paddedSize(int count) { return count + (count >> 4) + 1; }
 
 __device__ inline float2 cmul(float2 a, float2 b) {
     return make_float2(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);

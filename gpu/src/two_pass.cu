@@ -65,26 +65,33 @@ template <Rule R> void launchRows(const RowPassParams& p, const TwoPassLaunch& l
     rowPassKernel<R><<<grid, l.rowThreads, l.rowSharedBytes, stream>>>(p);
 }
 
-} // namespace
-
-void raiseSharedMemoryLimit(const void* kernel) {
-    int device = 0, optIn = 0;
-    PF_CUDA_CHECK(cudaGetDevice(&device));
-    PF_CUDA_CHECK(cudaDeviceGetAttribute(&optIn, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+/// Raises `kernel`'s dynamic shared memory limit to what the device allows
+/// beside the kernel's static shared memory.
+template <class Kernel> void raiseLimit(Kernel kernel, int optIn) {
     cudaFuncAttributes attributes{};
     PF_CUDA_CHECK(cudaFuncGetAttributes(&attributes, kernel));
-    PF_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                       optIn - int(attributes.sharedSizeBytes)));
+    const int bytes = optIn - int(attributes.sharedSizeBytes);
+    PF_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
 }
 
+/// The dynamic shared memory a block of this device may opt in to.
+int sharedOptIn() {
+    int device = 0, bytes = 0;
+    PF_CUDA_CHECK(cudaGetDevice(&device));
+    PF_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    return bytes;
+}
+
+} // namespace
+
 void raiseSharedMemoryLimits() {
-    for (const void* kernel : {reinterpret_cast<const void*>(rowPassKernel<Rule::ErGs>),
-                               reinterpret_cast<const void*>(rowPassKernel<Rule::Io>),
-                               reinterpret_cast<const void*>(rowPassKernel<Rule::Oo>),
-                               reinterpret_cast<const void*>(rowPassKernel<Rule::Hio>),
-                               reinterpret_cast<const void*>(rowPassKernel<Rule::Raar>),
-                               reinterpret_cast<const void*>(columnPassKernel)})
-        raiseSharedMemoryLimit(kernel);
+    const int optIn = sharedOptIn();
+    raiseLimit(rowPassKernel<Rule::ErGs>, optIn);
+    raiseLimit(rowPassKernel<Rule::Io>, optIn);
+    raiseLimit(rowPassKernel<Rule::Oo>, optIn);
+    raiseLimit(rowPassKernel<Rule::Hio>, optIn);
+    raiseLimit(rowPassKernel<Rule::Raar>, optIn);
+    raiseLimit(columnPassKernel, optIn);
 }
 
 bool twoPassShape(Shape shape) {
@@ -124,8 +131,7 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch) {
     l.columnsPerBlock = columnsPerBlock;
     l.columnThreads = columnsPerBlock * columnThreads;
     l.columnBlocks = (M + columnsPerBlock) / columnsPerBlock; // ceil((M + 1) / C)
-    l.columnWeightsOffset = columnWeightsOffset(shape.rows, columnsPerBlock);
-    l.columnSharedBytes = columnTileBytes(shape.rows, columnsPerBlock);
+    l.columnSharedBytes = std::size_t(paddedSize(shape.rows * columnsPerBlock)) * sizeof(float2);
     return l;
 }
 
@@ -235,7 +241,6 @@ void sharedColumnsFft(Complex* half, Shape shape, int batch, bool inverse, void*
     p.halfCols = shape.halfCols();
     p.pitch = shape.halfCols();
     p.columnsPerBlock = l.columnsPerBlock;
-    p.weightsOffset = l.columnWeightsOffset;
     p.stages = inverse ? detail::kColumnInverse : detail::kColumnForward;
     detail::launchColumnPass(p, l, batch, s);
     synchronize(stream);

@@ -67,7 +67,6 @@ struct ColumnPassParams {
     const float2* twiddles;       ///< kTwiddleLength entries
     int rows, halfCols, pitch;
     int columnsPerBlock;          ///< C, a power of two
-    int weightsOffset;            ///< where the tile's projection weights go in shared memory (values)
     float inverseSize;            ///< 1 / (rows·cols)
     int stages;                   ///< ColumnStage bits
 };
@@ -77,7 +76,6 @@ struct TwoPassLaunch {
     int rowsPerBlock = 0, rowThreads = 0, rowBlocks = 0;
     std::size_t rowSharedBytes = 0;
     int columnsPerBlock = 0, columnThreads = 0, columnBlocks = 0;
-    int columnWeightsOffset = 0;    ///< values: the exchange area before, the weights after
     std::size_t columnSharedBytes = 0;
 };
 /// Launch shapes for `batch` images of `shape`. PF_TWO_PASS_TILE="r,c" in the
@@ -88,9 +86,6 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch);
 /// Lets the pass kernels take more than 48 KiB of shared memory on the
 /// current device. Call before launching (outside graph capture); cheap.
 void raiseSharedMemoryLimits();
-/// The same for one kernel: as much dynamic shared memory as a block of the
-/// device may opt in to, beside the kernel's static shared memory.
-void raiseSharedMemoryLimit(const void* kernel);
 
 /// Values in the twiddle table of a problem with `cols` columns.
 int twiddleCount(int cols);
@@ -104,17 +99,6 @@ void launchRowPass(Rule rule, const RowPassParams& p, const TwoPassLaunch& l, in
 /// Launches one column pass over `batch` images.
 void launchColumnPass(const ColumnPassParams& p, const TwoPassLaunch& l, int batch,
                       cudaStream_t stream);
-
-/// Values of shared memory that `count` logical values take with one spare
-/// slot per 16 (shared_fft.cuh's padded()).
-inline constexpr int paddedSize(int count) { return count + (count >> 4) + 1; }
-
-/// Shared memory of a column tile of C columns of `rows` values: the exchange
-/// area (padded), then the tile's projection weights from weightsOffset on.
-inline int columnWeightsOffset(int rows, int C) { return (paddedSize(rows * C) + 1) / 2 * 2; }
-inline std::size_t columnTileBytes(int rows, int C) {
-    return (std::size_t(columnWeightsOffset(rows, C)) + std::size_t(rows) * C) * 8;
-}
 
 /// The padded pitch of X the engine uses: 16-value aligned rows, so that
 /// every column tile starts on a 32-byte boundary.

@@ -13,8 +13,6 @@
 #include "shared_fft.cuh"
 #include "two_pass.h"
 
-#include <cuda_pipeline.h>
-
 namespace pf::gpu::detail {
 
 /// Elements each thread holds per FFT pass: T = L / kPerThread threads per
@@ -160,10 +158,8 @@ __device__ __forceinline__ void rowPassFixed(const RowPassParams& p, RowMode mod
 /// One column tile of a column pass with L = rows (columnPass() below picks L).
 ///
 /// Thread (c, tid) holds rows r = tid + s·T (T = L / kPerThread) of column
-/// c0 + c throughout; the shared memory carries the steps between FFT passes
-/// (element (r, c) at padded(r·C + c)) and, from p.weightsOffset on, the
-/// tile's projection weights (element (r, c) at r·C + c): copied in
-/// asynchronously at the start, they have arrived when the forward FFT ends.
+/// c0 + c throughout; the shared memory only carries the steps between FFT
+/// passes (element (r, c) at padded(r·C + c)).
 template <int L>
 __device__ __forceinline__ void columnPassFixed(const ColumnPassParams& p, double* sums, int blockX,
                                                 int imageIndex) {
@@ -175,20 +171,6 @@ __device__ __forceinline__ void columnPassFixed(const ColumnPassParams& p, doubl
     const bool valid = col < p.halfCols; // the last tile may reach past cols/2
     const long long image = imageIndex;
     float2* X = p.spectrum + image * p.rows * (long long)p.pitch + col;
-    float2* weights = tile + p.weightsOffset;
-    if (p.stages & kColumnProject) {
-        // Each thread copies E weights, e = threadIdx.x + j·blockDim.x: a
-        // warp's copies are whole row segments of the tile.
-        const int shift = __ffs(C) - 1, c0 = blockX * C;
-#pragma unroll
-        for (int j = 0; j < E; ++j) {
-            const int e = int(threadIdx.x) + j * int(blockDim.x), r = e >> shift, cc = e & (C - 1);
-            if (c0 + cc < p.halfCols)
-                __pipeline_memcpy_async(weights + e, p.projection + (long long)r * p.halfCols + c0 + cc,
-                                        sizeof(float2));
-        }
-        __pipeline_commit();
-    }
     float2 v[E];
 #pragma unroll
     for (int s = 0; s < E; ++s)
@@ -196,8 +178,6 @@ __device__ __forceinline__ void columnPassFixed(const ColumnPassParams& p, doubl
     if (p.stages & kColumnForward)
         registerFft<E, false, L>(v, tile, c, C, tid, p.twiddles);
     if (p.stages & kColumnProject) {
-        __pipeline_wait_prior(0);
-        __syncthreads(); // every thread's copies have landed
         double acc = 0;
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
@@ -205,9 +185,8 @@ __device__ __forceinline__ void columnPassFixed(const ColumnPassParams& p, doubl
             float2 ab[Half], ns[Half];
 #pragma unroll
             for (int j = 0; j < Half; ++j) {
-                const int r = tid + (h * Half + j) * T;
-                const long long w = (long long)r * p.halfCols + col;
-                ab[j] = valid ? weights[r * C + c] : make_float2(0.0f, 0.0f);
+                const long long w = (long long)(tid + (h * Half + j) * T) * p.halfCols + col;
+                ab[j] = valid ? p.projection[w] : make_float2(0.0f, 0.0f);
                 ns[j] = valid && sums ? p.error[w] : make_float2(0.0f, 0.0f);
             }
 #pragma unroll
