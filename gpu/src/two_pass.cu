@@ -201,32 +201,33 @@ detail::RowPassParams rowParams(Shape shape, int batch, const float2* table) {
     return p;
 }
 
+/// One transforms-only row pass (R2cOnly or C2rOnly) with its own twiddle
+/// table; waits for it, since the table dies on return.
+void rowTransform(detail::RowMode mode, const float* realIn, float* realOut, Complex* half, Shape shape,
+                  int batch, void* stream) {
+    const auto s = static_cast<cudaStream_t>(stream);
+    CallTwiddles tw(shape.cols, s);
+    detail::RowPassParams p = rowParams(shape, batch, tw.table.data());
+    p.spectrum = reinterpret_cast<float2*>(half);
+    p.realIn = realIn;
+    p.realOut = realOut;
+    p.mode = mode;
+    detail::launchRowPass(detail::Rule::ErGs, p, detail::twoPassLaunch(shape, batch), batch, s);
+    synchronize(stream);
+}
+
 } // namespace
 
 bool twoPassSupports(Shape shape) { return detail::twoPassShape(shape); }
 
 void sharedRowsR2C(const float* in, Complex* half, Shape shape, int batch, void* stream) {
     checkTransformArgs(shape, batch, in, half, "sharedRowsR2C");
-    const auto s = static_cast<cudaStream_t>(stream);
-    CallTwiddles tw(shape.cols, s);
-    detail::RowPassParams p = rowParams(shape, batch, tw.table.data());
-    p.spectrum = reinterpret_cast<float2*>(half);
-    p.realIn = in;
-    p.mode = detail::RowMode::R2cOnly;
-    detail::launchRowPass(detail::Rule::ErGs, p, detail::twoPassLaunch(shape, batch), batch, s);
-    synchronize(stream); // the table dies here
+    rowTransform(detail::RowMode::R2cOnly, in, nullptr, half, shape, batch, stream);
 }
 
 void sharedRowsC2R(Complex* half, float* out, Shape shape, int batch, void* stream) {
     checkTransformArgs(shape, batch, half, out, "sharedRowsC2R");
-    const auto s = static_cast<cudaStream_t>(stream);
-    CallTwiddles tw(shape.cols, s);
-    detail::RowPassParams p = rowParams(shape, batch, tw.table.data());
-    p.spectrum = reinterpret_cast<float2*>(half);
-    p.realOut = out;
-    p.mode = detail::RowMode::C2rOnly;
-    detail::launchRowPass(detail::Rule::ErGs, p, detail::twoPassLaunch(shape, batch), batch, s);
-    synchronize(stream);
+    rowTransform(detail::RowMode::C2rOnly, nullptr, out, half, shape, batch, stream);
 }
 
 void sharedColumnsFft(Complex* half, Shape shape, int batch, bool inverse, void* stream) {

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <complex>
 #include <string>
+#include <vector>
 
 namespace pfgputest {
 
@@ -109,6 +110,23 @@ inline std::pair<double, int> distanceToFloat64(pf::Engine& engine, const pf::Pr
 /// (and the one-step tests bound single steps at 1e-5).
 inline double float64Bound(double tolerance, double otherDistance) {
     return std::max(tolerance, 10.0 * otherDistance);
+}
+
+/// "" when two engines' metric records agree one by one (same iterations and
+/// support sizes, errors within `rel`: errorsAgree()); else what differs first.
+inline QString recordsDiffer(const std::vector<pf::MetricsRecord>& a,
+                            const std::vector<pf::MetricsRecord>& b, double rel) {
+    if (a.size() != b.size())
+        return QString("%1 records vs %2").arg(a.size()).arg(b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i].iteration != b[i].iteration || a[i].supportSize != b[i].supportSize ||
+            !errorsAgree(a[i], b[i], rel))
+            return QString("record %1 (iteration %2 vs %3): Fourier error %4 vs %5, support %6 vs %7")
+                .arg(i).arg(a[i].iteration).arg(b[i].iteration)
+                .arg(a[i].fourierError).arg(b[i].fourierError)
+                .arg(a[i].supportSize).arg(b[i].supportSize);
+    }
+    return {};
 }
 
 inline const pf::Shape kShapes[] = {{64, 64}, {48, 80}, {45, 37}};
