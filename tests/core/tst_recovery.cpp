@@ -80,6 +80,12 @@ private slots:
         QVERIFY(alignedError(pf::ImageF(obj.shape, 0.1f), obj) > 0.5);
     }
 
+    // 20 fresh objects, HIO:900,ER:100 from 12 random starts each, the start
+    // with the lowest Fourier error kept: at least 16 recovered to 2%. A
+    // single start stagnates now and then (with 4 starts a fresh seed,
+    // 1617757594069788631, recovered 15 of 20: about 0.7 of starts fail on a
+    // hard object); with 12, that seed and three fresh ones recovered 20 of 20
+    // on the build machine (19 s each). A broken rule or projection recovers none.
     void hioThenErRecoversWithTheKnownSupport() {
         const std::uint64_t base = pftest::freshSeed("recovery");
         int recovered = 0;
@@ -89,7 +95,7 @@ private slots:
             pf::Parameters params;
             params.schedule = pf::Schedule::parse("HIO:900,ER:100");
             params.beta = 0.9f;
-            params.starts = 4;
+            params.starts = 12;
             params.seed = base * 31 + std::uint64_t(k);
             params.metricsEvery = 100;
             pf::FftwEngine engine(2);
