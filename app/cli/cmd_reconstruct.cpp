@@ -33,9 +33,10 @@ const char* const kReconstructHelp =
     "  --starts K             independent starts, the best is kept (default 1)\n"
     "  --engine auto|cuda|cpu (default auto: CUDA when a device is usable)\n"
     "  --threads N            CPU engine threads (default: all)\n"
-    "  --two-pass             CUDA engine: the two-pass iteration with its own FFTs,\n"
-    "                         for rows and cols powers of two in 64..8192 (faster\n"
-    "                         up to 4096^2; other shapes keep the library FFTs)\n"
+    "  --two-pass             CUDA engine: force the two-pass iteration (its own FFTs;\n"
+    "                         rows and cols powers of two in 64..8192). By default the\n"
+    "                         engine picks it where it is faster (up to 4096 rows)\n"
+    "  --stage1               CUDA engine: force the library-FFT iteration (stage 1)\n"
     "  --png OUT.png          also export the object as 16-bit PNG (centred)\n"
     "  --tiff OUT.tiff        also export the object as float32 TIFF (as stored)\n"
     "  --json                 print one JSON object instead of the summary line\n"
@@ -115,6 +116,7 @@ int runReconstruct(int argc, char** argv, int first) {
     args.flag("--json");
     args.flag("--quiet");
     args.flag("--two-pass");
+    args.flag("--stage1");
     args.parse(argc, argv, first);
     if (args.positionals().size() != 1) args.usageError("needs exactly one input FILE");
     const std::string input = args.positionals()[0];
@@ -133,7 +135,10 @@ int runReconstruct(int argc, char** argv, int first) {
         args.usageError(e.what());
     }
     if (auto t = args.integer("--threads", 1, 1024)) engineOptions.cpuThreads = int(*t);
-    engineOptions.twoPass = args.has("--two-pass");
+    if (args.has("--two-pass") && args.has("--stage1"))
+        args.usageError("--two-pass and --stage1 exclude each other");
+    if (args.has("--two-pass")) engineOptions.path = pf::CudaPath::TwoPass;
+    if (args.has("--stage1")) engineOptions.path = pf::CudaPath::Stage1;
 
     const pf::io::LoadOptions loadOptions = loadOptionsFrom(args);
     pf::io::LoadedPattern pattern =
@@ -149,8 +154,9 @@ int runReconstruct(int argc, char** argv, int first) {
     pf::Result result;
     try {
         std::unique_ptr<pf::Engine> engine = pf::makeEngine(engineOptions);
-        if (engineOptions.twoPass && engine->info().name == "fftw") {
-            notices.push_back("--two-pass applies to the CUDA engine only; FFTW runs this");
+        if (engineOptions.path != pf::CudaPath::Automatic && engine->info().name == "fftw") {
+            notices.push_back(std::string(args.has("--two-pass") ? "--two-pass" : "--stage1") +
+                              " applies to the CUDA engine only; FFTW runs this");
             if (!json) std::fprintf(stderr, "phaseforge-cli: note: %s\n", notices.back().c_str());
         }
         pf::Reconstruction rec(*engine, pattern.problem, params);

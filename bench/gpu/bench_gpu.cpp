@@ -1,22 +1,26 @@
-// µs per GS iteration of the CUDA engine (one start; stage 1, the LTO path, the
-// two-pass path as the engine picks it, and the two-pass path held to its
-// per-pass kernels) and of the bare cuFFT R2C+C2R pair, for N x N problems, timed with CUDA events around graph
+// µs per GS iteration of the CUDA engine (one start; the default path, as the
+// engine picks it for the shape and batch; stage 1 and the two-pass path
+// forced; the two-pass path held to its per-pass kernels) and of the bare
+// cuFFT R2C+C2R pair, for N x N problems, timed with CUDA events around graph
 // replays after a warm-up; the median of several batches. Plus multi-start
 // throughput at N = 512. Writes JSON (stdout or --json FILE).
 //
-//   pf_bench_gpu [--sizes 256,512,...] [--starts 1,8,64] [--no-lto] [--sweep]
-//                [--sweep-persistent] [--json FILE]
+//   pf_bench_gpu [--sizes 256,512,...] [--starts 1,8,64] [--default-only]
+//                [--batches B] [--sweep] [--sweep-persistent] [--json FILE]
 //
+// --default-only times only the default path (and the bare pair), for runs
+// interleaved with the peers (bench/gpu/peers.py --rounds).
 // The two-pass path runs the persistent kernel (one launch per batch) where it
-// applies (rows and cols <= 1024); PF_TWO_PASS_PERSISTENT=0 holds it to the
-// per-pass kernels (two launches per iteration), the "per-pass" column.
+// applies (rows and cols <= 1024); TwoPassTuning::persistent = Never holds it
+// to the per-pass kernels (two launches per iteration), the "per-pass" column.
 // --sweep-persistent times the persistent kernel for each size and start count
-// over its threads per block (PF_TWO_PASS_PERSISTENT=threads).
+// over its threads per block (TwoPassTuning::persistentThreads).
 //
 // --sweep times only the two-pass path, for each size and K = 1 (and K = 64
 // at N = 512), over tile shapes (rows per row block, columns per column
-// block) set through PF_TWO_PASS_TILE, and prints one line per shape.
+// block: TwoPassTuning), and prints one line per shape.
 #include <phaseforge/gpu/cuda_engine.h>
+#include <phaseforge/gpu/fused_fft.h>
 #include <phaseforge/gpu/kernels.h>
 #include <phaseforge/problem.h>
 
@@ -51,8 +55,8 @@ pf::Problem randomProblem(int n) {
     return p;
 }
 
-/// A path may be unavailable (no nvJitLink at run time, a shape the two-pass
-/// path does not handle): then its column says why in the log and holds null.
+/// A path may be unavailable (a shape the two-pass path does not handle):
+/// then its column says why in the log and holds null.
 template <class F> double orNan(F f) {
     try {
         return f();
@@ -62,35 +66,7 @@ template <class F> double orNan(F f) {
     }
 }
 
-enum class Path { Kernels, Lto, TwoPass, TwoPassPerPass };
-
-/// Sets PF_TWO_PASS_PERSISTENT to `value` for its lifetime, then restores what
-/// was there; nullptr leaves it alone.
-class PersistentSetting {
-public:
-    explicit PersistentSetting(const char* value) : m_set(value != nullptr) {
-        if (!m_set)
-            return;
-        if (const char* old = std::getenv(kName)) {
-            m_had = true;
-            m_old = old;
-        }
-        setenv(kName, value, 1);
-    }
-    ~PersistentSetting() {
-        if (m_set && m_had)
-            setenv(kName, m_old.c_str(), 1);
-        else if (m_set)
-            unsetenv(kName);
-    }
-    PersistentSetting(const PersistentSetting&) = delete;
-    PersistentSetting& operator=(const PersistentSetting&) = delete;
-
-private:
-    static constexpr const char* kName = "PF_TWO_PASS_PERSISTENT";
-    bool m_set = false, m_had = false;
-    std::string m_old;
-};
+enum class Path { Default, Stage1, TwoPass, TwoPassPerPass };
 
 std::string number(double v) {
     if (std::isnan(v))
@@ -118,34 +94,34 @@ int batchFor(long long pixels) {
     return 20;
 }
 
-constexpr int kBatches = 11;
+int gBatches = 11; ///< timed batches per measurement (--batches)
 
 /// The engine: GS, `starts` starts, metrics once per batch (as a live run),
-/// on the stage-1 kernels, the LTO-callback path or the two-pass path.
-double engineMicroseconds(int n, int starts, Path path) {
+/// on the path asked for, with the two-pass tuning given.
+double engineMicroseconds(int n, int starts, Path path, pf::TwoPassTuning tuning = {}) {
     const pf::Problem p = randomProblem(n);
     std::vector<pf::InitialGuess> guesses;
     for (int k = 0; k < starts; ++k)
         guesses.push_back(pf::InitialGuess::random(std::uint64_t(k)));
-    // Read by the engine's first two-pass batch (the warm-up below).
-    const PersistentSetting perPass(path == Path::TwoPassPerPass ? "0" : nullptr);
+    if (path == Path::TwoPassPerPass)
+        tuning.persistent = pf::PersistentKernel::Never;
     const bool twoPass = path == Path::TwoPass || path == Path::TwoPassPerPass;
     pf::gpu::CudaEngine engine;
-    engine.setLtoCallbacks(path == Path::Lto);
-    engine.setTwoPass(twoPass);
+    engine.setPath(path == Path::Default  ? pf::CudaPath::Automatic
+                   : path == Path::Stage1 ? pf::CudaPath::Stage1
+                                          : pf::CudaPath::TwoPass);
+    engine.setTwoPassTuning(tuning);
     engine.load(p, guesses);
     engine.setMetricsInterval(1 << 30);
     const pf::Step gs{pf::Algorithm::GS, 1.0f};
     const int batch = std::max(20, batchFor((long long)n * n * starts));
     engine.iterate(gs, batch); // warm-up: graphs captured, clocks up
     engine.finish();
-    if (path == Path::Lto && !engine.ltoActive())
-        throw std::runtime_error("fused path: it could not be used (see the warning above)");
     if (twoPass && !engine.twoPassActive())
         throw std::runtime_error("two-pass path: not available for this shape");
     pf::gpu::EventTimer timer;
     std::vector<double> us;
-    for (int b = 0; b < kBatches; ++b) {
+    for (int b = 0; b < gBatches; ++b) {
         timer.start(engine.stream());
         engine.iterate(gs, batch);
         timer.stop(engine.stream());
@@ -179,7 +155,7 @@ double bareFftMicroseconds(int n) {
         work.launch(s);
     pf::gpu::EventTimer timer;
     std::vector<double> us;
-    for (int b = 0; b < kBatches; ++b) {
+    for (int b = 0; b < gBatches; ++b) {
         timer.start(s);
         for (int i = 0; i < replays; ++i)
             work.launch(s);
@@ -195,7 +171,7 @@ int main(int argc, char** argv) {
     std::vector<int> sizes{256, 512, 1024, 2048, 4096, 8192};
     std::vector<int> starts{1, 8, 64};
     std::string jsonPath;
-    bool withLto = true;
+    bool defaultOnly = false;
     bool sweep = false;
     bool sweepPersistent = false;
     for (int a = 1; a < argc; ++a) {
@@ -204,8 +180,10 @@ int main(int argc, char** argv) {
             sizes = parseList(argv[++a]);
         else if (arg == "--starts" && a + 1 < argc)
             starts = parseList(argv[++a]);
-        else if (arg == "--no-lto")
-            withLto = false;
+        else if (arg == "--default-only")
+            defaultOnly = true;
+        else if (arg == "--batches" && a + 1 < argc)
+            gBatches = std::max(3, std::stoi(argv[++a]));
         else if (arg == "--sweep")
             sweep = true;
         else if (arg == "--sweep-persistent")
@@ -214,7 +192,7 @@ int main(int argc, char** argv) {
             jsonPath = argv[++a];
         else {
             std::fprintf(stderr, "pf_bench_gpu: unknown argument '%s'\n"
-                                 "usage: pf_bench_gpu [--sizes N,...] [--starts K,...] [--no-lto] [--sweep]"
+                                 "usage: pf_bench_gpu [--sizes N,...] [--starts K,...] [--default-only] [--batches B] [--sweep]"
                                  " [--sweep-persistent] [--json FILE]\n",
                          arg.c_str());
             return 2;
@@ -236,10 +214,12 @@ int main(int argc, char** argv) {
                     for (const int r : {1, 2, 4, 8, 16, 32, 64}) {
                         for (const int c : {1, 2, 4, 8, 16}) {
                             const std::string tile = std::to_string(r) + "," + std::to_string(c);
-                            setenv("PF_TWO_PASS_TILE", tile.c_str(), 1);
+                            pf::TwoPassTuning tuning;
+                            tuning.rowsPerBlock = r;
+                            tuning.columnsPerTile = c;
                             double us = std::nan("");
                             try {
-                                us = engineMicroseconds(n, k, Path::TwoPassPerPass);
+                                us = engineMicroseconds(n, k, Path::TwoPassPerPass, tuning);
                             } catch (const std::exception&) {
                                 continue; // the tile does not fit this size
                             }
@@ -251,7 +231,6 @@ int main(int argc, char** argv) {
                             }
                         }
                     }
-                    unsetenv("PF_TWO_PASS_TILE");
                     const double chosen = engineMicroseconds(n, k, Path::TwoPassPerPass);
                     std::fprintf(stderr, "sweep N=%d K=%d best tile %s: %.2f us; default: %.2f us\n",
                                  n, k, bestTile.c_str(), best, chosen);
@@ -265,10 +244,12 @@ int main(int argc, char** argv) {
                     double best = 1e30;
                     int bestThreads = 0;
                     for (const int threads : {32, 64, 128, 256, 512}) {
-                        const PersistentSetting setting(std::to_string(threads).c_str());
+                        pf::TwoPassTuning tuning;
+                        tuning.persistent = pf::PersistentKernel::Always;
+                        tuning.persistentThreads = threads;
                         double us = std::nan("");
                         try {
-                            us = engineMicroseconds(n, k, Path::TwoPass);
+                            us = engineMicroseconds(n, k, Path::TwoPass, tuning);
                         } catch (const std::exception&) {
                             continue; // the size does not fit this shape
                         }
@@ -289,47 +270,49 @@ int main(int argc, char** argv) {
         }
         std::ostringstream json;
         json << "{\n  \"device\": \"" << pf::gpu::deviceName() << "\",\n  \"single\": [\n";
+        const double none = std::nan("");
         for (std::size_t i = 0; i < sizes.size(); ++i) {
             const int n = sizes[i];
-            const double ours = engineMicroseconds(n, 1, Path::Kernels);
-            const double lto =
-                withLto ? orNan([&] { return engineMicroseconds(n, 1, Path::Lto); }) : std::nan("");
-            const double two = orNan([&] { return engineMicroseconds(n, 1, Path::TwoPass); });
-            const double perPass =
-                orNan([&] { return engineMicroseconds(n, 1, Path::TwoPassPerPass); });
+            const double def = engineMicroseconds(n, 1, Path::Default);
+            const double stage1 = defaultOnly ? none : engineMicroseconds(n, 1, Path::Stage1);
+            const double two =
+                defaultOnly ? none : orNan([&] { return engineMicroseconds(n, 1, Path::TwoPass); });
+            const double perPass = defaultOnly ? none : orNan([&] {
+                return engineMicroseconds(n, 1, Path::TwoPassPerPass);
+            });
             const double pair = bareFftMicroseconds(n);
             const auto f = pf::gpu::CudaEngine::estimateFootprint({n, n}, 1);
             std::fprintf(stderr,
-                         "N=%5d  engine %9.2f us/it  fused (LTO) %9.2f us/it  two-pass %9.2f us/it"
-                         " (per-pass kernels %9.2f)  bare cuFFT pair %9.2f us  (%.2fx, %.2fx, %.2fx)\n",
-                         n, ours, lto, two, perPass, pair, ours / pair, lto / pair, two / pair);
-            json << "    {\"n\": " << n << ", \"engine_us\": " << ours << ", \"engine_lto_us\": " << number(lto)
+                         "N=%5d  default %9.2f us/it  stage 1 %9.2f  two-pass %9.2f"
+                         " (per-pass kernels %9.2f)  bare cuFFT pair %9.2f us  (default %.2fx the pair)\n",
+                         n, def, stage1, two, perPass, pair, def / pair);
+            json << "    {\"n\": " << n << ", \"engine_default_us\": " << def
+                 << ", \"engine_default_path\": \""
+                 << (pf::gpu::twoPassByDefault({n, n}, 1) ? "two-pass" : "stage 1") << "\""
+                 << ", \"engine_us\": " << number(stage1)
                  << ", \"engine_two_pass_us\": " << number(two)
                  << ", \"engine_two_pass_per_pass_us\": " << number(perPass)
                  << ", \"bare_cufft_pair_us\": " << pair << ", \"footprint_bytes\": " << f.total()
                  << "}" << (i + 1 < sizes.size() ? "," : "") << "\n";
         }
         json << "  ],\n  \"multistart\": [\n";
-        for (std::size_t i = 0; i < starts.size(); ++i) {
+        for (std::size_t i = 0; i < (defaultOnly ? 0 : starts.size()); ++i) {
             const int k = starts[i];
-            const double us = engineMicroseconds(512, k, Path::Kernels);
-            const double lto =
-                withLto ? orNan([&] { return engineMicroseconds(512, k, Path::Lto); }) : std::nan("");
+            const double def = engineMicroseconds(512, k, Path::Default);
+            const double us = engineMicroseconds(512, k, Path::Stage1);
             const double two = orNan([&] { return engineMicroseconds(512, k, Path::TwoPass); });
             const double perPass =
                 orNan([&] { return engineMicroseconds(512, k, Path::TwoPassPerPass); });
-            const double throughput = k * 1e6 / us, ltoThroughput = k * 1e6 / lto,
-                         twoThroughput = k * 1e6 / two;
             std::fprintf(stderr,
-                         "N=512 K=%3d  %9.2f us (fused %9.2f us, two-pass %9.2f us, per-pass kernels"
+                         "N=512 K=%3d  default %9.2f us (stage 1 %9.2f us, two-pass %9.2f us, per-pass kernels"
                          " %9.2f us) per iteration of all starts\n",
-                         k, us, lto, two, perPass);
-            json << "    {\"n\": 512, \"starts\": " << k << ", \"us_per_iteration\": " << us
-                 << ", \"start_iterations_per_s\": " << throughput
-                 << ", \"lto_us_per_iteration\": " << number(lto)
-                 << ", \"lto_start_iterations_per_s\": " << number(ltoThroughput)
+                         k, def, us, two, perPass);
+            json << "    {\"n\": 512, \"starts\": " << k << ", \"default_us_per_iteration\": " << def
+                 << ", \"default_start_iterations_per_s\": " << k * 1e6 / def
+                 << ", \"us_per_iteration\": " << us
+                 << ", \"start_iterations_per_s\": " << k * 1e6 / us
                  << ", \"two_pass_us_per_iteration\": " << number(two)
-                 << ", \"two_pass_start_iterations_per_s\": " << number(twoThroughput)
+                 << ", \"two_pass_start_iterations_per_s\": " << number(k * 1e6 / two)
                  << ", \"two_pass_per_pass_us_per_iteration\": " << number(perPass) << "}"
                  << (i + 1 < starts.size() ? "," : "") << "\n";
         }

@@ -126,15 +126,9 @@ void FftwEngine::iterate(const Step& step, int count) {
             fftwf_execute_dft_c2r(m->c2r.get(), fftw::asFftw(m->spectrum.get()), b.gOut.get());
             std::swap(b.g, b.next);
             if (record) {
-                const double sumM2 = m->weights.sumMeasuredSquared;
-                MetricsRecord rec;
-                rec.iteration = m->iteration;
-                rec.start = int(k);
-                rec.fourierError =
-                    sumM2 > 0 ? float(std::sqrt(std::max(0.0, fourier + sumM2) / sumM2)) : 0.0f;
-                rec.realError =
-                    outputEnergy > 0 ? float(std::sqrt(violation / outputEnergy)) : 0.0f;
-                rec.supportSize = b.supportSize;
+                const MetricsRecord rec =
+                    metricsRecord(m->iteration, int(k), fourier, m->weights.sumMeasuredSquared,
+                                  violation, outputEnergy, b.supportSize);
                 m->pending.push_back(rec);
             }
         }

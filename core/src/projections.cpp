@@ -3,6 +3,7 @@
 #include "phaseforge/error.h"
 #include "phaseforge/problem.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace pf {
@@ -174,6 +175,21 @@ double projectMagnitude(const HermitianWeights& w, std::span<std::complex<float>
 
 void projectMagnitudeOnly(const HermitianWeights& w, std::span<std::complex<float>> spectrum) {
     magnitudeStep<false>(w, spectrum);
+}
+
+MetricsRecord metricsRecord(long long iteration, int start, double fourierSum,
+                            double sumMeasuredSquared, double violation, double outputEnergy,
+                            long long supportSize) {
+    MetricsRecord rec;
+    rec.iteration = iteration;
+    rec.start = start;
+    rec.fourierError = sumMeasuredSquared > 0
+                           ? float(std::sqrt(std::max(0.0, fourierSum + sumMeasuredSquared) /
+                                             sumMeasuredSquared))
+                           : 0.0f;
+    rec.realError = outputEnergy > 0 ? float(std::sqrt(violation / outputEnergy)) : 0.0f;
+    rec.supportSize = supportSize;
+    return rec;
 }
 
 } // namespace pf

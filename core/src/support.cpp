@@ -29,9 +29,7 @@ void ShrinkWrap::validate() const {
                               std::to_string(threshold));
 }
 
-namespace {
-
-std::vector<float> gaussianKernel(float sigma, int& radius) {
+std::vector<float> gaussianBlurWeights(float sigma, int& radius) {
     radius = int(std::ceil(3.0f * sigma));
     std::vector<float> w(std::size_t(2 * radius + 1));
     double sum = 0;
@@ -45,8 +43,6 @@ std::vector<float> gaussianKernel(float sigma, int& radius) {
     return w;
 }
 
-} // namespace
-
 void gaussianBlurPeriodic(std::span<const float> in, Shape shape, float sigma,
                           std::span<float> out) {
     if (in.size() != shape.size() || out.size() != shape.size())
@@ -54,7 +50,7 @@ void gaussianBlurPeriodic(std::span<const float> in, Shape shape, float sigma,
     if (!(sigma > 0))
         throw InvalidArgument("gaussianBlurPeriodic: sigma must be positive");
     int radius = 0;
-    const std::vector<float> w = gaussianKernel(sigma, radius);
+    const std::vector<float> w = gaussianBlurWeights(sigma, radius);
     const int rows = shape.rows, cols = shape.cols;
     std::vector<float> tmp(shape.size());
     // Rows first (along c), then columns (along r); indices wrap around.

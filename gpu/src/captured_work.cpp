@@ -1,10 +1,47 @@
-// CapturedWork and EventTimer: graphs and timing for callers outside gpu/src.
+// Graph capture (CaptureGuard, for the engine), and CapturedWork and
+// EventTimer: graphs and timing for callers outside gpu/src.
 #include "phaseforge/gpu/kernels.h"
 
 #include "counters.h"
 #include "cuda_resources.h"
 
 namespace pf::gpu {
+
+namespace detail {
+
+CaptureGuard::CaptureGuard(cudaStream_t stream) : m_stream(stream) {
+    PF_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+    auto& t = captureTally();
+    t.active = true;
+    t.kernelLaunches = 0;
+}
+
+CaptureGuard::~CaptureGuard() {
+    captureTally().active = false;
+    if (m_open) {
+        cudaGraph_t graph = nullptr;
+        (void)cudaStreamEndCapture(m_stream, &graph);
+        if (graph)
+            (void)cudaGraphDestroy(graph);
+        (void)cudaGetLastError();
+    }
+}
+
+GraphExec CaptureGuard::finish() {
+    m_open = false;
+    auto& t = captureTally();
+    t.active = false;
+    cudaGraph_t graph = nullptr;
+    PF_CUDA_CHECK(cudaStreamEndCapture(m_stream, &graph));
+    cudaGraphExec_t exec = nullptr;
+    const cudaError_t status = cudaGraphInstantiate(&exec, graph, 0);
+    (void)cudaGraphDestroy(graph);
+    PF_CUDA_CHECK(status);
+    count(counters().graphCaptures);
+    return GraphExec(exec, t.kernelLaunches);
+}
+
+} // namespace detail
 
 struct CapturedWork::Impl {
     detail::GraphExec graph;

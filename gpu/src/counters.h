@@ -17,6 +17,7 @@ struct Counters {
     std::atomic<std::uint64_t> frees{0};
     std::atomic<std::uint64_t> kernelLaunches{0};
     std::atomic<std::uint64_t> graphLaunches{0};
+    std::atomic<std::uint64_t> graphCaptures{0};
     std::atomic<std::uint64_t> synchronisations{0};
 };
 

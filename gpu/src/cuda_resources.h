@@ -85,6 +85,29 @@ private:
     unsigned long long m_launches = 0;
 };
 
+/// Makes `device` the calling thread's current device for its lifetime and
+/// restores the previous one after: every public CudaEngine call runs under
+/// one, so engines on different devices can share a thread.
+class DeviceGuard {
+public:
+    explicit DeviceGuard(int device) {
+        PF_CUDA_CHECK(cudaGetDevice(&m_previous));
+        if (m_previous != device)
+            PF_CUDA_CHECK(cudaSetDevice(device));
+        m_device = device;
+    }
+    ~DeviceGuard() {
+        if (m_previous != m_device)
+            PF_CUDA_CHECK_NOTHROW(cudaSetDevice(m_previous));
+    }
+    DeviceGuard(const DeviceGuard&) = delete;
+    DeviceGuard& operator=(const DeviceGuard&) = delete;
+
+private:
+    int m_previous = 0;
+    int m_device = 0;
+};
+
 /// Ends a stream capture on every path, so an exception thrown while
 /// capturing never leaves the stream in capture mode.
 class CaptureGuard {

@@ -26,6 +26,15 @@ bool deviceAvailable(std::string* why) {
     return true;
 }
 
+int deviceCount() {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess) {
+        (void)cudaGetLastError();
+        return 0;
+    }
+    return count;
+}
+
 std::string deviceName() {
     int device = 0;
     PF_CUDA_CHECK(cudaGetDevice(&device));

@@ -30,8 +30,9 @@ struct ShrinkWrapScratch {
     int radius;
 };
 
-/// Shrink-wrap every image's support from |g|: blur rows then columns
-/// (periodic, the weights given), threshold at `threshold` times the peak.
+/// Shrink-wrap every image's support (support.h's rule): blur max(g, 0) inside
+/// the support in force (0 outside it), rows then columns (periodic, the
+/// weights of gaussianBlurWeights()), and threshold at `threshold` times the peak.
 /// An image whose new support would be empty keeps its old one. Updates
 /// counts[b] to the support size in force.
 void shrinkWrapSupport(const float* g, std::uint8_t* support, double* counts,

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "counters.h"
 #include "launch.h"
+#include "object_rule.h"
 #include "reduce.cuh"
 #include "rules.cuh"
 
@@ -17,17 +18,7 @@ namespace {
 
 using detail::kBlockThreads;
 
-/// Parameters of the real-space rule (one launch covers `batch` images).
-struct ObjectParams {
-    const float* g;               ///< current iterate, batch x n
-    const float* gOut;            ///< last Fourier output g', batch x n
-    const std::uint8_t* support;  ///< batch x n masks, or nullptr for the whole field
-    float* next;                  ///< output, batch x n; may equal g
-    double* sums;                 ///< 2 per image: violation energy, output energy (or nullptr)
-    long long n;                  ///< pixels per image
-    float beta;                   ///< the rule's β
-};
-
+using detail::ObjectParams;
 using detail::Rule;
 
 template <Rule R, bool WithSums>
@@ -37,7 +28,7 @@ __global__ void __launch_bounds__(kBlockThreads) objectKernel(ObjectParams p) {
     const float* gOut = p.gOut + image * p.n;
     const std::uint8_t* support = p.support ? p.support + image * p.n : nullptr;
     float* next = p.next + image * p.n;
-    const float beta = p.beta;
+    const float beta = detail::betaValue(p.betaOnDevice, p.beta);
     double violation = 0, output = 0;
     for (long long i = blockIdx.x * blockDim.x + threadIdx.x; i < p.n;
          i += (long long)gridDim.x * blockDim.x) {
@@ -59,14 +50,7 @@ __global__ void __launch_bounds__(kBlockThreads) objectKernel(ObjectParams p) {
     }
 }
 
-template <Rule R>
-void launchObject(const ObjectParams& p, int batch, cudaStream_t stream) {
-    const dim3 grid(detail::blocksFor(std::size_t(p.n)), unsigned(batch));
-    if (p.sums)
-        objectKernel<R, true><<<grid, kBlockThreads, 0, stream>>>(p);
-    else
-        objectKernel<R, false><<<grid, kBlockThreads, 0, stream>>>(p);
-}
+__global__ void setFloatKernel(float* target, float value) { *target = value; }
 
 /// Parameters of the magnitude projection and the Fourier error.
 struct SpectrumParams {
@@ -90,10 +74,7 @@ __global__ void __launch_bounds__(kBlockThreads) fourierErrorKernel(SpectrumPara
     double acc = 0;
     for (long long i = blockIdx.x * blockDim.x + threadIdx.x; i < p.half;
          i += (long long)gridDim.x * blockDim.x) {
-        const float2 G = spectrum[i];
-        const float2 ns = p.weights[i];
-        const double mag = sqrt(double(G.x) * G.x + double(G.y) * G.y);
-        acc += double(ns.x) * mag * mag - 2.0 * double(ns.y) * mag;
+        acc += detail::fourierErrorTerm(spectrum[i], p.weights[i]);
     }
     detail::blockSumAtomicAdd(acc, p.sums + blockIdx.y);
 }
@@ -116,22 +97,10 @@ void projectObject(const Step& step, const float* g, const float* gOut,
         throw InvalidArgument("projectObject: empty shape");
     if (usesBeta(step.algorithm))
         checkBeta(step.beta);
-    if (!gOut || !next || (!g && (step.algorithm == Algorithm::IO ||
-                                  step.algorithm == Algorithm::HIO ||
-                                  step.algorithm == Algorithm::RAAR)))
+    if (!gOut || !next || (!g && detail::ruleReadsG(detail::ruleOf(step.algorithm))))
         throw InvalidArgument("projectObject: null device pointer");
-    const ObjectParams p{g, gOut, support, next, sums, (long long)shape.size(), step.beta};
-    const cudaStream_t s = asStream(stream);
-    switch (step.algorithm) {
-    case Algorithm::GS:
-    case Algorithm::ER: launchObject<Rule::ErGs>(p, batch, s); break;
-    case Algorithm::IO: launchObject<Rule::Io>(p, batch, s); break;
-    case Algorithm::OO: launchObject<Rule::Oo>(p, batch, s); break;
-    case Algorithm::HIO: launchObject<Rule::Hio>(p, batch, s); break;
-    case Algorithm::RAAR: launchObject<Rule::Raar>(p, batch, s); break;
-    }
-    PF_CUDA_CHECK_LAUNCH();
-    detail::countLaunch();
+    const ObjectParams p{g, gOut, support, next, sums, (long long)shape.size(), step.beta, nullptr};
+    detail::launchObjectRule(detail::ruleOf(step.algorithm), p, batch, asStream(stream));
 }
 
 void projectMagnitude(Complex* spectrum, const DeviceWeights& weights, int batch, void* stream) {
@@ -205,5 +174,28 @@ DeviceWeights::DeviceWeights(const HermitianWeights& w, void* stream)
     // The host vectors die at return: wait for the copies (pageable memory).
     synchronize(stream);
 }
+
+namespace detail {
+
+void launchObjectRule(Rule rule, const ObjectParams& p, int batch, cudaStream_t stream) {
+    const dim3 grid(blocksFor(std::size_t(p.n)), unsigned(batch));
+    withRule(rule, [&](auto r) {
+        constexpr Rule R = decltype(r)::value;
+        if (p.sums)
+            objectKernel<R, true><<<grid, kBlockThreads, 0, stream>>>(p);
+        else
+            objectKernel<R, false><<<grid, kBlockThreads, 0, stream>>>(p);
+    });
+    PF_CUDA_CHECK_LAUNCH();
+    countLaunch();
+}
+
+void setDeviceFloat(float* target, float value, cudaStream_t stream) {
+    setFloatKernel<<<1, 1, 0, stream>>>(target, value);
+    PF_CUDA_CHECK_LAUNCH();
+    countLaunch();
+}
+
+} // namespace detail
 
 } // namespace pf::gpu

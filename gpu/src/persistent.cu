@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cooperative_groups.h>
-#include <cstdlib>
 #include <string>
 
 namespace pf::gpu::detail {
@@ -43,7 +42,7 @@ __global__ void __launch_bounds__(kMaxThreads, kMinBlocks)
         const bool last = i == p.iterations - 1;
         const RowMode mode = i == 0 ? RowMode::IterateFromReal : RowMode::IterateFromHalf;
         // g is state only for the rules that read it; the others need it once,
-        // at the end of the batch (as the per-pass path, cuda_engine.cpp).
+        // at the end of the batch (as the per-pass kernels, two_pass_path.cpp).
         const bool writeG = ruleReadsG(R) || last;
         for (int w = int(blockIdx.x); w < rowItems; w += int(gridDim.x)) {
             __syncthreads();
@@ -80,32 +79,28 @@ std::size_t sharedBytesFor(Shape shape, int rowsPerBlock, int columnsPerBlock) {
 /// Blocks of the kernel (every rule) that fit one multiprocessor at once.
 int blocksPerMultiprocessor(int threads, std::size_t shared) {
     int least = 1 << 30;
-    for (auto kernel : {persistentKernel<Rule::ErGs>, persistentKernel<Rule::Io>,
-                        persistentKernel<Rule::Oo>, persistentKernel<Rule::Hio>,
-                        persistentKernel<Rule::Raar>}) {
+    forEachRule([&](auto r) {
+        const auto kernel = persistentKernel<decltype(r)::value>;
         int blocks = 0;
         PF_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, shared));
         least = std::min(least, blocks);
-    }
+    });
     return least;
 }
 
 } // namespace
 
-PersistentLaunch persistentLaunch(Shape shape, int batch) {
+PersistentLaunch persistentLaunch(Shape shape, int batch, const TwoPassTuning& tuning) {
     PersistentLaunch none;
     if (!twoPassShape(shape) || shape.rows > kPersistentMaxLength ||
-        shape.cols > kPersistentMaxLength || batch < 1)
+        shape.cols > kPersistentMaxLength || batch < 1 ||
+        tuning.persistent == PersistentKernel::Never)
         return none;
-    const char* envText = std::getenv("PF_TWO_PASS_PERSISTENT");
-    const std::string env = envText ? envText : "";
-    if (env == "0")
-        return none;
-    const bool automatic = env.empty() || env == "auto";
     // Measured on the H200 (kPersistentAutoPixels): small problems gain;
     // larger ones lose to the per-pass kernels, which then fill the device
     // and overlap their blocks better.
-    if (automatic && (long long)shape.rows * shape.cols * batch > kPersistentAutoPixels)
+    if (tuning.persistent == PersistentKernel::Automatic &&
+        (long long)shape.rows * shape.cols * batch > kPersistentAutoPixels)
         return none;
     int device = 0, cooperative = 0, multiprocessors = 0;
     PF_CUDA_CHECK(cudaGetDevice(&device));
@@ -127,12 +122,13 @@ PersistentLaunch persistentLaunch(Shape shape, int batch) {
         return std::min(shape.rows / r, (shape.cols / 2 + c) / c) * batch;
     };
     int threads = least;
-    if (!automatic && env != "1") {
-        threads = std::atoi(env.c_str());
+    if (tuning.persistentThreads > 0) {
+        threads = tuning.persistentThreads;
         if (!fits(threads))
-            throw InvalidArgument("two-pass: PF_TWO_PASS_PERSISTENT=" + env +
-                                  " is not a power of two in " + std::to_string(least) + ".." +
-                                  std::to_string(kMaxThreads) + " for " + shape.toString());
+            throw InvalidArgument("two-pass: " + std::to_string(threads) +
+                                  " threads per persistent block is not a power of two in " +
+                                  std::to_string(least) + ".." + std::to_string(kMaxThreads) +
+                                  " for " + shape.toString());
     } else {
         // Larger items mean fewer barriers and loop trips per block, smaller
         // ones more multiprocessors at work: grow while at least one item per
@@ -163,14 +159,9 @@ PersistentLaunch persistentLaunch(Shape shape, int batch) {
 
 void launchPersistent(Rule rule, const PersistentParams& p, const PersistentLaunch& l,
                       cudaStream_t stream) {
-    const void* kernel = nullptr;
-    switch (rule) {
-    case Rule::ErGs: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::ErGs>); break;
-    case Rule::Io: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::Io>); break;
-    case Rule::Oo: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::Oo>); break;
-    case Rule::Hio: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::Hio>); break;
-    case Rule::Raar: kernel = reinterpret_cast<const void*>(persistentKernel<Rule::Raar>); break;
-    }
+    const void* kernel = withRule(rule, [](auto r) {
+        return reinterpret_cast<const void*>(persistentKernel<decltype(r)::value>);
+    });
     PersistentParams copy = p;
     void* args[] = {&copy};
     PF_CUDA_CHECK(cudaLaunchCooperativeKernel(kernel, dim3(unsigned(l.grid)), dim3(unsigned(l.threads)),

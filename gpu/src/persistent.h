@@ -10,12 +10,14 @@
 // pass bodies, two_pass_passes.cuh; the tile shapes differ, which does not
 // change any value's arithmetic): the iterates agree bit for bit, the metric
 // sums up to the order of their additions. Internal to gpu/src;
-// CudaEngine's two-pass path picks it when persistentLaunch() says it applies.
+// the two-pass path (two_pass_path.cpp) picks it when persistentLaunch() says
+// it applies.
 #pragma once
 
 #include "rule.h"
 #include "two_pass.h"
 
+#include <phaseforge/engine_factory.h>
 #include <phaseforge/image.h>
 
 #include <cstddef>
@@ -45,15 +47,14 @@ struct PersistentLaunch {
 };
 
 /// The persistent kernel's launch shape for `batch` images of `shape` on the
-/// current device, or threads == 0 when it does not apply: a shape outside
-/// twoPassShape() or longer than kPersistentMaxLength, or no cooperative
-/// launch on the device. PF_TWO_PASS_PERSISTENT in the environment chooses
-/// (tests and benchmarks compare the paths):
-///   unset or "auto": only when rows·cols·batch <= kPersistentAutoPixels;
-///   "0": never (the per-pass kernels run);  "1": whenever the shape allows;
-///   a power of two 32..512: whenever the shape allows, with that many threads
-///   per block; one that does not fit the shape throws InvalidArgument.
-PersistentLaunch persistentLaunch(Shape shape, int batch);
+/// current device, or threads == 0 when it does not run: a shape outside
+/// twoPassShape() or longer than kPersistentMaxLength, no cooperative launch
+/// on the device, or `tuning` (EngineOptions) says no:
+///   PersistentKernel::Automatic: only when rows·cols·batch <= kPersistentAutoPixels;
+///   Never: the per-pass kernels run;  Always: whenever the shape allows.
+/// tuning.persistentThreads > 0 fixes the threads per block (a power of two
+/// 32..512 that fits the shape, else InvalidArgument); 0 picks them.
+PersistentLaunch persistentLaunch(Shape shape, int batch, const TwoPassTuning& tuning);
 
 /// One batch of the persistent kernel.
 struct PersistentParams {

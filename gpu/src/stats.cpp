@@ -28,6 +28,7 @@ Stats stats() {
     s.frees = c.frees.load(r);
     s.kernelLaunches = c.kernelLaunches.load(r);
     s.graphLaunches = c.graphLaunches.load(r);
+    s.graphCaptures = c.graphCaptures.load(r);
     s.synchronisations = c.synchronisations.load(r);
     return s;
 }
@@ -36,7 +37,7 @@ void resetStats() {
     auto& c = detail::counters();
     for (auto* a : {&c.hostToDeviceCopies, &c.hostToDeviceBytes, &c.deviceToHostCopies,
                     &c.deviceToHostBytes, &c.deviceToDeviceCopies, &c.allocations, &c.frees,
-                    &c.kernelLaunches, &c.graphLaunches, &c.synchronisations})
+                    &c.kernelLaunches, &c.graphLaunches, &c.graphCaptures, &c.synchronisations})
         a->store(0, std::memory_order_relaxed);
 }
 
@@ -51,6 +52,7 @@ Stats operator-(const Stats& a, const Stats& b) {
     d.frees = a.frees - b.frees;
     d.kernelLaunches = a.kernelLaunches - b.kernelLaunches;
     d.graphLaunches = a.graphLaunches - b.graphLaunches;
+    d.graphCaptures = a.graphCaptures - b.graphCaptures;
     d.synchronisations = a.synchronisations - b.synchronisations;
     return d;
 }

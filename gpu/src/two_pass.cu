@@ -10,8 +10,6 @@
 #include <phaseforge/error.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
 namespace pf::gpu::detail {
@@ -59,12 +57,6 @@ __global__ void __launch_bounds__(kColumnThreads, 1) columnPassKernel(ColumnPass
     columnPass<kTwiddleLength>(p, p.sums, int(blockIdx.x), int(blockIdx.y));
 }
 
-template <Rule R> void launchRows(const RowPassParams& p, const TwoPassLaunch& l, int batch,
-                                  cudaStream_t stream) {
-    const dim3 grid(unsigned(l.rowBlocks), unsigned(batch));
-    rowPassKernel<R><<<grid, l.rowThreads, l.rowSharedBytes, stream>>>(p);
-}
-
 /// Raises `kernel`'s dynamic shared memory limit to what the device allows
 /// beside the kernel's static shared memory.
 template <class Kernel> void raiseLimit(Kernel kernel, int optIn) {
@@ -86,11 +78,7 @@ int sharedOptIn() {
 
 void raiseSharedMemoryLimits() {
     const int optIn = sharedOptIn();
-    raiseLimit(rowPassKernel<Rule::ErGs>, optIn);
-    raiseLimit(rowPassKernel<Rule::Io>, optIn);
-    raiseLimit(rowPassKernel<Rule::Oo>, optIn);
-    raiseLimit(rowPassKernel<Rule::Hio>, optIn);
-    raiseLimit(rowPassKernel<Rule::Raar>, optIn);
+    forEachRule([&](auto r) { raiseLimit(rowPassKernel<decltype(r)::value>, optIn); });
     raiseLimit(columnPassKernel, optIn);
 }
 
@@ -99,7 +87,7 @@ bool twoPassShape(Shape shape) {
            shape.cols >= 64 && shape.rows <= kTwiddleLength && shape.cols <= kTwiddleLength;
 }
 
-TwoPassLaunch twoPassLaunch(Shape shape, int batch) {
+TwoPassLaunch twoPassLaunch(Shape shape, int batch, int rowsOverride, int columnsOverride) {
     if (!twoPassShape(shape))
         throw InvalidArgument("two-pass: shape " + shape.toString() +
                               " is not two powers of two in 64..8192");
@@ -112,14 +100,15 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch) {
     int rowsPerBlock = std::min(shape.rows, std::max(1, 64 / rowThreads));
     int columnsPerBlock = shape.rows <= 256 || batch >= 16 ? 8 : 4;
     columnsPerBlock = std::min(columnsPerBlock, std::max(1, kColumnThreads / columnThreads));
-    // A tuning override for benchmarks:
-    // PF_TWO_PASS_TILE="rowsPerBlock,columnsPerBlock".
-    if (const char* tile = std::getenv("PF_TWO_PASS_TILE")) {
-        int r = 0, c = 0;
-        if (std::sscanf(tile, "%d,%d", &r, &c) != 2 || !powerOfTwo(r) || !powerOfTwo(c) ||
-            r > shape.rows || r * rowThreads > kRowThreads || c * columnThreads > kColumnThreads)
-            throw InvalidArgument(std::string("two-pass: PF_TWO_PASS_TILE=") + tile +
-                                  " does not fit " + shape.toString());
+    // The tuning overrides (EngineOptions), for benchmark sweeps.
+    if (rowsOverride > 0 || columnsOverride > 0) {
+        const int r = rowsOverride > 0 ? rowsOverride : rowsPerBlock;
+        const int c = columnsOverride > 0 ? columnsOverride : columnsPerBlock;
+        if (!powerOfTwo(r) || !powerOfTwo(c) || r > shape.rows || r * rowThreads > kRowThreads ||
+            c * columnThreads > kColumnThreads)
+            throw InvalidArgument("two-pass: a tile of " + std::to_string(r) + " row(s) and " +
+                                  std::to_string(c) + " column(s) does not fit " +
+                                  shape.toString());
         rowsPerBlock = r;
         columnsPerBlock = c;
     }
@@ -145,13 +134,10 @@ void fillTwiddles(float2* table, int cols, cudaStream_t stream) {
 
 void launchRowPass(Rule rule, const RowPassParams& p, const TwoPassLaunch& l, int batch,
                    cudaStream_t stream) {
-    switch (rule) {
-    case Rule::ErGs: launchRows<Rule::ErGs>(p, l, batch, stream); break;
-    case Rule::Io: launchRows<Rule::Io>(p, l, batch, stream); break;
-    case Rule::Oo: launchRows<Rule::Oo>(p, l, batch, stream); break;
-    case Rule::Hio: launchRows<Rule::Hio>(p, l, batch, stream); break;
-    case Rule::Raar: launchRows<Rule::Raar>(p, l, batch, stream); break;
-    }
+    const dim3 grid(unsigned(l.rowBlocks), unsigned(batch));
+    withRule(rule, [&](auto r) {
+        rowPassKernel<decltype(r)::value><<<grid, l.rowThreads, l.rowSharedBytes, stream>>>(p);
+    });
     PF_CUDA_CHECK_LAUNCH();
     countLaunch();
 }
@@ -197,7 +183,7 @@ detail::RowPassParams rowParams(Shape shape, int batch, const float2* table) {
     p.cols = shape.cols;
     p.pitch = shape.halfCols();
     p.rowsPerBlock = detail::twoPassLaunch(shape, batch).rowsPerBlock;
-    p.beta = 1.0f;
+    p.beta = nullptr; // transforms only: no rule runs
     return p;
 }
 

@@ -1,6 +1,7 @@
 // The two-pass iteration (stage 2): one row pass and one column pass over the
 // half spectrum per iteration, with the project's own shared-memory FFTs
-// (shared_fft.cuh). Internal to gpu/src; CudaEngine::setTwoPass() turns it on.
+// (shared_fft.cuh). Internal to gpu/src; the engine runs it through
+// TwoPassPath (two_pass_path.cpp).
 //
 // State between passes: X, K × rows × pitch complex values (pitch >= cols/2+1,
 // columns beyond cols/2 are never read as data). One iteration:
@@ -50,7 +51,7 @@ struct RowPassParams {
     const float2* twiddles;       ///< kTwiddleLength entries (shared_fft.cuh)
     int rows, cols, pitch;
     int rowsPerBlock;
-    float beta;                   ///< the rule's β
+    const float* beta;            ///< the rule's β, one float on the device (nullptr: 1)
     RowMode mode;
     bool writeG;                  ///< store g_next into g
 };
@@ -78,10 +79,11 @@ struct TwoPassLaunch {
     int columnsPerBlock = 0, columnThreads = 0, columnBlocks = 0;
     std::size_t columnSharedBytes = 0;
 };
-/// Launch shapes for `batch` images of `shape`. PF_TWO_PASS_TILE="r,c" in the
-/// environment overrides rows per row block and columns per column block
-/// (benchmark sweeps); an override that does not fit throws InvalidArgument.
-TwoPassLaunch twoPassLaunch(Shape shape, int batch);
+/// Launch shapes for `batch` images of `shape`: the automatic choice, or
+/// rowsPerBlock / columnsPerTile where those are > 0 (EngineOptions' tuning
+/// fields, for benchmark sweeps); an override that does not fit throws
+/// InvalidArgument.
+TwoPassLaunch twoPassLaunch(Shape shape, int batch, int rowsPerBlock = 0, int columnsPerTile = 0);
 
 /// Lets the pass kernels take more than 48 KiB of shared memory on the
 /// current device. Call before launching (outside graph capture); cheap.
@@ -93,7 +95,7 @@ int twiddleCount(int cols);
 /// precision: the pass runs and the Hermitian run of shared_fft.cuh.
 void fillTwiddles(float2* table, int cols, cudaStream_t stream);
 
-/// Launches one row pass of rule `rule` over `batch` images.
+/// Launches one row pass of rule `rule` over `batch` images (withRule).
 void launchRowPass(Rule rule, const RowPassParams& p, const TwoPassLaunch& l, int batch,
                    cudaStream_t stream);
 /// Launches one column pass over `batch` images.

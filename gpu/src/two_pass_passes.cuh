@@ -93,7 +93,7 @@ __device__ __forceinline__ void rowPassFixed(const RowPassParams& p, RowMode mod
     if (mode != RowMode::R2cOnly) {
         // The real-space rule on pixels 2m and 2m+1, exactly as kernels.cu.
         double violation = 0, output = 0;
-        const float beta = p.beta;
+        const float beta = betaValue(p.beta, 1.0f);
         // Two halves of kPerThread / 2 values: the reads of each half in
         // flight together, without holding all of them in registers.
 #pragma unroll
@@ -192,11 +192,8 @@ __device__ __forceinline__ void columnPassFixed(const ColumnPassParams& p, doubl
 #pragma unroll
             for (int j = 0; j < Half; ++j) {
                 const float2 G = v[h * Half + j];
-                if (sums && valid) {
-                    // The Fourier error term of kernels.cu's fourierErrorKernel.
-                    const double mag = sqrt(double(G.x) * G.x + double(G.y) * G.y);
-                    acc += double(ns[j].x) * mag * mag - 2.0 * double(ns[j].y) * mag;
-                }
+                if (sums && valid)
+                    acc += fourierErrorTerm(G, ns[j]); // as kernels.cu's fourierErrorKernel
                 v[h * Half + j] = projectHalfPixel(G, ab[j], p.inverseSize);
             }
         }

@@ -83,7 +83,7 @@ class Result:
 def reconstruct(magnitude, *, algorithm="GS", iterations=None, beta=0.9, support=None,
                 mask=None, initial_phase=None, seed=None, starts=1, engine="auto",
                 threads=0, metrics_every=1, shrink_wrap=None, initial_support="problem",
-                two_pass=False):
+                two_pass=None):
     """Runs a whole reconstruction in one call, with the GIL released.
 
     magnitude: measured Fourier magnitudes, 2-D float32/float64, FFT order (zero
@@ -101,10 +101,12 @@ def reconstruct(magnitude, *, algorithm="GS", iterations=None, beta=0.9, support
     shrink_wrap: None/False, True, or a dict of every, sigma_start, sigma_end,
         sigma_decay, threshold.
     initial_support: "problem" (the support given) or "autocorrelation".
-    two_pass: CUDA engine only: the two-pass iteration with the project's own
-        FFTs, for rows and cols powers of two in 64..8192 (faster up to 4096²;
-        other shapes keep cuFFT). Its iterates equal the default path's to float
-        rounding; ``parameters["engine"]`` then reads "cuda two-pass".
+    two_pass: CUDA engine only, an override: None (default) lets the engine pick
+        its fastest iteration (the two-pass one with the project's own FFTs for
+        rows and cols powers of two in 64..4096, cuFFT otherwise); True forces
+        the two-pass iteration (rows and cols powers of two in 64..8192), False
+        the cuFFT one. The two agree to float rounding; ``parameters["engine"]``
+        reads "cuda two-pass" when the two-pass iteration ran.
     """
     out = _phaseforge._reconstruct(
         magnitude, algorithm=algorithm, iterations=iterations, beta=beta, support=support,

@@ -10,6 +10,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace pfpy {
@@ -42,8 +43,10 @@ ProblemInputs parseProblemInputs(const py::handle& magnitude, const py::handle& 
                                  const py::handle& seed, int starts);
 
 /// "auto", "cuda", "cpu" or "fftw" -> engine options (ValueError naming `engine`);
-/// twoPass: the CUDA engine's two-pass iteration (EngineOptions::twoPass).
-pf::EngineOptions parseEngineOptions(const std::string& engine, int threads, bool twoPass = false);
+/// twoPass: the CUDA engine's iteration path: unset = the engine's choice
+/// (CudaPath::Automatic), true = two-pass, false = stage 1 (EngineOptions::path).
+pf::EngineOptions parseEngineOptions(const std::string& engine, int threads,
+                                     std::optional<bool> twoPass = std::nullopt);
 
 /// A parsed algorithm name (ValueError naming `algorithm`).
 pf::Algorithm parseAlgorithmName(const std::string& name);

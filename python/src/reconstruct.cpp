@@ -66,7 +66,8 @@ ProblemInputs parseProblemInputs(const py::handle& magnitude, const py::handle& 
     return in;
 }
 
-pf::EngineOptions parseEngineOptions(const std::string& engine, int threads, bool twoPass) {
+pf::EngineOptions parseEngineOptions(const std::string& engine, int threads,
+                                     std::optional<bool> twoPass) {
     pf::EngineOptions options;
     try {
         options.kind = pf::parseEngineKind(engine);
@@ -75,7 +76,8 @@ pf::EngineOptions parseEngineOptions(const std::string& engine, int threads, boo
                               "'");
     }
     options.cpuThreads = threads;
-    options.twoPass = twoPass;
+    if (twoPass)
+        options.path = *twoPass ? pf::CudaPath::TwoPass : pf::CudaPath::Stage1;
     return options;
 }
 
@@ -149,7 +151,7 @@ py::dict reconstruct(const py::handle& magnitude, const std::string& algorithm,
                      const py::handle& mask, const py::handle& initialPhase,
                      const py::handle& seed, int starts, const std::string& engine, int threads,
                      int metricsEvery, const py::handle& shrinkWrap,
-                     const std::string& initialSupport, bool twoPass) {
+                     const std::string& initialSupport, std::optional<bool> twoPass) {
     const ProblemInputs in =
         parseProblemInputs(magnitude, support, mask, initialPhase, seed, starts);
     pf::Parameters params;
@@ -236,7 +238,7 @@ void bindReconstruct(py::module_& m) {
           "iterations"_a = py::none(), "beta"_a = 0.9, "support"_a = py::none(),
           "mask"_a = py::none(), "initial_phase"_a = py::none(), "seed"_a = py::none(),
           "starts"_a = 1, "engine"_a = "auto", "threads"_a = 0, "metrics_every"_a = 1,
-          "shrink_wrap"_a = py::none(), "initial_support"_a = "problem", "two_pass"_a = false,
+          "shrink_wrap"_a = py::none(), "initial_support"_a = "problem", "two_pass"_a = py::none(),
           "The whole reconstruction in one call; see phaseforge.reconstruct.");
 }
 

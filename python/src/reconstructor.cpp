@@ -22,7 +22,7 @@ public:
     Reconstructor(const py::handle& magnitude, const std::string& algorithm, double beta,
                   const py::handle& support, const py::handle& mask,
                   const py::handle& initialPhase, const py::handle& seed, int starts,
-                  const std::string& engine, int threads, int metricsEvery, bool twoPass)
+                  const std::string& engine, int threads, int metricsEvery, std::optional<bool> twoPass)
         : m_inputs(parseProblemInputs(magnitude, support, mask, initialPhase, seed, starts)) {
         m_step.algorithm = parseAlgorithmName(algorithm);
         setBeta(beta);
@@ -180,11 +180,11 @@ One call per iteration. Holds an engine loaded with one problem.
 )doc")
         .def(py::init<const py::handle&, const std::string&, double, const py::handle&,
                       const py::handle&, const py::handle&, const py::handle&, int,
-                      const std::string&, int, int, bool>(),
+                      const std::string&, int, int, std::optional<bool>>(),
              "magnitude"_a, py::kw_only(), "algorithm"_a = "GS", "beta"_a = 0.9,
              "support"_a = py::none(), "mask"_a = py::none(), "initial_phase"_a = py::none(),
              "seed"_a = py::none(), "starts"_a = 1, "engine"_a = "auto", "threads"_a = 0,
-             "metrics_every"_a = 1, "two_pass"_a = false)
+             "metrics_every"_a = 1, "two_pass"_a = py::none())
         .def("iterate", &Reconstructor::iterate, "n"_a = 1, py::kw_only(), "metrics"_a = true,
              R"doc(Runs n iterations of the current step (GIL released).
 

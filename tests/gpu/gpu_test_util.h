@@ -6,6 +6,7 @@
 
 #include <phaseforge/engine.h>
 #include <phaseforge/error.h>
+#include <phaseforge/gpu/cuda_engine.h>
 #include <phaseforge/gpu/kernels.h>
 #include <phaseforge/problem.h>
 #include <phaseforge/projections.h>
@@ -97,20 +98,86 @@ inline std::pair<double, int> distanceToFloat64(pf::Engine& engine, const pf::Pr
     return {pftest::relL2(g, ref.g), ties};
 }
 
-/// The bound for an engine's distance to float64 (distanceToFloat64) given a
-/// second float32 engine's distance on the same input: `tolerance`, or ten
-/// times the other's. Rounding differences grow unevenly over many steps,
-/// and a near-zero pixel whose rounding differs by more than the reference's
-/// tie margin moves IO, HIO or RAAR by O(|g|); so a rare input puts any
-/// float32 engine far from float64, and two of them differ there by several
-/// times (seen on the H200: IO at 512² after 10 steps, two-pass 3.4e-3 and
-/// stage 1 7.6e-4 where other seeds give <= 4e-4; OO at 64² after 50, stage 1
-/// 1.4e-4 and FFTW 2.5e-5). The second engine shows whether the input is
-/// such a one. A wrong transform or rule is off by far more, on every input
-/// (and the one-step tests bound single steps at 1e-5).
-inline double float64Bound(double tolerance, double otherDistance) {
-    return std::max(tolerance, 10.0 * otherDistance);
+/// The largest adaptive term a bound may take: a twin engine's distance to
+/// float64 widens a bound up to this and no further.
+inline constexpr double kAdaptiveCap = 1e-2;
+
+/// The bound for an engine's distance to float64 (distanceToFloat64) over
+/// several steps, given a second float32 engine's distance on the same input
+/// (`twin`): `tolerance`, or ten times the twin's, capped at kAdaptiveCap.
+/// Rounding differences grow unevenly over many steps, and a near-zero pixel
+/// whose rounding differs by more than the reference's tie margin moves IO,
+/// HIO or RAAR by O(|g|), so a rare input puts any float32 engine further from
+/// float64 than the tolerance; the twin shows whether the input is such a one.
+/// The cap keeps the bound from following a bug that moves both engines (the
+/// weights and start spectrum come from core for both): callers also require
+/// twin <= kAdaptiveCap, so a large twin sensitivity fails the test.
+inline double float64Bound(double tolerance, double twin) {
+    return std::max(tolerance, std::min(kAdaptiveCap, 10.0 * twin));
 }
+
+/// The local error of every step of a trajectory against float64.
+struct StepErrors {
+    double worst = 0;   ///< the largest one-step distance of g' (relative L2)
+    double median = 0;  ///< the median over the steps
+    int worstStep = 0;  ///< where the largest was (1-based)
+    int ties = 0;       ///< pixels whose branch the reference took from the engine
+};
+
+/// Runs `steps` single iterations of `step` on a loaded CUDA engine (start 0)
+/// and holds each against one float64 step of the reference (reference.h)
+/// taken from the engine's own state before it (g and g' read back), the
+/// reference's ties broken as the engine broke them. Each comparison starts
+/// from the same numbers in both, so it measures one step's float32 rounding,
+/// never the chaotic growth of earlier differences: it can have a fixed bound.
+///
+/// The bound, from the float32 error analysis of one step: the transforms
+/// (cuFFT, FFTW or our own) have relative L2 error ≈ 1–3e-7 each way, the
+/// rule and projection a few units of rounding. The projection's phase
+/// G/|G| is ill-conditioned where |G| is small: the phase error there is
+/// ≈ ε·σ_G/|G|, so a pixel with |G| <= δ·σ_G (probability ≈ δ² for a Rayleigh
+/// |G|) can add ≈ M·ε/δ to g'. A pixel worth 1e-4 of ‖g'‖ at 64² needs
+/// δ <= 1e-5 (≈ 1e-10 per pixel per step), so 1e-4 is never reached by
+/// rounding alone, while a wrong rule, weight or transform moves g' by 1e-3
+/// and more on every input; and the median step, which no rare pixel
+/// dominates, stays at the round trip's ≈ 3e-7 (bound 3e-6).
+inline StepErrors stepErrorsToFloat64(pf::gpu::CudaEngine& engine, const pf::Problem& p,
+                                      const pf::Step& step, int steps) {
+    const pf::Shape s = p.shape();
+    const std::size_t n = s.size();
+    std::vector<float> g(n), gOut(n), gNext(n), gOutNext(n);
+    auto read = [&](std::vector<float>& a, std::vector<float>& b) {
+        engine.readIterate(0, a);
+        pf::gpu::download(b.data(), engine.deviceFourierOutput(0), n * sizeof(float), engine.stream());
+        pf::gpu::synchronize(engine.stream());
+    };
+    read(g, gOut);
+    StepErrors out;
+    std::vector<double> all;
+    for (int i = 1; i <= steps; ++i) {
+        pftest::RefState ref{s, std::vector<double>(g.begin(), g.end()),
+                             std::vector<double>(gOut.begin(), gOut.end())};
+        engine.iterate(step, 1);
+        read(gNext, gOutNext);
+        pftest::refIterate(ref, p.magnitude, p.measured, p.support, step.algorithm, step.beta,
+                           &gNext, &out.ties);
+        const double d = std::max(pftest::relL2(gOutNext, ref.gOut), pftest::relL2(gNext, ref.g));
+        all.push_back(d);
+        if (d > out.worst) {
+            out.worst = d;
+            out.worstStep = i;
+        }
+        std::swap(g, gNext);
+        std::swap(gOut, gOutNext);
+    }
+    std::sort(all.begin(), all.end());
+    out.median = all.empty() ? 0 : all[all.size() / 2];
+    return out;
+}
+
+/// The fixed bounds of stepErrorsToFloat64 (derivation there).
+inline constexpr double kStepWorstBound = 1e-4;
+inline constexpr double kStepMedianBound = 3e-6;
 
 /// "" when two engines' metric records agree one by one (same iterations and
 /// support sizes, errors within `rel`: errorsAgree()); else what differs first.

@@ -82,28 +82,70 @@ private slots:
             QSKIP("no usable CUDA device: the CUDA path needs one");
         QVERIFY(pf::cudaUnavailableReason().empty());
         auto cuda = pf::makeEngine({pf::EngineKind::Cuda, 1});
-        QCOMPARE(cuda->info().name, std::string("cuda"));
+        QVERIFY(cuda->info().name.rfind("cuda", 0) == 0);
+        QVERIFY(dynamic_cast<pf::gpu::CudaEngine*>(cuda.get()) != nullptr);
         QVERIFY(!cuda->info().device.empty());
         auto autoEngine = pf::makeEngine({pf::EngineKind::Auto, 1});
-        QCOMPARE(autoEngine->info().name, std::string("cuda"));
+        QVERIFY(dynamic_cast<pf::gpu::CudaEngine*>(autoEngine.get()) != nullptr);
     }
 
-    // EngineOptions::twoPass reaches the CUDA engine: it names itself so (the
-    // name goes into CXI files) and runs the two-pass iteration.
-    void twoPassOptionReachesTheEngine() {
+    // EngineOptions::path reaches the CUDA engine: by default it runs the
+    // two-pass iteration where that is faster (a power-of-two shape up to
+    // 4096 rows) and names itself so (the name goes into CXI files), stage 1
+    // at 8192 rows and on other shapes; the overrides force either.
+    void pathOptionReachesTheEngine() {
         if (!pf::gpu::deviceAvailable())
             QSKIP("no usable CUDA device: the CUDA path needs one");
-        pf::EngineOptions options{pf::EngineKind::Auto, 1};
-        options.twoPass = true;
-        auto engine = pf::makeEngine(options);
-        QCOMPARE(engine->info().name, std::string("cuda two-pass"));
-        pf::Problem p;
-        p.magnitude = pf::ImageF(pf::Shape{64, 128});
-        std::fill(p.magnitude.data.begin(), p.magnitude.data.end(), 1.0f);
-        const pf::InitialGuess guess = pf::InitialGuess::random(1);
-        engine->load(p, {&guess, 1});
-        engine->iterate({pf::Algorithm::ER, 1.0f}, 2);
-        QVERIFY(dynamic_cast<pf::gpu::CudaEngine&>(*engine).twoPassActive());
+        auto loaded = [](pf::CudaPath path, pf::Shape shape) {
+            pf::EngineOptions options{pf::EngineKind::Auto, 1};
+            options.path = path;
+            auto engine = pf::makeEngine(options);
+            pf::Problem p;
+            p.magnitude = pf::ImageF(shape);
+            std::fill(p.magnitude.data.begin(), p.magnitude.data.end(), 1.0f);
+            const pf::InitialGuess guess = pf::InitialGuess::random(1);
+            engine->load(p, {&guess, 1});
+            engine->iterate({pf::Algorithm::ER, 1.0f}, 2);
+            return engine;
+        };
+        auto twoPass = [](const std::unique_ptr<pf::Engine>& e) {
+            return dynamic_cast<pf::gpu::CudaEngine&>(*e).twoPassActive();
+        };
+        const auto automatic = loaded(pf::CudaPath::Automatic, {64, 128});
+        QVERIFY(twoPass(automatic));
+        QCOMPARE(automatic->info().name, std::string("cuda two-pass"));
+        QVERIFY(!twoPass(loaded(pf::CudaPath::Automatic, {8192, 64})));
+        QVERIFY(twoPass(loaded(pf::CudaPath::Automatic, {4096, 64})));
+        const auto odd = loaded(pf::CudaPath::Automatic, {48, 80});
+        QVERIFY(!twoPass(odd));
+        QCOMPARE(odd->info().name, std::string("cuda"));
+        const auto stage1 = loaded(pf::CudaPath::Stage1, {64, 128});
+        QVERIFY(!twoPass(stage1));
+        QCOMPARE(stage1->info().name, std::string("cuda"));
+        QVERIFY(twoPass(loaded(pf::CudaPath::TwoPass, {8192, 64})));
+    }
+
+    // EngineOptions::device picks the device; an index that does not exist
+    // is refused with the index named, by cuda and by auto alike.
+    void deviceOptionIsValidated() {
+        if (!pf::gpu::deviceAvailable())
+            QSKIP("no usable CUDA device: the CUDA path needs one");
+        const int devices = pf::gpu::deviceCount();
+        for (pf::EngineKind kind : {pf::EngineKind::Cuda, pf::EngineKind::Auto}) {
+            pf::EngineOptions options{kind, 1};
+            options.device = devices - 1;
+            QCOMPARE(dynamic_cast<pf::gpu::CudaEngine&>(*pf::makeEngine(options)).device(), devices - 1);
+            for (int bad : {devices, -1}) {
+                options.device = bad;
+                try {
+                    (void)pf::makeEngine(options);
+                    QFAIL("a device index that does not exist was accepted");
+                } catch (const pf::InvalidArgument& e) {
+                    qInfo("device %d: %s", bad, e.what());
+                    QVERIFY(std::string(e.what()).find(std::to_string(bad)) != std::string::npos);
+                }
+            }
+        }
     }
 };
 

@@ -2,7 +2,6 @@
 // bit, and the engine's loop makes no copy, allocation or synchronisation.
 #include "gpu_test_util.h"
 
-#include <phaseforge/fftw_engine.h>
 #include <phaseforge/gpu/cuda_engine.h>
 #include <phaseforge/gpu/kernels.h>
 #include <phaseforge/gpu/stats.h>
@@ -50,8 +49,11 @@ private slots:
                 std::vector<pf::InitialGuess> guesses;
                 for (int k = 0; k < starts; ++k)
                     guesses.push_back(pf::InitialGuess::random(seed + std::uint64_t(k)));
+                // The kernel-level API is the reference of the stage-1 path.
                 pf::gpu::CudaEngine engine;
+                engine.setPath(pf::CudaPath::Stage1);
                 engine.load(p, guesses);
+                QVERIFY(!engine.twoPassActive());
                 engine.iterate({pf::Algorithm::HIO, 0.9f}, 3);
                 engine.finish();
 
@@ -125,128 +127,87 @@ private slots:
     }
 
     // No host<->device copy, allocation or synchronisation inside the loop:
-    // only the metric read-backs, one per record.
+    // only the metric read-backs, one per record. On both paths: stage 1 (a
+    // graph per batch) and the two-pass path the engine picks for 128² (the
+    // persistent kernel, one launch per batch).
     void loopMakesNoCopiesAllocationsOrWaits() {
         const std::uint64_t seed = freshSeed("loop counters");
         const pf::Shape shape{128, 128};
-        pf::gpu::CudaEngine engine;
-        const pf::Problem p = makeProblem(shape, seed, true, true, false);
-        const pf::InitialGuess guess = pf::InitialGuess::random(seed);
-        engine.load(p, {&guess, 1});
-        engine.setMetricsInterval(50);
-        engine.iterate({pf::Algorithm::HIO, 0.9f}, 100); // captures the graphs
-        engine.finish();
-        (void)engine.takeMetrics();
-        const pf::gpu::Stats before = pf::gpu::stats();
-        engine.iterate({pf::Algorithm::HIO, 0.9f}, 100);
-        const pf::gpu::Stats d = pf::gpu::stats() - before;
-        QCOMPARE(d.allocations, 0ull);
-        QCOMPARE(d.frees, 0ull);
-        QCOMPARE(d.hostToDeviceCopies, 0ull);
-        QCOMPARE(d.synchronisations, 0ull);
-        QCOMPARE(d.deviceToHostCopies, 2ull); // iterations 150 and 200
-        QVERIFY(d.graphLaunches >= 2);
-        QVERIFY(d.kernelLaunches >= 400); // 4 per iteration at least
-        engine.finish();
-        const auto records = engine.takeMetrics();
-        QCOMPARE(records.size(), std::size_t(2));
-        QCOMPARE(records[1].iteration, 200LL);
+        for (pf::CudaPath path : {pf::CudaPath::Stage1, pf::CudaPath::Automatic}) {
+            pf::gpu::CudaEngine engine;
+            engine.setPath(path);
+            const pf::Problem p = makeProblem(shape, seed, true, true, false);
+            const pf::InitialGuess guess = pf::InitialGuess::random(seed);
+            engine.load(p, {&guess, 1});
+            QCOMPARE(engine.twoPassActive(), path == pf::CudaPath::Automatic);
+            engine.setMetricsInterval(50);
+            engine.iterate({pf::Algorithm::HIO, 0.9f}, 100); // captures the graphs
+            engine.finish();
+            (void)engine.takeMetrics();
+            const pf::gpu::Stats before = pf::gpu::stats();
+            engine.iterate({pf::Algorithm::HIO, 0.9f}, 100);
+            const pf::gpu::Stats d = pf::gpu::stats() - before;
+            QCOMPARE(d.allocations, 0ull);
+            QCOMPARE(d.frees, 0ull);
+            QCOMPARE(d.hostToDeviceCopies, 0ull);
+            QCOMPARE(d.synchronisations, 0ull);
+            QCOMPARE(d.graphCaptures, 0ull);
+            QCOMPARE(d.deviceToHostCopies, 2ull); // iterations 150 and 200
+            if (path == pf::CudaPath::Stage1) {
+                QCOMPARE(d.graphLaunches, 2ull);
+                // 4 per iteration, 2 more (zeroing, error sum) per record.
+                QCOMPARE(d.kernelLaunches, 4ull * 100 + 2 * 2);
+            } else {
+                QCOMPARE(d.graphLaunches, 0ull);
+                QCOMPARE(d.kernelLaunches, 2ull * 2); // one zeroing, one launch per batch
+            }
+            engine.finish();
+            const auto records = engine.takeMetrics();
+            QCOMPARE(records.size(), std::size_t(2));
+            QCOMPARE(records[1].iteration, 200LL);
+        }
     }
 
-    // The fused path (LTO callbacks) gives the plain path's iterates to float
-    // rounding, records the same metrics, and its loop makes no copy either.
-    // (It is slower than the plain path on the H100: see docs/gpu-engine.md.)
-    void fusedCallbacksMatchThePlainPath() {
-        const std::uint64_t seed = freshSeed("fused callbacks");
-        const pf::Step steps[] = {{pf::Algorithm::GS, 1.0f}, {pf::Algorithm::ER, 1.0f},
-                                  {pf::Algorithm::OO, 0.8f}};
-        const pf::Step hio{pf::Algorithm::HIO, 0.9f};
-        for (const auto& shape : kShapes) {
-            for (const auto& step : steps) {
-                const bool support = step.algorithm != pf::Algorithm::GS;
-                const pf::Problem p = makeProblem(shape, seed, true, support, support);
-                std::vector<pf::InitialGuess> guesses{pf::InitialGuess::random(seed),
-                                                      pf::InitialGuess::random(seed + 1)};
-                pf::gpu::CudaEngine plain, fused;
-                pf::FftwEngine fftw{2, pf::FftwEngine::PlanEffort::Estimate};
-                fused.setLtoCallbacks(true);
-                for (pf::Engine* e : std::initializer_list<pf::Engine*>{&plain, &fused, &fftw}) {
-                    e->load(p, guesses);
-                    e->setMetricsInterval(7);
-                }
-                QVERIFY(!plain.ltoActive());
-                // Where cuFFT runs the same kernels with the callbacks the
-                // paths agree bit for bit (seen at 64 x 64 and 48 x 80). At
-                // odd sizes it picks others, whose rounding differs: within
-                // 1e-4 after the 30 iterations of the step alone.
-                std::vector<float> a(shape.size()), b(shape.size()), c(shape.size());
-                auto compare = [&](const char* when, bool afterHio) {
-                    for (int k = 0; k < 2; ++k) {
-                        fused.readIterate(k, a);
-                        plain.readIterate(k, b);
-                        fftw.readIterate(k, c);
-                        const double d = relL2f(a, b), spread = relL2f(b, c);
-                        qInfo("%s %s start %d %s: fused vs plain %.2e%s; plain vs FFTW %.2e",
-                              shape.toString().c_str(), pf::algorithmName(step.algorithm).data(),
-                              k, when, d, a == b ? " (bitwise equal)" : "", spread);
-                        // HIO moves a pixel by O(|g|) when rounding takes a
-                        // tie near zero the other way, and later iterations
-                        // amplify that unevenly (seen on the H200: GS 45 x 37
-                        // 1.5e-2 after 50). So after it the bound follows the
-                        // spread of two float32 engines on the same input,
-                        // plain cuFFT vs FFTW: five times it, at least 1e-3.
-                        const double bound = afterHio ? std::max(1e-3, 5.0 * spread) : 1e-4;
-                        QVERIFY2(d <= bound, qPrintable(QString("%1 > %2").arg(d).arg(bound)));
-                    }
-                };
-                for (pf::Engine* e : std::initializer_list<pf::Engine*>{&plain, &fused, &fftw})
-                    e->iterate(step, 30);
-                compare("x30", false);
-                for (pf::Engine* e : std::initializer_list<pf::Engine*>{&plain, &fused, &fftw}) {
-                    e->iterate(hio, 3); // not fused: plain kernels
-                    e->iterate(step, 17);
-                    e->finish();
-                }
-                compare("x30 + HIO x3 + x17", true);
-                QVERIFY2(fused.ltoActive(), "cuFFT could not link the callbacks");
-                // The metrics: the records up to iteration 28 come before HIO.
-                const auto mf = fused.takeMetrics(), mp = plain.takeMetrics(), mc = fftw.takeMetrics();
-                QCOMPARE(mf.size(), mp.size());
-                QCOMPARE(mc.size(), mp.size());
-                for (std::size_t i = 0; i < mf.size(); ++i) {
-                    QCOMPARE(mf[i].iteration, mp[i].iteration);
-                    const double spread = std::abs(double(mc[i].fourierError) - mp[i].fourierError) /
-                                          std::max(double(mp[i].fourierError), 1e-12);
-                    const double rel = mp[i].iteration <= 30 ? 1e-4 : std::max(1e-3, 5.0 * spread);
-                    QVERIFY2(errorsAgree(mf[i], mp[i], rel),
-                             qPrintable(QString("iteration %1: Fourier error %2 vs %3")
-                                            .arg(mp[i].iteration)
-                                            .arg(mf[i].fourierError)
-                                            .arg(mp[i].fourierError)));
-                }
+    // β lives on the device: a new β is one small write, never a new graph,
+    // and the replayed graph computes with the new value (each step against
+    // one float64 step from the engine's state with that β).
+    void changingBetaReusesTheGraph() {
+        const std::uint64_t seed = freshSeed("beta on the device");
+        for (pf::CudaPath path : {pf::CudaPath::Stage1, pf::CudaPath::TwoPass}) {
+            const pf::Shape s = path == pf::CudaPath::TwoPass ? pf::Shape{64, 128} : pf::Shape{48, 80};
+            const pf::Problem p = makeProblem(s, seed, true, true, true);
+            pf::gpu::CudaEngine engine;
+            engine.setPath(path);
+            // The per-pass kernels run in graphs; the persistent one needs none.
+            pf::TwoPassTuning tuning;
+            tuning.persistent = pf::PersistentKernel::Never;
+            engine.setTwoPassTuning(tuning);
+            const pf::InitialGuess guess = pf::InitialGuess::random(seed + 1);
+            engine.load(p, {&guess, 1});
+            QCOMPARE(engine.twoPassActive(), path == pf::CudaPath::TwoPass);
+            engine.iterate({pf::Algorithm::HIO, 0.9f}, 1); // captures the one-step graph
+            const pf::gpu::Stats before = pf::gpu::stats();
+            std::vector<float> g(s.size()), gOut(s.size()), next(s.size());
+            for (float beta : {0.5f, 0.7f, 0.95f, 0.5f}) {
+                engine.readIterate(0, g);
+                pf::gpu::download(gOut.data(), engine.deviceFourierOutput(0), s.size() * sizeof(float),
+                                  engine.stream());
+                pf::gpu::synchronize(engine.stream());
+                RefState ref{s, std::vector<double>(g.begin(), g.end()),
+                             std::vector<double>(gOut.begin(), gOut.end())};
+                engine.iterate({pf::Algorithm::HIO, beta}, 1);
+                engine.readIterate(0, next);
+                refIterate(ref, p.magnitude, p.measured, p.support, pf::Algorithm::HIO, beta, &next);
+                const double d = relL2(next, ref.g);
+                qInfo("%s beta %.2f: %.2e from one float64 step", engine.info().name.c_str(),
+                      double(beta), d);
+                QVERIFY2(d <= kStepWorstBound, qPrintable(QString("beta %1: %2").arg(beta).arg(d)));
             }
+            const pf::gpu::Stats d = pf::gpu::stats() - before;
+            QCOMPARE(d.graphCaptures, 0ull);
+            QCOMPARE(d.graphLaunches, 4ull);
+            QCOMPARE(d.hostToDeviceCopies, 0ull);
         }
-        // The fused loop: no copy, allocation or wait; only metric read-backs.
-        const pf::Shape shape{128, 96};
-        pf::gpu::CudaEngine engine;
-        engine.setLtoCallbacks(true);
-        const pf::Problem p = makeProblem(shape, seed, true, false, false);
-        const pf::InitialGuess guess = pf::InitialGuess::random(seed);
-        engine.load(p, {&guess, 1});
-        engine.setMetricsInterval(50);
-        const pf::Step gs{pf::Algorithm::GS, 1.0f};
-        engine.iterate(gs, 100);
-        engine.finish();
-        const pf::gpu::Stats before = pf::gpu::stats();
-        engine.iterate(gs, 100);
-        const pf::gpu::Stats d = pf::gpu::stats() - before;
-        QCOMPARE(d.allocations, 0ull);
-        QCOMPARE(d.hostToDeviceCopies, 0ull);
-        QCOMPARE(d.synchronisations, 0ull);
-        QCOMPARE(d.deviceToHostCopies, 2ull);
-        // 49 fused iterations (2 executions) + 1 recorded (6 launches) per graph.
-        QCOMPARE(d.kernelLaunches, 2ull * (49 * 2 + 6));
-        QVERIFY(engine.ltoActive());
     }
 };
 

@@ -1,6 +1,6 @@
 // The persistent two-pass kernel (gpu/src/persistent.cu), which the two-pass
 // path picks for rows and cols up to 1024, against the one-launch-per-pass
-// kernels it replaces (PF_TWO_PASS_PERSISTENT=0 selects those). Both run the
+// kernels it replaces (TwoPassTuning::persistent = Never selects those). Both run the
 // same pass bodies with other tile shapes, which must not change a value:
 // the iterates are expected bit for bit (checked to 1e-6 and reported), the
 // metrics to the order of their sums. The launch counter tells which path ran.
@@ -13,28 +13,29 @@
 
 #include <QtTest>
 
-#include <cstdlib>
 
 using namespace pftest;
 using namespace pfgputest;
 
 namespace {
 
-/// Sets PF_TWO_PASS_PERSISTENT for its lifetime ("0": the per-pass kernels;
-/// "1": the persistent kernel wherever the shape allows; a larger number: that
-/// and its threads per block; empty: the engine's automatic choice).
-class PersistentSetting {
-public:
-    explicit PersistentSetting(const char* value) {
-        if (*value)
-            qputenv("PF_TWO_PASS_PERSISTENT", value);
-        else
-            qunsetenv("PF_TWO_PASS_PERSISTENT");
+/// The two-pass tuning a setting names: "0" the per-pass kernels, "1" the
+/// persistent kernel wherever the shape allows, a larger number that and its
+/// threads per block, "" the engine's automatic choice.
+pf::TwoPassTuning tuningFor(const char* setting) {
+    pf::TwoPassTuning t;
+    const QByteArray text(setting);
+    if (text.isEmpty())
+        return t;
+    if (text == "0") {
+        t.persistent = pf::PersistentKernel::Never;
+        return t;
     }
-    ~PersistentSetting() { qunsetenv("PF_TWO_PASS_PERSISTENT"); }
-    PersistentSetting(const PersistentSetting&) = delete;
-    PersistentSetting& operator=(const PersistentSetting&) = delete;
-};
+    t.persistent = pf::PersistentKernel::Always;
+    if (text != "1")
+        t.persistentThreads = text.toInt();
+    return t;
+}
 
 /// One schedule's outcome: every start's iterate, the metrics, and the
 /// kernel launches of the iterations.
@@ -49,9 +50,9 @@ struct Outcome {
 Outcome runSchedule(const char* setting, const pf::Problem& p,
                     const std::vector<pf::InitialGuess>& guesses, const pf::Step& step, int count,
                     int every, bool shrink) {
-    const PersistentSetting env(setting);
     pf::gpu::CudaEngine engine;
     engine.setTwoPass(true);
+    engine.setTwoPassTuning(tuningFor(setting));
     engine.load(p, guesses);
     engine.setMetricsInterval(every);
     engine.finish();
@@ -180,10 +181,10 @@ private slots:
             const auto guesses = guessesFor(2, seed + 1);
             for (const pf::Step step : {pf::Step{pf::Algorithm::GS, 1.0f},
                                         pf::Step{pf::Algorithm::HIO, 0.9f}}) {
-                const PersistentSetting env("1");
                 pf::gpu::CudaEngine one, steps, quarters;
                 for (auto* e : {&one, &steps, &quarters}) {
                     e->setTwoPass(true);
+                    e->setTwoPassTuning(tuningFor("1"));
                     e->load(p, guesses);
                     e->setMetricsInterval(1000);
                 }

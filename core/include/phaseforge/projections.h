@@ -73,4 +73,12 @@ struct MetricsRecord {
     long long supportSize = 0;  ///< pixels in the support in force
 };
 
+/// The record of one iteration from the sums every engine accumulates (in
+/// double): `fourierSum` = sum of (n|G|² − 2s|G|) over half pixels (the
+/// return of projectMagnitude()), `violation` and `outputEnergy` those of
+/// applyObjectConstraint(). The one place the two error formulas are written.
+MetricsRecord metricsRecord(long long iteration, int start, double fourierSum,
+                            double sumMeasuredSquared, double violation, double outputEnergy,
+                            long long supportSize);
+
 } // namespace pf

@@ -5,6 +5,7 @@
 #include "phaseforge/image.h"
 
 #include <span>
+#include <vector>
 
 namespace pf {
 
@@ -26,6 +27,11 @@ struct ShrinkWrap {
     float sigmaAt(int update) const;
     void validate() const; ///< throws InvalidArgument naming the bad field
 };
+
+/// The blur's weights w_j, j = -radius..radius (radius = ceil(3σ) is set):
+/// exp(-j²/(2σ²)) in double, normalised to sum 1, rounded to float. Both
+/// engines blur with exactly these.
+std::vector<float> gaussianBlurWeights(float sigma, int& radius);
 
 /// The blur the engines apply: separable, periodic (wrap-around), with kernel
 /// w_j ∝ exp(-j²/(2σ²)) for |j| <= ceil(3σ), normalised to sum 1; rows first,

@@ -10,6 +10,9 @@ namespace pf {
 std::string cudaUnavailableReason() { return "this build of PhaseForge has no CUDA engine"; }
 
 std::unique_ptr<Engine> makeEngine(const EngineOptions& options) {
+    if (options.device < 0)
+        throw InvalidArgument("engine: device index " + std::to_string(options.device) +
+                              " is negative");
     if (options.kind == EngineKind::Cuda)
         throw EngineError("engine cuda: " + cudaUnavailableReason());
     if (options.kind == EngineKind::Auto)

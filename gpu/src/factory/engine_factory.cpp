@@ -22,14 +22,15 @@ std::string cudaUnavailableReason() {
 namespace {
 
 std::unique_ptr<gpu::CudaEngine> cudaEngine(const EngineOptions& options) {
-    auto engine = std::make_unique<gpu::CudaEngine>();
-    engine->setTwoPass(options.twoPass);
-    return engine;
+    return std::make_unique<gpu::CudaEngine>(options);
 }
 
 } // namespace
 
 std::unique_ptr<Engine> makeEngine(const EngineOptions& options) {
+    if (options.device < 0)
+        throw InvalidArgument("engine: device index " + std::to_string(options.device) +
+                              " is negative");
     if (options.kind == EngineKind::Cpu)
         return std::make_unique<FftwEngine>(options.cpuThreads);
     const std::string why = cudaUnavailableReason();
@@ -44,6 +45,8 @@ std::unique_ptr<Engine> makeEngine(const EngineOptions& options) {
             auto engine = cudaEngine(options);
             log(LogLevel::Info, "engine auto: using CUDA on " + engine->info().device);
             return engine;
+        } catch (const InvalidArgument&) {
+            throw; // a device index that does not exist is the caller's error
         } catch (const Error& e) {
             log(LogLevel::Warning, std::string("engine auto: using FFTW (CUDA failed: ") +
                                        e.what() + ")");

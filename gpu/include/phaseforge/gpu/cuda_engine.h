@@ -1,9 +1,12 @@
-// The CUDA engine: cuFFT in R2C/C2R (Hermitian) form with fused projection
-// kernels, CUDA graphs for batches of iterations and device-side metrics.
-// Same semantics as pf::FftwEngine (engine.h); no CUDA type in this header.
+// The CUDA engine: the iteration on one device, by the fastest path measured
+// for the shape (stage 1: cuFFT in R2C/C2R form with two element-wise
+// kernels; two-pass: a row and a column pass with the engine's own FFTs), CUDA
+// graphs for batches of iterations and device-side metrics. Same semantics as
+// pf::FftwEngine (engine.h); no CUDA type in this header.
 #pragma once
 
 #include <phaseforge/engine.h>
+#include <phaseforge/engine_factory.h>
 
 #include <cstddef>
 #include <memory>
@@ -15,7 +18,7 @@ struct DeviceFootprint {
     std::size_t state = 0;    ///< g, g', half spectrum and support of every start
     std::size_t weights = 0;  ///< the Hermitian weights (shared by the starts)
     std::size_t fftWork = 0;  ///< cuFFT work areas
-    std::size_t other = 0;    ///< metric slots
+    std::size_t other = 0;    ///< metric slots, β, the two-pass twiddle table
     std::size_t total() const { return state + weights + fftWork + other; }
 };
 
@@ -29,8 +32,12 @@ struct DeviceFootprint {
 /// and cuFFT its work areas: about 17 bytes per pixel per start in all.
 class CudaEngine final : public Engine {
 public:
-    /// Uses CUDA device `device`. Throws EngineError when it is not usable.
+    /// Uses CUDA device `device` (an index of the CUDA runtime's list).
+    /// Throws EngineError when CUDA is not usable, InvalidArgument naming the
+    /// index and the count when no such device exists.
     explicit CudaEngine(int device = 0);
+    /// Device, path and tuning from the factory's options (engine_factory.h).
+    explicit CudaEngine(const EngineOptions& options);
     ~CudaEngine() override;
 
     EngineInfo info() const override;
@@ -53,44 +60,33 @@ public:
     /// stream (no host copy); any other target gets a host image.
     void publish(int start, DisplayTarget& target) override;
 
-    /// The fused path (off by default): GS, ER and OO iterations that record
-    /// no metrics run as two cuFFT executions whose LTO callbacks apply the
-    /// rule (on load) and the magnitude projection (on store), with no other
-    /// kernel: 12 fewer bytes per pixel moved. The arithmetic is the plain
-    /// path's, but cuFFT may choose other kernels when callbacks are present,
-    /// so the iterates agree with the plain path (and with the kernel-level
-    /// API, which reproduces the plain path bit for bit) to float rounding.
-    /// Takes effect from the next iteration; the JIT link of the callbacks
-    /// happens when a fused plan is first needed (tens of milliseconds).
-    /// Measured on an H100 (cuFFT of CUDA 13.0) it is SLOWER than the plain
-    /// path (cuFFT's callback kernels), so it stays opt-in: see
-    /// docs/gpu-engine.md and bench/results/gpu-engine.md.
-    void setLtoCallbacks(bool on);
-    bool ltoCallbacks() const { return m_lto; }
-    /// Whether the loaded problem runs the fused path: false when it is off,
-    /// or when cuFFT could not link the callbacks (a warning was logged).
-    bool ltoActive() const;
-
-    /// The two-pass path (stage 2, off by default): every algorithm runs as one
-    /// row pass and one column pass per iteration over the half spectrum,
-    /// with the engine's own shared-memory FFTs (gpu/src/two_pass.cu), about
-    /// 20 bytes of memory traffic per pixel for GS. It applies when rows and
-    /// cols are powers of two in 64..8192 (twoPassSupports() in fused_fft.h);
-    /// other shapes keep the stage-1 path. The iterates agree with stage 1 to
-    /// float rounding (other FFT algorithms), not bit for bit, so the
-    /// kernel-level API stays the reference of the stage-1 path only. It takes
-    /// precedence over setLtoCallbacks(). Takes effect from the next
-    /// iteration; the first two-pass batch allocates its buffer (8 bytes per
-    /// value of a rows × (cols/2+16) spectrum per start, plus a 64 KiB table).
-    void setTwoPass(bool on);
-    bool twoPass() const { return m_twoPass; }
-    /// Whether the loaded problem runs the two-pass path.
+    /// Which iteration runs (EngineOptions::path): Automatic (the default)
+    /// picks the two-pass path where it was measured faster (power-of-two
+    /// shapes up to 4096 rows; docs/gpu-engine.md) and stage 1 elsewhere;
+    /// Stage1 and TwoPass force one (TwoPass only where the shape allows:
+    /// rows and cols powers of two in 64..8192, twoPassSupports()). The two
+    /// paths' iterates agree to float rounding, not bit for bit (other FFT
+    /// algorithms); the kernel-level API reproduces stage 1 bit for bit.
+    /// Takes effect from the next iteration.
+    void setPath(CudaPath path);
+    CudaPath path() const { return m_path; }
+    /// setPath(TwoPass) when `on`, else setPath(Stage1).
+    void setTwoPass(bool on) { setPath(on ? CudaPath::TwoPass : CudaPath::Stage1); }
+    /// Launch-shape overrides of the two-pass path (benchmark sweeps, tests);
+    /// take effect at the next load() or setPath().
+    void setTwoPassTuning(const TwoPassTuning& tuning);
+    /// Whether the loaded problem runs the two-pass path now.
     bool twoPassActive() const;
+    /// The CUDA device index this engine uses.
+    int device() const { return m_device; }
 
     /// The footprint of the loaded problem (zero before load()).
     DeviceFootprint footprint() const;
-    /// The footprint a problem of `shape` with `starts` starts would need.
-    static DeviceFootprint estimateFootprint(Shape shape, int starts);
+    /// The footprint a problem of `shape` with `starts` starts would need on
+    /// `path` (the two-pass path adds its half spectrum X, 8·rows·(cols/2+16)
+    /// bytes per start, and a twiddle table under 100 KiB).
+    static DeviceFootprint estimateFootprint(Shape shape, int starts,
+                                             CudaPath path = CudaPath::Automatic);
 
     /// The engine's stream (a cudaStream_t).
     void* stream() const;
@@ -100,10 +96,11 @@ public:
 
 private:
     struct State;
+    void choosePath();
     std::unique_ptr<State> m;
     int m_device = 0;
-    bool m_lto = false;
-    bool m_twoPass = false;
+    CudaPath m_path = CudaPath::Automatic;
+    TwoPassTuning m_tuning;
     std::string m_deviceName;
 };
 

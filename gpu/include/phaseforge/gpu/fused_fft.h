@@ -1,4 +1,4 @@
-// The shared-memory FFTs of the two-pass iteration (CudaEngine::setTwoPass) on
+// The shared-memory FFTs of the two-pass iteration (CudaEngine::setPath) on
 // their own, so that tests can hold them against a float64 reference. Half
 // spectra use cuFFT's R2C layout (rows × (cols/2+1), row-major); every
 // transform is unnormalised. Each call waits for its work (test use only).
@@ -12,6 +12,9 @@ namespace pf::gpu {
 /// Whether the two-pass iteration handles `shape`: rows and cols powers of
 /// two from 64 to 8192.
 bool twoPassSupports(Shape shape);
+/// Whether CudaPath::Automatic runs the two-pass iteration for `starts`
+/// starts of `shape` (where it was measured faster than stage 1).
+bool twoPassByDefault(Shape shape, int starts);
 
 /// The row pass's R2C alone: each row of `batch` real images to its
 /// cols/2+1 DFT values (sign −).

@@ -36,6 +36,8 @@ using Complex = std::complex<float>;
 /// the reason ("no CUDA driver: ...", "no CUDA device"). Any error counts as
 /// "no device". Never throws.
 bool deviceAvailable(std::string* why = nullptr);
+/// How many CUDA devices the runtime lists (0 on any error). Never throws.
+int deviceCount();
 /// The current device's name, e.g. "NVIDIA H100 80GB HBM3".
 std::string deviceName();
 

@@ -18,6 +18,7 @@ struct Stats {
     std::uint64_t frees = 0;            ///< device frees
     std::uint64_t kernelLaunches = 0;   ///< our kernels, plus one per cuFFT execution
     std::uint64_t graphLaunches = 0;    ///< CUDA graph replays (each holds many kernels)
+    std::uint64_t graphCaptures = 0;    ///< CUDA graphs captured and instantiated
     std::uint64_t synchronisations = 0; ///< host waits on the device (stream/event/device sync)
 };
 
