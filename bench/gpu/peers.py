@@ -169,6 +169,9 @@ def time_cupy_graph(cp, n):
     G = cp.empty_like(A)
     Ms = cp.asarray(msym_half(m) * scale)
     project = cupy_projection(cp)
+    # The arrays above were written on the default stream; the capture stream
+    # does not wait for it (non-blocking), so wait here once.
+    cp.cuda.Device().synchronize()
     stream = cp.cuda.Stream(non_blocking=True)
     with stream:
         c2r = cufft_api.get_fft_plan(A, shape=shape, axes=(0, 1), value_type="C2R")

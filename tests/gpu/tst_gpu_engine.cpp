@@ -299,6 +299,9 @@ private slots:
                                               pf::InitialGuess::random(seed + 1)};
         engine.load(p, guesses);
         engine.iterate({pf::Algorithm::HIO, 0.9f}, 7);
+        // OO leaves (1 − β)·g' where g' violates: negative inside the support
+        // where g' < 0 there, positive outside where g' > 0.
+        engine.iterate({pf::Algorithm::OO, 0.8f}, 1);
         // The object is max(g, 0) inside the support, 0 outside: computed here
         // from the iterate and the support read back, not by the engine.
         std::vector<float> g(shape.size());
