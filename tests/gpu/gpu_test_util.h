@@ -133,14 +133,15 @@ struct StepErrors {
 ///
 /// The bound, from the float32 error analysis of one step: the transforms
 /// (cuFFT, FFTW or our own) have relative L2 error ≈ 1–3e-7 each way, the
-/// rule and projection a few units of rounding. The projection's phase
+/// rule and projection a few units of rounding, so the median step stays near
+/// 3e-7 (bound 3e-6: no rare pixel moves a median). The projection's phase
 /// G/|G| is ill-conditioned where |G| is small: the phase error there is
-/// ≈ ε·σ_G/|G|, so a pixel with |G| <= δ·σ_G (probability ≈ δ² for a Rayleigh
-/// |G|) can add ≈ M·ε/δ to g'. A pixel worth 1e-4 of ‖g'‖ at 64² needs
-/// δ <= 1e-5 (≈ 1e-10 per pixel per step), so 1e-4 is never reached by
-/// rounding alone, while a wrong rule, weight or transform moves g' by 1e-3
-/// and more on every input; and the median step, which no rare pixel
-/// dominates, stays at the round trip's ≈ 3e-7 (bound 3e-6).
+/// ≈ ε·σ_G/|G|, and |G| <= δ·σ_G has probability ≈ δ² (Rayleigh), so the
+/// largest step of a run has a tail P(> x) ∝ 1/x². On the H200 the largest
+/// step of a whole tst_gpu_engine run was 2.9e-6 to 1.3e-5 (four runs), which
+/// puts P(> 1e-3) near 1e-5 per run; a wrong rule, weight, β or transform
+/// moves g' by 1e-2 or more on every input (0.26–0.27 in the mutants of
+/// docs/gpu-engine.md).
 inline StepErrors stepErrorsToFloat64(pf::gpu::CudaEngine& engine, const pf::Problem& p,
                                       const pf::Step& step, int steps) {
     const pf::Shape s = p.shape();
@@ -176,7 +177,7 @@ inline StepErrors stepErrorsToFloat64(pf::gpu::CudaEngine& engine, const pf::Pro
 }
 
 /// The fixed bounds of stepErrorsToFloat64 (derivation there).
-inline constexpr double kStepWorstBound = 1e-4;
+inline constexpr double kStepWorstBound = 1e-3;
 inline constexpr double kStepMedianBound = 3e-6;
 
 /// "" when two engines' metric records agree one by one (same iterations and

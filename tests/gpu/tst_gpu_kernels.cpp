@@ -169,8 +169,8 @@ private slots:
     }
 
     // β lives on the device: a new β is one small write, never a new graph,
-    // and the replayed graph computes with the new value (each step against
-    // one float64 step from the engine's state with that β).
+    // and the replayed graph computes with the new value (each step's g
+    // against one float64 step from the engine's state with that β).
     void changingBetaReusesTheGraph() {
         const std::uint64_t seed = freshSeed("beta on the device");
         for (pf::CudaPath path : {pf::CudaPath::Stage1, pf::CudaPath::TwoPass}) {
@@ -201,7 +201,10 @@ private slots:
                 const double d = relL2(next, ref.g);
                 qInfo("%s beta %.2f: %.2e from one float64 step", engine.info().name.c_str(),
                       double(beta), d);
-                QVERIFY2(d <= kStepWorstBound, qPrintable(QString("beta %1: %2").arg(beta).arg(d)));
+                // g_next comes from the same g and g' in both: only the
+                // rule's float rounding differs (seen ≈ 1e-8); a stale β
+                // moves every violating pixel by |Δβ·g'| (0.26 seen).
+                QVERIFY2(d <= 1e-6, qPrintable(QString("beta %1: %2").arg(beta).arg(d)));
             }
             const pf::gpu::Stats d = pf::gpu::stats() - before;
             QCOMPARE(d.graphCaptures, 0ull);
