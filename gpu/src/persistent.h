@@ -3,8 +3,8 @@
 // a grid-wide barrier) column tiles, then the next iteration, so that the
 // launch gaps and kernel ramps of two launches per iteration vanish. The state
 // between the passes stays the half spectrum X in device memory; at the sizes
-// it is chosen for (up to 2·512² pixels in all starts: 2 MiB of X) X, g, the
-// support and the weights stay in the 50 MB L2 of an H200.
+// it is chosen for (kPersistentAutoPixels: up to 1024² pixels in all starts,
+// 4 MiB of X) X, g, the support and the weights stay in the 50 MB L2 of an H200.
 //
 // It computes exactly what the one-launch-per-pass kernels compute (the same
 // pass bodies, two_pass_passes.cuh; the tile shapes differ, which does not
