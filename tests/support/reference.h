@@ -56,6 +56,10 @@ double relL2(const std::vector<double>& a, const std::vector<double>& b);
 /// Fresh random inputs each run: uses std::random_device unless PF_TEST_SEED is set,
 /// and prints the seed it used so a failure can be replayed.
 std::uint64_t freshSeed(const char* what);
+/// A pinned seed for statistical tests that gate CI: `pinned` unless PF_TEST_SEED
+/// is set; prints the seed it used. Their failure probability for other seeds
+/// is measured by a benchmark (bench/recovery/).
+std::uint64_t pinnedSeed(const char* what, std::uint64_t pinned);
 pf::ImageF randomMagnitude(pf::Shape s, std::uint64_t seed);
 pf::ImageF randomPhaseImage(pf::Shape s, std::uint64_t seed);
 pf::Mask randomMask(pf::Shape s, double fractionOn, std::uint64_t seed);
