@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 using namespace pftest;
 
@@ -44,13 +43,79 @@ pf::ImageF objectMagnitude(pf::Shape s, std::uint64_t seed) {
 const pf::Shape kShapes[] = {{64, 64}, {48, 80}, {45, 37}};
 
 struct PairResult {
-    double error;       ///< engine vs float64 reference, relative L2 of g
-    double sensitivity; ///< float64 vs float64 started 1e-7 apart: what rounding alone does
-    /// The bound to hold: `tolerance`, unless this trajectory amplifies a
-    /// rounding-sized perturbation so much that no float32 run could (then 10x
-    /// what the float64 twin shows).
-    double bound(double tolerance) const { return std::max(tolerance, 10 * sensitivity); }
+    /// Engine vs float64 run from the same start, relative L2 of g, after
+    /// kFreeSteps steps.
+    double error = 0;
+    int ties = 0; ///< reference branches that followed the engine (reference.h)
+    /// One-step defects ‖g_k − step64(g_{k-1})‖ / ‖g_k‖ over the run, where step64
+    /// is one float64 iteration from the engine's own iterate: their median and
+    /// their largest.
+    double stepMedian = 0, stepMax = 0;
+    int stepTies = 0;
 };
+
+// Over many steps a trajectory amplifies float32 rounding without bound (seen
+// over 300 seeds: GS/OO/ER runs end 1e-3 from float64 after 50 steps, as far as
+// a float64 run started 1e-7 away; IO/HIO/RAAR O(1) after 50 and 1e-2 after
+// 10), so no fixed tolerance holds a long free run, and one that widens with
+// the run lets anything through. Two quantities do not compound, and each has
+// a fixed bound:
+// - the first kFreeSteps steps from the same start (seen <= 4.4e-6);
+// - every single step from the engine's own state, over the whole run. Its
+//   median is float32 rounding (seen <= 1e-6). A step on which a Fourier
+//   coefficient lies within rounding of 0 takes its phase from rounding noise
+//   (seen once in ~13,000 steps: 1.1e-5 where the run's other steps gave 3e-7;
+//   the odds of a larger one fall with its square), so every step is held to a
+//   looser bound that a wrong rule or projection still exceeds by far.
+constexpr int kFreeSteps = 3;
+constexpr double kFreeTolerance = 1e-4;
+constexpr double kStepMedianTolerance = 1e-5;
+constexpr double kStepMaxTolerance = 1e-3;
+
+// Holds one run to the fixed tolerances: no term grows with the run.
+bool holds(const PairResult& r, const char* what) {
+    bool ok = true;
+    if (r.ties > kMaxTies || r.stepTies > kMaxTies) {
+        qWarning("%s: %d/%d ties > %d: the reference followed the engine too often", what, r.ties,
+                 r.stepTies, kMaxTies);
+        ok = false;
+    }
+    if (!(r.error <= kFreeTolerance)) {
+        qWarning("%s: engine vs float64 after %d steps %.2e > %.0e", what, kFreeSteps, r.error,
+                 kFreeTolerance);
+        ok = false;
+    }
+    if (!(r.stepMedian <= kStepMedianTolerance) || !(r.stepMax <= kStepMaxTolerance)) {
+        qWarning("%s: one step from the engine's state: median %.2e (bound %.0e), largest %.2e "
+                 "(bound %.0e)",
+                 what, r.stepMedian, kStepMedianTolerance, r.stepMax, kStepMaxTolerance);
+        ok = false;
+    }
+    return ok;
+}
+
+std::string label(pf::Algorithm alg, const Case& c) {
+    return std::string(pf::algorithmName(alg)) + " " + c.shape.toString() +
+           (c.withSupport ? " support" : "") + (c.withMask ? " mask" : "");
+}
+
+// g' = Re(IFFT(P_M(FFT(g)))) in double: measured pixels take the magnitude M
+// (phase 0 where |G| = 0), unmeasured ones keep G.
+std::vector<double> fourierOutput(const std::vector<float>& g, const pf::Problem& p) {
+    const pf::Shape s = p.shape();
+    auto spectrum = fft2(std::vector<std::complex<double>>(g.begin(), g.end()), s);
+    for (std::size_t i = 0; i < spectrum.size(); ++i) {
+        if (!p.measured.empty() && !p.measured.data[i])
+            continue;
+        const double mag = std::abs(spectrum[i]), target = p.magnitude.data[i];
+        spectrum[i] = mag > 0 ? spectrum[i] * (target / mag) : std::complex<double>(target, 0);
+    }
+    const auto out = ifft2(spectrum, s);
+    std::vector<double> re(out.size());
+    for (std::size_t i = 0; i < out.size(); ++i)
+        re[i] = out[i].real();
+    return re;
+}
 
 // Runs `iterations` of `alg` in the engine and in the reference from the same
 // start; compares the iterate g.
@@ -68,29 +133,35 @@ PairResult runPair(pf::Algorithm alg, double beta, int iterations, const Case& c
     const pf::InitialGuess guess = pf::InitialGuess::user(phase0);
     engine.load(p, {&guess, 1});
     RefState ref = refInit(p.magnitude, p.measured, phase0);
-    RefState twin = ref;
-    std::mt19937_64 rng(seed + 3);
-    for (std::size_t i = 0; i < twin.g.size(); ++i) {
-        const double f = 1 + ((rng() & 1) ? 1e-7 : -1e-7);
-        twin.g[i] *= f;
-        twin.gOut[i] *= f;
-    }
-    std::vector<float> g(c.shape.size());
-    int ties = 0;
+    PairResult r;
+    std::vector<double> steps;
+    std::vector<float> g(c.shape.size()), gPrev(c.shape.size());
+    const std::string what = label(alg, c);
     for (int i = 0; i < iterations; ++i) {
+        engine.readIterate(0, gPrev);
         engine.iterate({alg, float(beta)}, 1);
         engine.readIterate(0, g);
-        refIterate(ref, p.magnitude, p.measured, p.support, alg, beta, &g, &ties);
-        refIterate(twin, p.magnitude, p.measured, p.support, alg, beta, &g);
+        // One float64 step from the engine's state. After the first iteration the
+        // engine's g' is the projection of its g (gOut = Re(IFFT(P(FFT(g))))); at
+        // the start g' = g = g0.
+        RefState step{c.shape, std::vector<double>(gPrev.begin(), gPrev.end()), {}};
+        step.gOut = i == 0 ? step.g : fourierOutput(gPrev, p);
+        refIterate(step, p.magnitude, p.measured, p.support, alg, beta, &g, &r.stepTies);
+        steps.push_back(relL2(g, step.g));
+        if (i < kFreeSteps) {
+            refIterate(ref, p.magnitude, p.measured, p.support, alg, beta, &g, &r.ties);
+            r.error = relL2(g, ref.g);
+        }
         if (qEnvironmentVariableIsSet("PF_TEST_TRACE"))
-            qInfo("  %s %s iteration %d: %.3e (twin %.3e, ties %d)",
-                  std::string(pf::algorithmName(alg)).c_str(), c.shape.toString().c_str(), i + 1,
-                  relL2(g, ref.g), relL2(twin.g, ref.g), ties);
+            qInfo("  trace %s iteration %d: one step %.3e", what.c_str(), i + 1, steps.back());
     }
-    if (ties)
-        qInfo("%s %s: %d branch tie(s) within rounding of zero followed the engine",
-              std::string(pf::algorithmName(alg)).c_str(), c.shape.toString().c_str(), ties);
-    return {relL2(g, ref.g), relL2(twin.g, ref.g)};
+    r.stepMax = *std::max_element(steps.begin(), steps.end());
+    std::nth_element(steps.begin(), steps.begin() + steps.size() / 2, steps.end());
+    r.stepMedian = steps[steps.size() / 2];
+    qInfo("%s: after %d steps %.2e (ties %d); %d single steps: median %.2e, largest %.2e (ties %d)",
+          what.c_str(), kFreeSteps, r.error, r.ties, iterations, r.stepMedian, r.stepMax,
+          r.stepTies);
+    return r;
 }
 
 } // namespace
@@ -99,20 +170,17 @@ class TestParity : public QObject {
     Q_OBJECT
 
 private slots:
-    void gsAndOoStayWithin1e4After50() {
-        const std::uint64_t seed = freshSeed("parity GS/OO");
+    // Every rule against float64 (see kFreeSteps): the first steps from the
+    // same start, and each of 50 steps from the engine's own state. A wrong rule
+    // or projection is off by O(1) in the first step it touches.
+    void projectionsFollowFloat64() {
+        const std::uint64_t seed = freshSeed("parity GS/OO/ER");
         for (const auto& shape : kShapes) {
             for (bool support : {false, true}) {
                 const Case c{shape, support, false, true};
-                const PairResult gs = runPair(pf::Algorithm::GS, 1.0, 50, c, seed);
-                const PairResult oo = runPair(pf::Algorithm::OO, 0.8, 50, c, seed + 10);
-                const PairResult er = runPair(pf::Algorithm::ER, 1.0, 50, c, seed + 20);
-                qInfo("%s support=%d: GS %.2e (twin %.1e) OO %.2e (twin %.1e) ER %.2e (twin %.1e)",
-                      shape.toString().c_str(), int(support), gs.error, gs.sensitivity, oo.error,
-                      oo.sensitivity, er.error, er.sensitivity);
-                QVERIFY(gs.error <= gs.bound(1e-4));
-                QVERIFY(oo.error <= oo.bound(1e-4));
-                QVERIFY(er.error <= er.bound(1e-4));
+                QVERIFY(holds(runPair(pf::Algorithm::GS, 1.0, 50, c, seed), "GS"));
+                QVERIFY(holds(runPair(pf::Algorithm::OO, 0.8, 50, c, seed + 10), "OO"));
+                QVERIFY(holds(runPair(pf::Algorithm::ER, 1.0, 50, c, seed + 20), "ER"));
             }
         }
     }
@@ -121,28 +189,18 @@ private slots:
         const std::uint64_t seed = freshSeed("parity with a detector mask");
         for (const auto& shape : kShapes) {
             const Case c{shape, true, true, true};
-            const PairResult er = runPair(pf::Algorithm::ER, 1.0, 50, c, seed);
-            const PairResult hio = runPair(pf::Algorithm::HIO, 0.9, 10, c, seed + 1);
-            qInfo("%s masked: ER %.2e (twin %.1e) HIO %.2e (twin %.1e)", shape.toString().c_str(),
-                  er.error, er.sensitivity, hio.error, hio.sensitivity);
-            QVERIFY(er.error <= er.bound(1e-4));
-            QVERIFY(hio.error <= hio.bound(1e-3));
+            QVERIFY(holds(runPair(pf::Algorithm::ER, 1.0, 50, c, seed), "ER"));
+            QVERIFY(holds(runPair(pf::Algorithm::HIO, 0.9, 50, c, seed + 1), "HIO"));
         }
     }
 
-    void ioHioRaarStayWithin1e3After10() {
+    void feedbackRulesFollowFloat64() {
         const std::uint64_t seed = freshSeed("parity IO/HIO/RAAR");
         for (const auto& shape : kShapes) {
             const Case c{shape, true, false, true};
-            const PairResult io = runPair(pf::Algorithm::IO, 0.9, 10, c, seed);
-            const PairResult hio = runPair(pf::Algorithm::HIO, 0.9, 10, c, seed + 1);
-            const PairResult raar = runPair(pf::Algorithm::RAAR, 0.75, 10, c, seed + 2);
-            qInfo("%s: IO %.2e HIO %.2e RAAR %.2e (twins %.1e %.1e %.1e)",
-                  shape.toString().c_str(), io.error, hio.error, raar.error, io.sensitivity,
-                  hio.sensitivity, raar.sensitivity);
-            QVERIFY(io.error <= io.bound(1e-3));
-            QVERIFY(hio.error <= hio.bound(1e-3));
-            QVERIFY(raar.error <= raar.bound(1e-3));
+            QVERIFY(holds(runPair(pf::Algorithm::IO, 0.9, 50, c, seed), "IO"));
+            QVERIFY(holds(runPair(pf::Algorithm::HIO, 0.9, 50, c, seed + 1), "HIO"));
+            QVERIFY(holds(runPair(pf::Algorithm::RAAR, 0.75, 50, c, seed + 2), "RAAR"));
         }
     }
 
@@ -211,7 +269,10 @@ private slots:
             pf::FftwEngine engine(1, pf::FftwEngine::PlanEffort::Estimate);
             const pf::InitialGuess guess = pf::InitialGuess::random(seed);
             engine.load(p, {&guess, 1});
-            engine.iterate({pf::Algorithm::HIO, 0.9f}, 3);
+            engine.iterate({pf::Algorithm::HIO, 0.9f}, 2);
+            std::vector<float> gPrev(shape.size());
+            engine.readIterate(0, gPrev);
+            engine.iterate({pf::Algorithm::HIO, 0.9f}, 1);
             const auto records = engine.takeMetrics();
             QCOMPARE(records.size(), std::size_t(3));
             QCOMPARE(records.back().iteration, 3LL);
@@ -232,7 +293,21 @@ private slots:
                   records.back().fourierError, expected);
             QVERIFY(std::abs(records.back().fourierError - expected) <= 1e-4 * expected + 1e-6);
             QCOMPARE(records.back().supportSize, pf::countOnes(p.support));
-            QVERIFY(records.back().realError > 0 && records.back().realError < 1);
+            // Real-space error of iteration 3: ‖g' on violating pixels‖ / ‖g'‖, with
+            // g' = Re(IFFT(P_M(FFT(g_2)))) the Fourier output that iteration 3's rule
+            // read, built here in double from g_2.
+            const std::vector<double> gOut = fourierOutput(gPrev, p);
+            double violating = 0, energy = 0;
+            for (std::size_t i = 0; i < gOut.size(); ++i) {
+                energy += gOut[i] * gOut[i];
+                if (!p.support.data[i] || gOut[i] < 0)
+                    violating += gOut[i] * gOut[i];
+            }
+            const double realExpected = std::sqrt(violating / energy);
+            qInfo("%s: real-space error: engine %.6f reference %.6f", shape.toString().c_str(),
+                  records.back().realError, realExpected);
+            QVERIFY(realExpected > 0.01 && realExpected < 0.99);
+            QVERIFY(std::abs(records.back().realError - realExpected) <= 1e-4 * realExpected);
         }
     }
 };

@@ -7,7 +7,10 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
+#include <complex>
+#include <utility>
 
 class TestSupport : public QObject {
     Q_OBJECT
@@ -72,29 +75,145 @@ private slots:
         QVERIFY(n > 100 && n < (long long)s.size());
     }
 
-    // The engine's shrink-wrap is the documented rule applied to |g|.
+    // The documented rule, pixel by pixel: |Re(IFFT(I))| >= fraction · its maximum,
+    // with I = M² where measured and 0 elsewhere, computed here with full double
+    // transforms (the object is real, so its autocorrelation is the real part).
+    // A beamstop and scattered dead pixels make the unmeasured pixels matter.
+    void autocorrelationSupportIsTheThresholdedAutocorrelation() {
+        const std::uint64_t seed = pftest::freshSeed("autocorrelation rule");
+        pf::SimulationOptions options;
+        options.beamstopRadius = 2;
+        for (const pf::Shape objShape : {pf::Shape{32, 24}, pf::Shape{21, 27}}) {
+            const pf::Simulation sim = pf::simulate(pf::randomBlobs(objShape, 6, seed), options);
+            pf::Problem problem = sim.problem;
+            const pf::Shape s = problem.shape();
+            const pf::Mask dead = pftest::randomMask(s, 0.9, seed + 1);
+            if (problem.measured.empty())
+                problem.measured = pf::Mask(s, 1);
+            for (std::size_t i = 0; i < s.size(); ++i)
+                problem.measured.data[i] = problem.measured.data[i] && dead.data[i];
+            QVERIFY(pf::countOnes(problem.measured) < (long long)s.size() * 95 / 100);
+            for (float fraction : {0.04f, 0.2f}) {
+                std::vector<std::complex<double>> intensity(s.size());
+                for (std::size_t i = 0; i < s.size(); ++i)
+                    if (problem.measured.data[i])
+                        intensity[i] = double(problem.magnitude.data[i]) * problem.magnitude.data[i];
+                const auto autocorrelation = pftest::ifft2(intensity, s);
+                double peak = 0;
+                for (const auto& v : autocorrelation)
+                    peak = std::max(peak, std::abs(v.real()));
+                const pf::Mask got = pf::autocorrelationSupport(problem, fraction);
+                int differ = 0, near = 0;
+                for (std::size_t i = 0; i < s.size(); ++i) {
+                    const double v = std::abs(autocorrelation[i].real());
+                    const bool expected = v >= fraction * peak;
+                    // float32 may fall either side of the level within its rounding.
+                    const bool tie = std::abs(v - fraction * peak) <= 1e-5 * peak;
+                    near += tie;
+                    differ += !tie && expected != (got.data[i] != 0);
+                }
+                qInfo("%s, fraction %.2f: %lld pixels, %d differ, %d within rounding of the level",
+                      s.toString().c_str(), double(fraction), pf::countOnes(got), differ, near);
+                QCOMPARE(differ, 0);
+                QVERIFY(near <= 4);
+            }
+        }
+    }
+
+    // The engine's shrink-wrap is the documented rule: blur a = max(g, 0) inside
+    // the current support (0 outside) with the periodic Gaussian, keep pixels at or
+    // above threshold · max. The engine starts from a signed object x (blobs minus
+    // half their range, so about half of the support is negative): with the
+    // magnitudes and phases of FFT(x), its first iterate is x. Blurring |g| instead
+    // gives another mask; the expected mask comes from a direct 2-D convolution in
+    // double, not from the core helpers.
     void engineShrinkWrapFollowsTheRule() {
         const std::uint64_t seed = pftest::freshSeed("shrink-wrap");
-        const pf::Simulation sim = pf::simulate(pf::randomBlobs({20, 20}, 4, seed), {});
+        const pf::Shape s{40, 36};
+        const pf::ImageF blobs = pf::randomBlobs({20, 18}, 4, seed);
+        std::vector<std::complex<double>> x(s.size());
+        pf::Problem problem;
+        problem.support = pf::Mask(s);
+        for (int r = 0; r < 20; ++r)
+            for (int c = 0; c < 18; ++c) {
+                const std::size_t k = std::size_t(r + 10) * s.cols + std::size_t(c + 9);
+                x[k] = blobs.at(r, c) - 0.5f;
+                problem.support.data[k] = 1;
+            }
+        const auto spectrum = pftest::fft2(x, s);
+        problem.magnitude = pf::ImageF(s);
+        pf::ImageF phase(s);
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            problem.magnitude.data[i] = float(std::abs(spectrum[i]));
+            phase.data[i] = float(std::arg(spectrum[i]));
+        }
         pf::FftwEngine engine(1, pf::FftwEngine::PlanEffort::Estimate);
-        const auto guess = pf::InitialGuess::random(seed);
-        engine.load(sim.problem, {&guess, 1});
-        engine.iterate({pf::Algorithm::HIO, 0.9f}, 30);
-        std::vector<float> g(sim.problem.shape().size()), amp(g.size()), blurred(g.size());
+        const auto guess = pf::InitialGuess::user(phase);
+        engine.load(problem, {&guess, 1});
+        std::vector<float> g(s.size());
         engine.readIterate(0, g);
+        std::vector<double> xReal(s.size());
+        for (std::size_t i = 0; i < s.size(); ++i)
+            xReal[i] = x[i].real();
+        QVERIFY(pftest::relL2(g, xReal) < 1e-5);
         pf::Mask before;
         engine.readSupport(0, before);
+        int negativeInside = 0;
         for (std::size_t i = 0; i < g.size(); ++i)
-            amp[i] = before.data[i] ? std::abs(g[i]) : 0.0f;
-        pf::gaussianBlurPeriodic(amp, sim.problem.shape(), 2.0f, blurred);
-        const pf::Mask expected = pf::thresholdSupport(blurred, sim.problem.shape(), 0.1f);
-        engine.shrinkWrap(2.0f, 0.1f);
+            negativeInside += before.data[i] && g[i] < 0;
+        QVERIFY2(negativeInside >= 60, "the state must have negative values inside the support");
+
+        const float sigma = 2.0f, threshold = 0.1f;
+        auto ruleMask = [&](bool absolute, std::vector<double>& blurred) {
+            const int radius = int(std::ceil(3 * sigma));
+            auto w = [&](int d) { return std::exp(-double(d) * d / (2.0 * sigma * sigma)); };
+            double norm = 0;
+            for (int d = -radius; d <= radius; ++d)
+                norm += w(d);
+            blurred.assign(s.size(), 0.0);
+            for (int r = 0; r < s.rows; ++r)
+                for (int c = 0; c < s.cols; ++c) {
+                    double acc = 0;
+                    for (int i = -radius; i <= radius; ++i)
+                        for (int j = -radius; j <= radius; ++j) {
+                            const int rr = ((r + i) % s.rows + s.rows) % s.rows;
+                            const int cc = ((c + j) % s.cols + s.cols) % s.cols;
+                            const std::size_t k = std::size_t(rr) * s.cols + cc;
+                            const double v = before.data[k] ? double(g[k]) : 0.0;
+                            acc += w(i) * w(j) * (absolute ? std::abs(v) : std::max(v, 0.0));
+                        }
+                    blurred[std::size_t(r) * s.cols + c] = acc / (norm * norm);
+                }
+            const double peak = *std::max_element(blurred.begin(), blurred.end());
+            pf::Mask m(s);
+            for (std::size_t i = 0; i < s.size(); ++i)
+                m.data[i] = blurred[i] >= threshold * peak;
+            return std::make_pair(m, peak);
+        };
+        std::vector<double> blurred, blurredAbs;
+        const auto [expected, peak] = ruleMask(false, blurred);
+        const auto [absMask, absPeak] = ruleMask(true, blurredAbs);
+        (void)absPeak;
+        // The state tells the rules apart: the test could see the wrong one.
+        QVERIFY(absMask.data != expected.data);
+
+        engine.shrinkWrap(sigma, threshold);
         pf::Mask got;
         engine.readSupport(0, got);
-        QCOMPARE(got.data, expected.data);
+        int differ = 0, near = 0;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            const bool tie = std::abs(blurred[i] - threshold * peak) <= 1e-5 * peak;
+            near += tie;
+            differ += !tie && expected.data[i] != got.data[i];
+        }
+        qInfo("%d negative pixels inside the support; mask %lld pixels (|g| rule: %lld), %d "
+              "differ, %d within rounding of the level",
+              negativeInside, pf::countOnes(got), pf::countOnes(absMask), differ, near);
+        QCOMPARE(differ, 0);
+        QVERIFY(near <= 4);
         QVERIFY(pf::countOnes(got) > 0);
         engine.iterate({pf::Algorithm::ER, 1.0f}, 1);
-        QCOMPARE(engine.takeMetrics().back().supportSize, pf::countOnes(expected));
+        QCOMPARE(engine.takeMetrics().back().supportSize, pf::countOnes(got));
     }
 
     void sigmaSchedule() {

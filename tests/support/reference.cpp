@@ -154,6 +154,14 @@ std::uint64_t freshSeed(const char* what) {
     return seed;
 }
 
+std::uint64_t pinnedSeed(const char* what, std::uint64_t pinned) {
+    const std::uint64_t seed =
+        std::getenv("PF_TEST_SEED") ? std::strtoull(std::getenv("PF_TEST_SEED"), nullptr, 10) : pinned;
+    std::printf("%s: seed %llu (pinned; set PF_TEST_SEED to try another)\n", what,
+                static_cast<unsigned long long>(seed));
+    return seed;
+}
+
 pf::ImageF randomMagnitude(pf::Shape s, std::uint64_t seed) {
     std::mt19937_64 rng(seed);
     std::exponential_distribution<float> dist(1.0f);
