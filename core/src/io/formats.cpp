@@ -95,15 +95,24 @@ std::string formatListText(bool datasetHint) {
     return out;
 }
 
+namespace {
+std::string patternsOf(const FormatInfo& f) {
+    std::string patterns;
+    for (std::string_view e : f.extensions) patterns += (patterns.empty() ? "*." : " *.") + std::string(e);
+    return patterns;
+}
+} // namespace
+
+std::string filePatterns() {
+    std::string all;
+    for (const FormatInfo& f : supportedFormats()) all += (all.empty() ? "" : " ") + patternsOf(f);
+    return all;
+}
+
 std::string fileDialogFilter(std::string_view allLabel) {
-    std::string all, each;
-    for (const FormatInfo& f : supportedFormats()) {
-        std::string patterns;
-        for (std::string_view e : f.extensions) patterns += (patterns.empty() ? "*." : " *.") + std::string(e);
-        all += (all.empty() ? "" : " ") + patterns;
-        each += ";;" + std::string(f.name) + " (" + patterns + ")";
-    }
-    return std::string(allLabel) + " (" + all + ")" + each + ";;All files (*)";
+    std::string each;
+    for (const FormatInfo& f : supportedFormats()) each += ";;" + std::string(f.name) + " (" + patternsOf(f) + ")";
+    return std::string(allLabel) + " (" + filePatterns() + ")" + each + ";;All files (*)";
 }
 
 } // namespace pf::io

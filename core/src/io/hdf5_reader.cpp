@@ -60,6 +60,7 @@ herr_t collectRoot(hid_t, const char* linkName, const H5L_info_t*, void* op) noe
 /// overflows a buffer (see RootListing).
 struct ImageSearch {
     std::vector<std::string> found;
+    std::vector<haddr_t> addresses; ///< of the datasets found: one reached by two names counts once
     std::size_t visited = 0;
     static constexpr int kMaxDepth = 4;           // /entry/data/data in NeXus is depth 3
     static constexpr std::size_t kMaxLinks = 4096;
@@ -81,12 +82,14 @@ herr_t visitLink(hid_t, const char* linkName, const H5L_info_t* info, void* op) 
         if (info->type != H5L_TYPE_HARD) return 0;
         const std::string path = (walk->group == "/" ? "/" : walk->group + "/") + linkName;
         H5O_info_t object{};
-        if (H5Oget_info_by_name(walk->file, path.c_str(), &object, H5P_DEFAULT) < 0) return 0;
+        if (H5Oget_info_by_name2(walk->file, path.c_str(), &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return 0;
         if (object.type == H5O_TYPE_GROUP) {
             if (walk->depth < ImageSearch::kMaxDepth) searchGroup(walk->file, path, walk->depth + 1, *walk->search);
             return 0;
         }
         if (object.type != H5O_TYPE_DATASET) return 0;
+        auto& seen = walk->search->addresses;
+        if (std::find(seen.begin(), seen.end(), object.addr) != seen.end()) return 0;
         Hid ds(H5Dopen2(walk->file, path.c_str(), H5P_DEFAULT));
         Hid type(ds ? H5Dget_type(ds.get()) : H5I_INVALID_HID);
         Hid space(ds ? H5Dget_space(ds.get()) : H5I_INVALID_HID);
@@ -100,6 +103,7 @@ herr_t visitLink(hid_t, const char* linkName, const H5L_info_t* info, void* op) 
             if (dims[i] == 0) return 0;
         if (H5Dget_storage_size(ds.get()) == 0) return 0;
         walk->search->found.push_back(path);
+        seen.push_back(object.addr);
     } catch (...) {
         return -1;
     }

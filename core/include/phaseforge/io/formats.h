@@ -30,6 +30,9 @@ const FormatInfo* formatForExtension(std::string_view extension);
 /// without the dataset hint, "CXI, HDF5, NPY, TIFF or PNG".
 std::string formatListText(bool datasetHint = true);
 
+/// Every format's extensions as file-dialog patterns: "*.cxi *.h5 ... *.png".
+std::string filePatterns();
+
 /// A file-dialog filter: "Diffraction data (*.cxi *.h5 ...);;CXI (*.cxi);;...;;All files (*)".
 std::string fileDialogFilter(std::string_view allLabel = "Diffraction data");
 
