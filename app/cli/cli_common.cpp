@@ -12,6 +12,16 @@
 
 namespace pfcli {
 
+namespace {
+std::atomic<bool> g_interrupted{false};
+extern "C" void onInterrupt(int sig) {
+    g_interrupted.store(true);
+    // A second Ctrl-C (or SIGTERM) ends the process at once: the loop polls
+    // the flag between batches, and a stuck call must not make it unkillable.
+    std::signal(sig, SIG_DFL);
+}
+} // namespace
+
 void addLoadOptions(ArgParser& args) {
     args.option("--frame");
     args.option("--entry");
@@ -37,6 +47,7 @@ pf::io::LoadOptions loadOptionsFrom(const ArgParser& args) {
         args.usageError("--centred and --fft-shifted exclude each other");
     if (centred) o.centring = pf::io::Centring::Centred;
     if (args.has("--fft-shifted")) o.centring = pf::io::Centring::FftShifted;
+    o.interrupt = &interruptFlag();
     return o;
 }
 
@@ -83,17 +94,14 @@ std::string jsonNumber(double v) {
     return buf;
 }
 
-namespace {
-std::atomic<bool> g_interrupted{false};
-extern "C" void onInterrupt(int sig) {
-    g_interrupted.store(true);
-    // A second Ctrl-C (or SIGTERM) ends the process at once: the loop polls
-    // the flag between batches, and a stuck call must not make it unkillable.
-    std::signal(sig, SIG_DFL);
-}
-} // namespace
 
 bool interrupted() { return g_interrupted.load(); }
+
+const std::atomic<bool>& interruptFlag() { return g_interrupted; }
+
+void throwIfInterrupted(const std::string& what) {
+    if (interrupted()) throw CliError(kExitInterrupted, "phaseforge-cli: interrupted " + what + "; nothing was written");
+}
 
 void installInterruptHandler() {
     std::signal(SIGINT, onInterrupt);

@@ -7,6 +7,7 @@
 #include <phaseforge/error.h>
 #include <phaseforge/io/load.h>
 
+#include <atomic>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,8 @@ pf::io::LoadOptions loadOptionsFrom(const ArgParser& args);
 template <class F> auto withFileCode(int code, F&& body) -> decltype(body()) {
     try {
         return body();
+    } catch (const pf::io::ReadInterrupted& e) {
+        throw CliError(kExitInterrupted, std::string(e.what()) + "; nothing was written");
     } catch (const pf::FileError& e) {
         throw CliError(code, e.what());
     }
@@ -59,12 +62,18 @@ void checkOutputPath(const std::string& path);
 std::string jsonString(std::string_view s);
 std::string jsonNumber(double v);
 
-/// The process-wide Ctrl-C flag, set by the signal handler. Install the
-/// handler only around work that polls the flag (the reconstruction loop):
-/// elsewhere Ctrl-C and SIGTERM must keep their default effect, so that e.g.
-/// a read stuck inside a library on a corrupt file can still be stopped.
-/// After one signal the default action is restored for the next.
+/// The process-wide Ctrl-C flag, set by the signal handler, which main()
+/// installs before any command runs: the reading options point
+/// LoadOptions::interrupt at it (a read in the isolated child stops at once)
+/// and the reconstruction loop polls it between batches. Installing the
+/// handler also undoes an inherited SIG_IGN (a background job of a
+/// non-interactive shell), so that Ctrl-C sent to this process alone works.
+/// After one signal the default action is restored, so that a second one
+/// ends the process even if some call does not return.
 bool interrupted();
+const std::atomic<bool>& interruptFlag();
 void installInterruptHandler();
+/// Throws CliError(kExitInterrupted) when the flag is set.
+void throwIfInterrupted(const std::string& what);
 
 } // namespace pfcli

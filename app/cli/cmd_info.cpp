@@ -2,17 +2,29 @@
 #include "cli_common.h"
 #include "commands.h"
 
+#include <phaseforge/io/formats.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
 namespace pfcli {
 
-const char* const kInfoHelp =
+std::string infoHelp() {
+    std::string formats;
+    for (const pf::io::FormatInfo& f : pf::io::supportedFormats()) {
+        std::string extensions;
+        for (std::string_view e : f.extensions) extensions += (extensions.empty() ? "." : ", .") + std::string(e);
+        formats += "  " + std::string(f.name) + std::string(6 - std::min<std::size_t>(f.name.size(), 5), ' ') +
+                   std::string(f.description) + " (" + extensions + ")" +
+                   (f.datasetPath ? "; FILE:/path names a dataset" : "") + "\n";
+    }
+    return std::string(
     "usage: phaseforge-cli info FILE [options]\n"
     "\n"
     "Shows what PhaseForge would load from FILE: format, shape, type, value range,\n"
     "intensity or amplitude, centring, unmeasured pixels, and every notice.\n"
-    "FILE is TIFF, PNG, NPY, HDF5 (file.h5:/path/to/data) or CXI.\n"
+    "The format is recognised from the file's first bytes. FILE is one of:\n") + formats +
     "\n"
     "options:\n"
     "  --frame N          frame of a 3-D dataset or page of a TIFF stack (default 0)\n"
@@ -23,6 +35,7 @@ const char* const kInfoHelp =
     "  --centred          the zero frequency is at the centre\n"
     "  --fft-shifted      the zero frequency is at pixel (0, 0)\n"
     "  --json             print one JSON object instead of text\n";
+}
 
 namespace {
 
@@ -45,6 +58,7 @@ int runInfo(int argc, char** argv, int first) {
     const pf::io::LoadOptions options = loadOptionsFrom(args);
     const pf::io::LoadedPattern p =
         withFileCode(kExitInput, [&] { return pf::io::loadDiffraction(input, options); });
+    throwIfInterrupted("while reading " + input);
     const pf::io::PatternInfo& i = p.info;
 
     if (args.has("--json")) {

@@ -5,6 +5,7 @@
 #include "progress.h"
 
 #include <phaseforge/engine_factory.h>
+#include <phaseforge/io/formats.h>
 #include <phaseforge/io/write.h>
 #include <phaseforge/reconstruction.h>
 
@@ -14,7 +15,8 @@
 
 namespace pfcli {
 
-const char* const kReconstructHelp =
+std::string reconstructHelp() {
+    return std::string(
     "usage: phaseforge-cli reconstruct FILE -o OUT.cxi [options]\n"
     "\n"
     "Recovers the object from the diffraction pattern in FILE and writes it, with\n"
@@ -23,7 +25,7 @@ const char* const kReconstructHelp =
     "options:\n"
     "  -o, --output OUT.cxi   the result (required)\n"
     "  --algorithm SCHEDULE   e.g. 'HIO:200,ER:50' or '(HIO:50,ER:10)*5'\n"
-    "                         algorithms: GS, ER, IO, OO, HIO, RAAR (default HIO:200,ER:50)\n"
+    "                         (default HIO:200,ER:50; the algorithms are below)\n"
     "  --beta B               feedback 0 < B <= 1 (default 0.9)\n"
     "  --support SPEC         auto[:T]  from the autocorrelation, threshold T (default auto:0.04)\n"
     "                         none      the whole field (positivity only)\n"
@@ -41,7 +43,12 @@ const char* const kReconstructHelp =
     "  --tiff OUT.tiff        also export the object as float32 TIFF (as stored)\n"
     "  --json                 print one JSON object instead of the summary line\n"
     "  --quiet                no progress display\n"
-    "  and the reading options of 'phaseforge-cli info --help'\n";
+    "  and the reading options of 'phaseforge-cli info --help'\n"
+    "\n"
+    "FILE is ") + pf::io::formatListText() + ".\n\n" +
+    "algorithms (g: the current iterate, g': the Fourier projection's output; a pixel\n"
+    "violates outside the support or where g' < 0):\n" + pf::algorithmHelp("  ");
+}
 
 namespace {
 
@@ -75,7 +82,11 @@ pf::Parameters parametersFrom(const ArgParser& args, pf::Problem& problem,
         }
     } else {
         const pf::io::LoadedImage image =
-            withFileCode(kExitInput, [&] { return pf::io::loadImage(support); });
+            withFileCode(kExitInput, [&] {
+                pf::io::LoadOptions options;
+                options.interrupt = &interruptFlag();
+                return pf::io::loadImage(support, options);
+            });
         if (!(image.image.shape == problem.shape()))
             throw CliError(kExitInput, support + ": the support image is " + image.image.shape.toString() +
                                            " but the pattern is " + problem.shape().toString());
@@ -147,6 +158,7 @@ int runReconstruct(int argc, char** argv, int first) {
     const pf::Parameters params = parametersFrom(args, pattern.problem, notices);
     const std::string inputFile = pattern.info.path;
     const std::string inputHash = withFileCode(kExitInput, [&] { return pf::io::sha256File(inputFile); });
+    throwIfInterrupted("while reading " + input);
     if (!json)
         for (const auto& n : notices) std::fprintf(stderr, "phaseforge-cli: note: %s\n", n.c_str());
 
@@ -163,7 +175,6 @@ int runReconstruct(int argc, char** argv, int first) {
         const long long total = rec.totalIterations();
         const long long batch = std::clamp<long long>(total / 100, 1, 50);
         Progress progress(total, !json && !args.has("--quiet"));
-        installInterruptHandler(); // from here on the loop polls interrupted()
         while (!rec.done()) {
             rec.advance(batch);
             const auto& history = rec.history();

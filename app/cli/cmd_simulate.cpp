@@ -3,6 +3,7 @@
 #include "cli_common.h"
 #include "commands.h"
 
+#include <phaseforge/io/formats.h>
 #include <phaseforge/io/write.h>
 #include <phaseforge/simulate.h>
 
@@ -12,12 +13,13 @@
 
 namespace pfcli {
 
-const char* const kSimulateHelp =
+std::string simulateHelp() {
+    return std::string(
     "usage: phaseforge-cli simulate IMAGE -o pattern.cxi [options]\n"
     "\n"
-    "Places the object IMAGE (any readable picture, or blobs:N[:SEED] for N x N\n"
-    "random blobs) in a field `oversampling` times larger and writes |FFT|^2 as a\n"
-    "centred CXI diffraction pattern. Integer images are scaled to [0, 1].\n"
+    "Places the object IMAGE (a ") + pf::io::formatListText(false) + " file, or blobs:N[:SEED]\n" +
+    "for N x N random blobs) in a field `oversampling` times larger and writes |FFT|^2\n"
+    "as a centred CXI diffraction pattern. Integer images are scaled to [0, 1].\n"
     "\n"
     "options:\n"
     "  -o, --output FILE.cxi  the pattern (required)\n"
@@ -30,6 +32,7 @@ const char* const kSimulateHelp =
     "                         .png: 16-bit)\n"
     "  --frame N, --entry N, --dataset PATH   which image of IMAGE to read\n"
     "  --json                 print one JSON object instead of the summary line\n";
+}
 
 namespace {
 
@@ -115,6 +118,7 @@ int runSimulate(int argc, char** argv, int first) {
     pf::io::PatternCxiOptions cxi;
     cxi.asIntensity = !args.has("--amplitude");
     cxi.note = "simulated by phaseforge-cli from " + input;
+    throwIfInterrupted("before writing");
     withFileCode(kExitOutput, [&] {
         pf::io::writePatternCxi(output, sim.problem.magnitude, sim.problem.measured, cxi);
         if (auto truth = args.value("--truth")) {

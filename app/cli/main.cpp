@@ -3,6 +3,7 @@
 #include "cli_common.h"
 #include "commands.h"
 
+#include <phaseforge/io/formats.h>
 #include <phaseforge/log.h>
 #include <phaseforge/version.h>
 
@@ -12,9 +13,8 @@
 #include <new>
 #include <string>
 
-namespace {
-
-const char* const kUsage =
+std::string pfcli::usageText() {
+    return std::string(
     "usage: phaseforge-cli COMMAND [options]\n"
     "\n"
     "Phase retrieval for coherent diffractive imaging, without a window.\n"
@@ -24,7 +24,7 @@ const char* const kUsage =
     "  reconstruct FILE -o OUT.cxi      recover the object (see reconstruct --help)\n"
     "  simulate IMAGE -o pattern.cxi    a diffraction pattern from a picture\n"
     "\n"
-    "FILE is TIFF, PNG, NPY, HDF5 (file.h5:/path/to/data) or CXI.\n"
+    "FILE is ") + pf::io::formatListText() + ".\n" +
     "'phaseforge-cli COMMAND --help' describes each command.\n"
     "\n"
     "exit codes:\n"
@@ -35,6 +35,9 @@ const char* const kUsage =
     "  4    an output file cannot be written\n"
     "  5    the engine failed (e.g. --engine cuda without a usable GPU)\n"
     "  130  interrupted (Ctrl-C); no output was written\n";
+}
+
+namespace {
 
 /// One line: newlines in a message become spaces.
 std::string oneLine(std::string s) {
@@ -70,7 +73,7 @@ int main(int argc, char** argv) {
 
     if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
         std::strcmp(argv[1], "help") == 0) {
-        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        std::fputs(usageText().c_str(), argc < 2 ? stderr : stdout);
         return argc < 2 ? kExitUsage : kExitOk;
     }
     if (std::strcmp(argv[1], "--version") == 0) {
@@ -78,17 +81,21 @@ int main(int argc, char** argv) {
         return kExitOk;
     }
     const std::string command = argv[1];
+    // Ctrl-C or SIGTERM, even sent to this process alone, stops a read in the
+    // isolated child at once (LoadOptions::interrupt) and the reconstruction
+    // between batches; a second one ends the process.
+    installInterruptHandler();
     try {
         if (command == "info") {
-            if (wantsHelp(argc, argv)) return std::fputs(kInfoHelp, stdout), kExitOk;
+            if (wantsHelp(argc, argv)) return std::fputs(infoHelp().c_str(), stdout), kExitOk;
             return runInfo(argc, argv, 2);
         }
         if (command == "reconstruct") {
-            if (wantsHelp(argc, argv)) return std::fputs(kReconstructHelp, stdout), kExitOk;
+            if (wantsHelp(argc, argv)) return std::fputs(reconstructHelp().c_str(), stdout), kExitOk;
             return runReconstruct(argc, argv, 2);
         }
         if (command == "simulate") {
-            if (wantsHelp(argc, argv)) return std::fputs(kSimulateHelp, stdout), kExitOk;
+            if (wantsHelp(argc, argv)) return std::fputs(simulateHelp().c_str(), stdout), kExitOk;
             return runSimulate(argc, argv, 2);
         }
         std::fprintf(stderr, "phaseforge-cli: unknown command '%s' (commands: info, reconstruct, simulate; see --help)\n",
@@ -99,6 +106,9 @@ int main(int argc, char** argv) {
         if (message.rfind("phaseforge-cli", 0) != 0) message = "phaseforge-cli: " + message;
         std::fprintf(stderr, "%s\n", message.c_str());
         return e.code();
+    } catch (const pf::io::ReadInterrupted& e) {
+        std::fprintf(stderr, "phaseforge-cli: %s; nothing was written\n", oneLine(e.what()).c_str());
+        return kExitInterrupted;
     } catch (const pf::FileError& e) {
         std::fprintf(stderr, "phaseforge-cli: %s\n", oneLine(e.what()).c_str());
         return kExitInput;

@@ -1,6 +1,7 @@
 // phaseforge: the desktop app. Parses the command line and hands over to the
 // main window (or to one of the scripted modes).
 #include <phaseforge/engine_factory.h>
+#include <phaseforge/io/formats.h>
 #include <phaseforge/ui/data_source.h>
 #include <phaseforge/ui/main_window.h>
 #include <phaseforge/ui/scripted_runs.h>
@@ -40,7 +41,7 @@ struct CommandLine {
         parser.setApplicationDescription(QStringLiteral("Phase retrieval workbench for coherent diffractive imaging"));
         parser.addHelpOption();
         parser.addVersionOption();
-        parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("Diffraction data to open (CXI, HDF5, NPY, TIFF, PNG)"), QStringLiteral("[file]"));
+        parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("Diffraction data to open (%1)").arg(QString::fromStdString(pf::io::formatListText(false))), QStringLiteral("[file]"));
         parser.addOptions({engine, bench, benchSize, benchSeconds, screenshots, iterations, settings, listSamples});
     }
     // --help and --version print and exit inside process().

@@ -263,6 +263,17 @@ with h5py.File(p(out, "plain.h5"), "w") as f:
     add("plain.h5:/a/b/pattern", f["a/b/pattern"][()], "centring=centred")
     add("plain.h5:/a/stack", f["a/stack"][2], "centring=centred;frame=2")
 
+# A NeXus-like file with one image dataset among other things: read without
+# a dataset path. Another with two images: refused, naming both.
+with h5py.File(p(out, "single.nxs"), "w") as f:
+    f["entry/title"] = "one image"
+    f["entry/data/x"] = np.arange(36, dtype=np.float64)
+    f["entry/data/data"] = centred_pattern(36, 30).astype(np.float32)
+    add("single.nxs", f["entry/data/data"][()], "centring=centred")
+with h5py.File(p(out, "two_images.h5"), "w") as f:
+    f["first"] = centred_pattern(16, 16).astype(np.float32)
+    f["group/second"] = centred_pattern(16, 16).astype(np.float32)
+
 with h5py.File(p(out, "detector.cxi"), "w") as f:
     f["cxi_version"] = 160
     data = np.fft.ifftshift(np.sqrt(centred_pattern(40, 40))).astype(np.float32)

@@ -1,6 +1,9 @@
 // phaseforge-cli as a new user runs it: --help, info, simulate, reconstruct on
 // a shipped sample, and bad input (exit code + one line naming the file).
+#include <phaseforge/algorithm.h>
+#include <phaseforge/io/formats.h>
 #include <phaseforge/io/load.h>
+#include <phaseforge/io/write.h>
 
 #include "scratch_dir.h"
 
@@ -11,9 +14,14 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <QElapsedTimer>
 #include <QTest>
+#include <QThread>
+
+#include <signal.h>
 
 #include <algorithm>
+#include <cerrno>
 
 struct Run {
     int code = -1;
@@ -68,6 +76,19 @@ private slots:
             QVERIFY(h.out.startsWith(QString("usage: phaseforge-cli ") + c));
         }
         QVERIFY(cli({"reconstruct", "--help"}).out.contains("--algorithm"));
+        // The help texts come from the library's tables: every format with
+        // its extensions, every rule with its formula.
+        const QString info = cli({"info", "--help"}).out;
+        for (const pf::io::FormatInfo& f : pf::io::supportedFormats()) {
+            QVERIFY2(info.contains("  " + QString::fromUtf8(f.name.data(), int(f.name.size())) + " "), qPrintable(info));
+            for (std::string_view e : f.extensions)
+                QVERIFY2(info.contains("." + QString::fromUtf8(e.data(), int(e.size()))), qPrintable(info));
+        }
+        const QString rec = cli({"reconstruct", "--help"}).out;
+        for (const pf::AlgorithmInfo& a : pf::algorithms()) {
+            QVERIFY2(rec.contains("  " + QString::fromUtf8(a.name.data(), int(a.name.size())) + " "), qPrintable(rec));
+            QVERIFY2(rec.contains(QString::fromUtf8(a.formula.data(), int(a.formula.size()))), qPrintable(rec));
+        }
         QCOMPARE(cli({}).code, 2);
         checkOneLineError(cli({"frobnicate"}), 2, {"unknown command 'frobnicate'"});
         QVERIFY(cli({"--version"}).out.startsWith("phaseforge-cli "));
@@ -184,6 +205,58 @@ private slots:
         QCOMPARE(p.exitCode(), 130);
         QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("nothing was written"));
         QVERIFY(!QFile::exists(tmp("stopped.cxi")));
+    }
+
+    // Ctrl-C sent to the CLI alone (not its process group) stops a read stuck
+    // in libhdf5 in the isolated child at once, even when the CLI started
+    // with SIGINT ignored (a background job of a script): exit 130 within
+    // seconds, not at the 120 s limit, and the reading child is gone.
+    void interruptStopsTheIsolatedReadAtOnce() {
+        const QString hang = qEnvironmentVariable("PF_HDF5_FINDINGS") + "/hang-H5F_sizeof_size.cxi";
+        QVERIFY2(QFile::exists(hang), qPrintable(hang));
+        QProcess p;
+        p.setChildProcessModifier([] { ::signal(SIGINT, SIG_IGN); });
+        p.start(qEnvironmentVariable("PF_CLI"), {"info", hang});
+        QVERIFY(p.waitForStarted());
+        const qint64 pid = p.processId();
+        QString children;
+        QElapsedTimer wait;
+        wait.start();
+        while (children.isEmpty() && wait.elapsed() < 60000 && p.state() == QProcess::Running) {
+            QFile list(QString("/proc/%1/task/%1/children").arg(pid));
+            if (list.open(QIODevice::ReadOnly)) children = QString::fromLatin1(list.readAll()).trimmed();
+            if (children.isEmpty()) QThread::msleep(10);
+        }
+        QVERIFY2(!children.isEmpty(), "the CLI started no process to read the file");
+        const pid_t reader = pid_t(children.section(' ', 0, 0).toInt());
+        QElapsedTimer clock;
+        clock.start();
+        QCOMPARE(::kill(pid_t(pid), SIGINT), 0);
+        QVERIFY(p.waitForFinished(60000));
+        QVERIFY2(clock.elapsed() < 10000, qPrintable(QString("stopped after %1 ms").arg(clock.elapsed())));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 130);
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(err.contains("reading it was interrupted") && err.count('\n') == 1, qPrintable(err));
+        QVERIFY2(::kill(reader, 0) != 0 && errno == ESRCH, "the reading process outlived the CLI");
+    }
+
+    // A plain HDF5 file with one image needs no dataset path; a degenerate
+    // pattern is refused by info as by reconstruct.
+    void infoOnOddFiles() {
+        pf::ImageF tiny(pf::Shape{1, 1}, 5.0f);
+        pf::io::writeTiff(tmp("tiny.tif").toStdString(), tiny);
+        checkOneLineError(cli({"info", tmp("tiny.tif")}), 3, {tmp("tiny.tif"), "only 1 x 1 pixels", "at least 8 x 8"});
+        checkOneLineError(cli({"reconstruct", tmp("tiny.tif"), "-o", tmp("tiny.cxi")}), 3, {"only 1 x 1 pixels"});
+        QVERIFY(!QFile::exists(tmp("tiny.cxi")));
+        // A saved result reopened by info: the magnitudes it was made from.
+        const Run made = cli({"reconstruct", m_samples + "/letters.cxi", "-o", tmp("saved.cxi"), "--engine", "cpu",
+                              "--algorithm", "ER:2", "--quiet"});
+        QVERIFY2(made.code == 0, qPrintable(made.err));
+        const Run info = cli({"info", tmp("saved.cxi"), "--json"});
+        QVERIFY2(info.code == 0, qPrintable(info.err));
+        const QJsonObject o = QJsonDocument::fromJson(info.out.toUtf8()).object();
+        QCOMPARE(o["dataset"].toString(), QString("/entry_1/image_2/data"));
     }
 
     // --two-pass asks the CUDA engine for its two-pass iteration; the FFTW

@@ -3,6 +3,7 @@
 // (tests/io/make_reference_files.py).
 #include <phaseforge/error.h>
 #include <phaseforge/io/load.h>
+#include <phaseforge/io/write.h>
 
 #include "scratch_dir.h"
 
@@ -142,6 +143,10 @@ private slots:
         const auto e = io::loadDiffraction(file("multipage.tif"), {});
         QCOMPARE(e.info.frames, 3);
         QVERIFY(hasNotice(e.notices, "3 pages"));
+        const auto h = io::loadDiffraction(file("single.nxs"), {});
+        QCOMPARE(h.info.format, std::string("HDF5"));
+        QCOMPARE(h.info.dataset, std::string("/entry/data/data"));
+        QVERIFY(hasNotice(h.notices, "one 2-D/3-D dataset, /entry/data/data"));
         const auto g = io::loadDiffraction(file("plain.h5") + ":/a/stack", {});
         QCOMPARE(g.info.format, std::string("HDF5"));
         QCOMPARE(g.info.frames, 3);
@@ -188,6 +193,48 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(FileError, io::loadDiffraction(file("entries.cxi"), entry));
         QVERIFY_THROWS_EXCEPTION(FileError, io::loadDiffraction(file("no-such-file.npy"), {}));
         QVERIFY_THROWS_EXCEPTION(FileError, io::loadDiffraction(file("f32_c.npy") + ":/x", {}));
+    }
+
+    // A plain HDF5 file with several image datasets and no path named: the
+    // error lists them.
+    void severalDatasetsAreListed() {
+        try {
+            io::loadDiffraction(file("two_images.h5"), {});
+            QFAIL("a file with two images was read without a dataset path");
+        } catch (const FileError& e) {
+            const std::string what = e.what();
+            QVERIFY2(what.rfind(file("two_images.h5") + ": holds 2 2-D/3-D datasets", 0) == 0, e.what());
+            QVERIFY2(what.find("/first") != std::string::npos && what.find("/group/second") != std::string::npos,
+                     e.what());
+        }
+        QCOMPARE(io::loadDiffraction(file("two_images.h5") + ":/group/second").info.dataset,
+                 std::string("/group/second"));
+    }
+
+    // Patterns too small to reconstruct are refused with the file and shape
+    // named; 8 x 8 is the smallest accepted. Written by our own writers.
+    void refusesDegeneratePatterns() {
+        const auto pattern = [](int rows, int cols) {
+            ImageF img(Shape{rows, cols});
+            for (std::size_t i = 0; i < img.data.size(); ++i) img.data[i] = float(1 + i % 7);
+            return img;
+        };
+        const std::vector<std::pair<std::string, Shape>> refused = {
+            {"one.tif", {1, 1}}, {"thin.tif", {3, 64}}, {"seven.png", {7, 7}}};
+        for (const auto& [name, shape] : refused) {
+            if (name.ends_with(".png")) io::writePng(file(name.c_str()), pattern(shape.rows, shape.cols));
+            else io::writeTiff(file(name.c_str()), pattern(shape.rows, shape.cols));
+            try {
+                io::loadDiffraction(file(name.c_str()));
+                QFAIL(qPrintable(QString::fromStdString(name) + " was accepted"));
+            } catch (const FileError& e) {
+                const std::string want = file(name.c_str()) + ": the pattern is only " + shape.toString() + " pixels";
+                QVERIFY2(std::string(e.what()).rfind(want, 0) == 0, e.what());
+            }
+        }
+        io::writeTiff(file("eight.tif"), pattern(8, 8));
+        QCOMPARE(io::loadDiffraction(file("eight.tif")).problem.shape(), (Shape{8, 8}));
+        QCOMPARE(io::loadImage(file("one.tif")).image.shape, (Shape{1, 1})); // an image may be tiny
     }
 
     void splitsDatasetPaths() {

@@ -4,11 +4,17 @@
 #include <phaseforge/error.h>
 #include <phaseforge/fftw_engine.h>
 #include <phaseforge/io/load.h>
+#include <phaseforge/io/saved_result.h>
 #include <phaseforge/io/write.h>
 #include <phaseforge/reconstruction.h>
 #include <phaseforge/simulate.h>
 
+#include "atomic_file.h"
 #include "scratch_dir.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <QDir>
 #include <QFile>
@@ -16,7 +22,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <random>
 
 using namespace pf;
@@ -110,7 +118,11 @@ private slots:
         params.schedule = Schedule::parse("HIO:12,ER:6");
         params.initialSupport = InitialSupport::Autocorrelation;
         params.starts = 2;
-        params.seed = 11;
+        params.seed = (std::uint64_t(1) << 62) + 11; // beyond a double's 53 bits
+        params.beta = 0.75f;
+        params.shrinkWrap.enabled = true;
+        params.shrinkWrap.every = 7;
+        params.shrinkWrap.threshold = 0.15f;
         FftwEngine engine(1, FftwEngine::PlanEffort::Estimate);
         const Result result = reconstruct(engine, loaded.problem, params);
         const io::Provenance prov{path("input.cxi"), io::sha256File(path("input.cxi")), "test"};
@@ -123,10 +135,44 @@ private slots:
                                       QString::fromStdString(params.schedule.toString()),
                                       QString::number(sum, 'g', 17)});
         QVERIFY2(err.isEmpty(), qPrintable(err));
-        // The result is an object, not a pattern: loadDiffraction refuses it, loadImage reads it.
-        QVERIFY_THROWS_EXCEPTION(FileError, io::loadDiffraction(path("result.cxi")));
+        // Reopened as a pattern, a result gives the magnitudes it was made
+        // from, with a notice; as an image, its object.
+        const io::LoadedPattern again = io::loadDiffraction(path("result.cxi"));
+        QCOMPARE(again.info.dataset, std::string("/entry_1/image_2/data"));
+        QVERIFY(again.problem.magnitude.data == loaded.problem.magnitude.data);
+        QVERIFY(again.problem.measured.data == loaded.problem.measured.data);
+        QVERIFY(std::any_of(again.notices.begin(), again.notices.end(), [](const std::string& n) {
+            return n.find("a result saved by PhaseForge") != std::string::npos;
+        }));
         const io::LoadedImage obj = io::loadImage(path("result.cxi"));
         QVERIFY(obj.image.data == result.object.data);
+
+        // Everything a continued run needs, read back.
+        const io::SavedResult saved = io::loadSavedResult(path("result.cxi"));
+        QVERIFY(saved.object.data == result.object.data);
+        QCOMPARE(saved.object.shape, result.object.shape);
+        QVERIFY(saved.support.data == result.support.data);
+        QCOMPARE(saved.parameters.schedule.toString(), params.schedule.toString());
+        QCOMPARE(saved.parameters.beta, params.beta);
+        QCOMPARE(saved.parameters.seed, params.seed);
+        QCOMPARE(saved.parameters.starts, params.starts);
+        QVERIFY(saved.parameters.initialSupport == InitialSupport::Autocorrelation);
+        QCOMPARE(saved.parameters.autocorrelationThreshold, params.autocorrelationThreshold);
+        QCOMPARE(saved.parameters.shrinkWrap.enabled, true);
+        QCOMPARE(saved.parameters.shrinkWrap.every, 7);
+        QCOMPARE(saved.parameters.shrinkWrap.threshold, 0.15f);
+        QCOMPARE(saved.iterations, result.iterations);
+        QCOMPARE(saved.bestStart, result.bestStart);
+        QCOMPARE(saved.engine, result.engine.name);
+        QCOMPARE(saved.inputSha256, prov.inputSha256);
+        QVERIFY2(saved.notices.empty(), saved.notices.empty() ? "" : saved.notices.front().c_str());
+        // A file that is not a saved result says so.
+        try {
+            io::loadSavedResult(path("input.cxi"));
+            QFAIL("a pattern was read as a saved result");
+        } catch (const FileError& e) {
+            QVERIFY2(std::string(e.what()).find("not a result saved by PhaseForge") != std::string::npos, e.what());
+        }
     }
 
     void patternCxiRoundTrips() {
@@ -174,6 +220,85 @@ private slots:
         io::writeTiff((sub + "/keep.tif").toStdString(), img);
         QCOMPARE(leftovers(sub), QStringList{"keep.tif"});
         QVERIFY(io::loadImage((sub + "/keep.tif").toStdString()).image.data == img.data);
+    }
+
+    // A writer killed by SIGKILL mid-write leaves nothing behind: the
+    // temporary is unnamed where the file system allows it, and otherwise
+    // the next write to the same target removes it.
+    void killedWriteLeavesNothing() {
+        const QString sub = m_dir.filePath("killed");
+        QVERIFY(QDir().mkpath(sub));
+        const std::string target = (sub + "/r.cxi").toStdString();
+        int ready[2];
+        QVERIFY(::pipe(ready) == 0);
+        const pid_t child = ::fork();
+        QVERIFY(child >= 0);
+        if (child == 0) {
+            io::detail::AtomicFile out(target);
+            const std::vector<unsigned char> bytes(1 << 20, 0x5a);
+            out.write(bytes);
+            const char byte = out.unnamed() ? 'U' : 'N';
+            (void)!::write(ready[1], &byte, 1);
+            ::pause(); // killed here, before commit()
+            _exit(0);
+        }
+        ::close(ready[1]);
+        char how = 0;
+        QCOMPARE(::read(ready[0], &how, 1), ssize_t(1));
+        ::close(ready[0]);
+        ::kill(child, SIGKILL);
+        int status = 0;
+        QCOMPARE(::waitpid(child, &status, 0), child);
+        QVERIFY(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        if (how == 'U')
+            QCOMPARE(leftovers(sub), QStringList{}); // nothing ever had a name
+        else
+            QCOMPARE(leftovers(sub).size(), 1);      // the hidden temporary, until the next write
+        io::writeTiff(target, ramp(8, 8));
+        QCOMPARE(leftovers(sub), QStringList{"r.cxi"});
+    }
+
+    // Where temporaries have names (no O_TMPFILE), a write removes those of
+    // earlier writes to the same target whose writer died, and only those:
+    // a live writer's (it holds a lock) and other targets' are kept.
+    void staleTemporariesAreRemoved() {
+        const QString sub = m_dir.filePath("stale");
+        QVERIFY(QDir().mkpath(sub));
+        const auto touch = [&](const QString& name) {
+            QFile f(sub + "/" + name);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("half a file");
+        };
+        touch(".a.png.Xy12ab");     // a dead writer's temporary of a.png
+        touch(".b.png.Xy12ab");     // another target's
+        touch(".a.png.notours");    // not a temporary's name
+        int ready[2];
+        QVERIFY(::pipe(ready) == 0);
+        const pid_t live = ::fork(); // a writer still at work on a.png
+        QVERIFY(live >= 0);
+        if (live == 0) {
+            const int fd = ::open((sub + "/.a.png.Live99").toLocal8Bit().constData(), O_RDWR | O_CREAT, 0644);
+            struct flock lock {};
+            lock.l_type = F_WRLCK;
+            const char ok = fd >= 0 && ::fcntl(fd, F_OFD_SETLK, &lock) == 0 ? 'L' : 'F';
+            (void)!::write(ready[1], &ok, 1);
+            ::pause();
+            _exit(0);
+        }
+        ::close(ready[1]);
+        char ok = 0;
+        QCOMPARE(::read(ready[0], &ok, 1), ssize_t(1));
+        ::close(ready[0]);
+        QCOMPARE(ok, 'L');
+        io::writePng((sub + "/a.png").toStdString(), ramp(8, 8));
+        QStringList want{".a.png.Live99", ".a.png.notours", ".b.png.Xy12ab", "a.png"};
+        QStringList got = leftovers(sub);
+        got.sort();
+        QCOMPARE(got, want);
+        ::kill(live, SIGKILL);
+        ::waitpid(live, nullptr, 0);
+        QCOMPARE(io::detail::removeStaleTemporaries((sub + "/a.png").toStdString()), 1); // its writer is gone now
+        QVERIFY(!QFile::exists(sub + "/.a.png.Live99"));
     }
 
     void centreOfMassMovesAWrappedObjectToTheCentre() {

@@ -9,9 +9,17 @@
 #include <phaseforge/io/load.h>
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QRegularExpression>
 #include <QTest>
+
+#include <sys/wait.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <thread>
 
 using namespace pf;
 
@@ -102,9 +110,10 @@ private slots:
         QFETCH(QString, file);
         const std::string path =
             QDir(qEnvironmentVariable("PF_SAMPLES")).filePath(file).toStdString();
-        const io::LoadOptions o;
+        io::LoadOptions o;
+        o.hdf5TimeoutSeconds = 60;
         const io::detail::RawImage direct = io::detail::readHdf5File(path, "", o);
-        const io::detail::RawImage child = io::detail::readHdf5FileIsolated(path, "", o, 60);
+        const io::detail::RawImage child = io::detail::readHdf5FileIsolated(path, "", o);
         QCOMPARE(child.shape, direct.shape);
         QVERIFY(child.values == direct.values);
         QCOMPARE(child.format, direct.format);
@@ -120,12 +129,40 @@ private slots:
         QCOMPARE(child.maskedPixels, direct.maskedPixels);
     }
 
+    // LoadOptions::interrupt stops a read stuck in libhdf5 at once (not at
+    // the time limit), and the child is gone when the call returns.
+    void interruptStopsAStuckRead() {
+        const std::string path = QDir(m_findings).filePath("hang-H5F_sizeof_size.cxi").toStdString();
+        std::atomic<bool> stop{false};
+        io::LoadOptions o = shortOptions();
+        o.hdf5TimeoutSeconds = 100;
+        o.interrupt = &stop;
+        std::thread user([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            stop = true;
+        });
+        QElapsedTimer clock;
+        clock.start();
+        try {
+            (void)io::loadDiffraction(path, o);
+            user.join();
+            QFAIL("the stuck read returned");
+        } catch (const io::ReadInterrupted& e) {
+            user.join();
+            QVERIFY2(std::string(e.what()).rfind(path + ": reading it was interrupted", 0) == 0, e.what());
+        }
+        QVERIFY2(clock.elapsed() < 5000, qPrintable(QString("took %1 ms").arg(clock.elapsed())));
+        QCOMPARE(::waitpid(-1, nullptr, WNOHANG), -1); // no child left, not even a zombie
+        QCOMPARE(errno, ECHILD);
+    }
+
     // A reader's own error crosses over word for word.
     void readerErrorsKeepTheirWords() {
         const std::string path =
             QDir(qEnvironmentVariable("PF_SAMPLES")).filePath("cell.cxi").toStdString();
         io::LoadOptions o;
         o.dataset = "/no/such/dataset";
+        o.hdf5TimeoutSeconds = 60;
         QString inProcess, isolated;
         try {
             (void)io::detail::readHdf5File(path, o.dataset, o);
@@ -133,7 +170,7 @@ private slots:
             inProcess = QString::fromStdString(e.what());
         }
         try {
-            (void)io::detail::readHdf5FileIsolated(path, o.dataset, o, 60);
+            (void)io::detail::readHdf5FileIsolated(path, o.dataset, o);
         } catch (const FileError& e) {
             isolated = QString::fromStdString(e.what());
         }

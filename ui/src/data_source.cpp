@@ -1,6 +1,7 @@
 #include "phaseforge/ui/data_source.h"
 
 #include <phaseforge/error.h>
+#include <phaseforge/io/formats.h>
 #include <phaseforge/io/load.h>
 #include <phaseforge/log.h>
 
@@ -60,11 +61,8 @@ LoadedData loadDataFile(const QString& path) {
 }
 
 QString openFileFilter() {
-    return QCoreApplication::translate(
-        "PhaseForge",
-        "Diffraction data (*.cxi *.h5 *.hdf5 *.nxs *.npy *.tif *.tiff *.png);;"
-        "CXI (*.cxi);;HDF5 (*.h5 *.hdf5);;NumPy (*.npy);;TIFF (*.tif *.tiff);;PNG (*.png);;"
-        "All files (*)");
+    return QString::fromStdString(pf::io::fileDialogFilter(
+        QCoreApplication::translate("PhaseForge", "Diffraction data").toStdString()));
 }
 
 QStringList sampleFiles() {

@@ -7,6 +7,7 @@
 #include "phaseforge/ui/image_view.h"
 #include "phaseforge/ui/parameter_panel.h"
 
+#include <phaseforge/io/formats.h>
 #include <phaseforge/io/write.h>
 #include <phaseforge/log.h>
 #include <phaseforge/version.h>
@@ -110,7 +111,8 @@ void MainWindow::simulateFromImageDialog() {
     const QString dir = m_settings->value(QStringLiteral("files/lastImageDir")).toString();
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Simulate From Image"), dir,
-        tr("Pictures (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.npy);;All files (*)"));
+        tr("Pictures (%1 *.jpg *.jpeg *.bmp *.gif);;All files (*)")
+            .arg(QString::fromStdString(pf::io::filePatterns())));
     if (path.isEmpty())
         return;
     m_settings->setValue(QStringLiteral("files/lastImageDir"), QFileInfo(path).absolutePath());

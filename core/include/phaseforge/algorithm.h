@@ -2,6 +2,7 @@
 // exact semantics; the FFTW and CUDA engines implement the same lines.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -9,17 +10,28 @@ namespace pf {
 
 /// Notation for one iteration: g is the current real-space iterate (the input),
 /// g' = Re(IFFT(P_M(FFT(g_prev)))) the output of the Fourier projection, and a
-/// pixel "violates" when it is outside the support or g' < 0 there.
-///
-///   GS / ER : g_next = violates ? 0           : g'
-///   IO      : g_next = violates ? g - β g'    : g
-///   OO      : g_next = violates ? g' - β g'   : g'
-///   HIO     : g_next = violates ? g - β g'    : g'
-///   RAAR    : g_next = violates ? β g + (1 - 2β) g' : g'
-///             (for RAAR the positivity test is on the reflection 2g' - g)
-///
-/// GS is ER without a support: the seed's loop. OO with β = 1 is ER.
+/// pixel "violates" when it is outside the support or g' < 0 there (for RAAR
+/// the positivity test is on the reflection 2g' - g). Each rule's formula is
+/// in the algorithm table (algorithms(), core/src/algorithm.cpp); every help
+/// text is produced from it. GS is ER without a support: the seed's loop.
+/// OO with β = 1 is ER.
 enum class Algorithm { GS, ER, IO, OO, HIO, RAAR };
+
+/// One row of the algorithm table. Adding a rule touches the table, the rule
+/// itself (projections.cpp and the engines) and its test.
+struct AlgorithmInfo {
+    Algorithm algorithm;
+    std::string_view name;     ///< as written in schedules: "GS", "ER", ...
+    bool usesBeta;             ///< the rule reads β
+    bool readsIterate;         ///< the rule reads g, not only g'
+    std::string_view formula;  ///< one line, in the notation above
+    std::string_view title;    ///< e.g. "hybrid input-output (Fienup)"
+};
+
+/// Every rule, in the order help texts list them.
+std::span<const AlgorithmInfo> algorithms();
+/// The table's row for a rule.
+const AlgorithmInfo& algorithmInfo(Algorithm a);
 
 /// The algorithm's name as written in schedules: "GS", "ER", "IO", "OO", "HIO", "RAAR".
 std::string_view algorithmName(Algorithm a);
@@ -27,6 +39,15 @@ std::string_view algorithmName(Algorithm a);
 bool parseAlgorithm(std::string_view name, Algorithm& out);
 /// True when the rule reads β.
 bool usesBeta(Algorithm a);
+/// True when the rule reads the current iterate g.
+bool readsIterate(Algorithm a);
+
+/// "GS, ER, IO, OO, HIO, RAAR", for messages.
+std::string algorithmNameList();
+/// One line per rule, each starting with `indent`, e.g.
+/// "HIO   g_next = violates ? g - β g' : g'   hybrid input-output (uses β)":
+/// the help texts' description of the rules.
+std::string algorithmHelp(std::string_view indent = "  ");
 
 /// The documented range of β: 0 < β <= 1.
 inline constexpr double kBetaMin = 0.0; // exclusive

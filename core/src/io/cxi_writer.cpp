@@ -1,6 +1,7 @@
 // CXI output (an HDF5 layout from cxidb.org), written atomically. The layout
 // is documented in docs/files.md and read back with h5py in tests/io.
 #include "atomic_file.h"
+#include "cxi_layout.h"
 #include "hdf5_support.h"
 #include "raw_image.h"
 
@@ -18,19 +19,28 @@ constexpr int kCxiVersion = 160;
 constexpr std::uint32_t kMaskUnmeasured = 1 | 16; // invalid | shadowed
 
 /// Thin checked helpers: every failure becomes a FileError naming the file
-/// and the object.
+/// and the object. The file is built in memory (HDF5's core driver) and its
+/// image written to the AtomicFile at the end: libhdf5 resolves the path it
+/// is given with realpath(), which an unnamed temporary does not have.
 class CxiFile {
 public:
-    CxiFile(const std::string& displayName, const std::string& tempPath) : m_name(displayName) {
+    explicit CxiFile(const std::string& displayName) : m_name(displayName) {
         Hid fapl(H5Pcreate(H5P_FILE_ACCESS));
         H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
-        m_file = Hid(H5Fcreate(tempPath.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()));
+        if (H5Pset_fapl_core(fapl.get(), 1 << 20, 0) < 0) detail::fail(m_name, "HDF5 file cannot be set up");
+        m_file = Hid(H5Fcreate(displayName.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()));
         if (!m_file) detail::fail(m_name, "HDF5 file cannot be created");
     }
-    void close() {
-        if (m_file && H5Fflush(m_file.get(), H5F_SCOPE_GLOBAL) < 0)
-            detail::fail(m_name, "HDF5 file cannot be flushed");
+    /// Writes the finished file into `out` (not yet committed) and closes it.
+    void closeInto(detail::AtomicFile& out) {
+        if (H5Fflush(m_file.get(), H5F_SCOPE_GLOBAL) < 0) detail::fail(m_name, "HDF5 file cannot be flushed");
+        const ssize_t size = H5Fget_file_image(m_file.get(), nullptr, 0);
+        if (size <= 0) detail::fail(m_name, "HDF5 file image cannot be read back");
+        std::vector<unsigned char> image(static_cast<std::size_t>(size));
+        if (H5Fget_file_image(m_file.get(), image.data(), image.size()) != size)
+            detail::fail(m_name, "HDF5 file image cannot be read back");
         m_file.reset();
+        out.write(image);
     }
 
     void group(const std::string& path) {
@@ -89,19 +99,6 @@ private:
     Hid m_file;
 };
 
-std::string initialSupportName(InitialSupport s) {
-    return s == InitialSupport::Autocorrelation ? "autocorrelation" : "problem";
-}
-
-std::string guessName(InitialGuess::Kind k) {
-    switch (k) {
-    case InitialGuess::Kind::RandomPhase: return "random phase";
-    case InitialGuess::Kind::UserPhase: return "user phase";
-    case InitialGuess::Kind::ZeroPhase: return "zero phase";
-    }
-    return "?";
-}
-
 std::vector<std::uint32_t> cxiMask(const Mask& measured, Shape shape) {
     std::vector<std::uint32_t> bits(shape.size(), 0);
     if (!measured.empty())
@@ -122,7 +119,7 @@ void writeResultCxi(const std::string& path, const Result& result, const Paramet
     detail::Hdf5Scope scope;
     detail::AtomicFile out(path);
     {
-        CxiFile f(path, out.tempPath());
+        CxiFile f(path);
         const hsize_t dims[2] = {hsize_t(shape.rows), hsize_t(shape.cols)};
         f.scalar("/cxi_version", H5T_NATIVE_INT, kCxiVersion);
         f.group("/entry_1/image_1/process_1/history");
@@ -131,17 +128,17 @@ void writeResultCxi(const std::string& path, const Result& result, const Paramet
         f.text("/entry_1/program_name", std::string("PhaseForge ") + version());
 
         // image_1: the reconstruction.
-        f.array("/entry_1/image_1/data", H5T_NATIVE_FLOAT, dims, result.object.data.data(), true);
+        f.array(detail::cxi::kObject, H5T_NATIVE_FLOAT, dims, result.object.data.data(), true);
         f.text("/entry_1/image_1/data_space", "real");
         f.text("/entry_1/image_1/data_type", "amplitude");
         f.scalar("/entry_1/image_1/is_fft_shifted", H5T_NATIVE_INT, 0);
         Mask support = result.support;
         if (support.empty()) support = Mask(shape, 1);
-        f.array("/entry_1/image_1/support", H5T_NATIVE_UINT8, dims, support.data.data(), true);
-        f.softLink("/entry_1/image_1/data", "/entry_1/data_1/data");
+        f.array(detail::cxi::kSupport, H5T_NATIVE_UINT8, dims, support.data.data(), true);
+        f.softLink(detail::cxi::kObject, "/entry_1/data_1/data");
 
         // process_1: how it was made.
-        const std::string p = "/entry_1/image_1/process_1/";
+        const std::string p = detail::cxi::kProcess;
         f.text(p + "program", "PhaseForge");
         f.text(p + "version", version());
         f.text(p + "engine", result.engine.name);
@@ -155,8 +152,8 @@ void writeResultCxi(const std::string& path, const Result& result, const Paramet
         f.scalar(p + "starts", H5T_NATIVE_INT, params.starts);
         f.scalar(p + "best_start", H5T_NATIVE_INT, result.bestStart);
         f.scalar(p + "iterations", H5T_NATIVE_LLONG, result.iterations);
-        f.text(p + "initial_guess", guessName(params.guess));
-        f.text(p + "initial_support", initialSupportName(params.initialSupport));
+        f.text(p + "initial_guess", std::string(detail::cxi::guessName(params.guess)));
+        f.text(p + "initial_support", std::string(detail::cxi::initialSupportName(params.initialSupport)));
         f.scalar(p + "autocorrelation_threshold", H5T_NATIVE_DOUBLE, double(params.autocorrelationThreshold));
         f.scalar(p + "metrics_every", H5T_NATIVE_INT, params.metricsEvery);
         f.scalar(p + "shrink_wrap_enabled", H5T_NATIVE_INT, params.shrinkWrap.enabled ? 1 : 0);
@@ -184,13 +181,13 @@ void writeResultCxi(const std::string& path, const Result& result, const Paramet
         f.array(p + "history/support_size", H5T_NATIVE_LLONG, nh, supportSize.data(), false);
 
         // image_2: the magnitudes and the mask that were used (FFT order).
-        f.array("/entry_1/image_2/data", H5T_NATIVE_FLOAT, dims, problem.magnitude.data.data(), true);
+        f.array(detail::cxi::kMagnitudes, H5T_NATIVE_FLOAT, dims, problem.magnitude.data.data(), true);
         f.text("/entry_1/image_2/data_space", "diffraction");
         f.text("/entry_1/image_2/data_type", "amplitude");
         f.scalar("/entry_1/image_2/is_fft_shifted", H5T_NATIVE_INT, 1);
         const auto bits = cxiMask(problem.measured, shape);
         f.array("/entry_1/image_2/mask", H5T_NATIVE_UINT32, dims, bits.data(), true);
-        f.close();
+        f.closeInto(out);
     }
     out.commit();
 }
@@ -217,7 +214,7 @@ void writePatternCxi(const std::string& path, const ImageF& magnitude, const Mas
     detail::Hdf5Scope scope;
     detail::AtomicFile out(path);
     {
-        CxiFile f(path, out.tempPath());
+        CxiFile f(path);
         const hsize_t dims[2] = {hsize_t(R), hsize_t(C)};
         f.scalar("/cxi_version", H5T_NATIVE_INT, kCxiVersion);
         f.group("/entry_1/instrument_1/detector_1");
@@ -231,7 +228,7 @@ void writePatternCxi(const std::string& path, const ImageF& magnitude, const Mas
         f.text("/entry_1/data_1/data_type", options.asIntensity ? "intensity" : "amplitude");
         f.text("/entry_1/data_1/data_space", "diffraction");
         f.scalar("/entry_1/data_1/is_fft_shifted", H5T_NATIVE_INT, 0);
-        f.close();
+        f.closeInto(out);
     }
     out.commit();
 }

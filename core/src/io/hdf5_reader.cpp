@@ -1,5 +1,6 @@
 // HDF5 datasets ("file.h5:/path/to/data") and CXI files (entry_N/data_1/data,
 // entry_N/image_1/data, data_type, is_fft_shifted, the detector mask).
+#include "cxi_layout.h"
 #include "hdf5_support.h"
 #include "raw_image.h"
 
@@ -20,173 +21,6 @@ constexpr std::uint32_t kPixelIsDead = 8;
 constexpr std::uint32_t kPixelIsShadowed = 16;
 constexpr std::uint32_t kUnmeasuredBits =
     kPixelIsInvalid | kPixelIsSaturated | kPixelIsHot | kPixelIsDead | kPixelIsShadowed;
-
-std::string parentOf(const std::string& path) {
-    const std::size_t slash = path.find_last_of('/');
-    if (slash == std::string::npos) return ".";
-    if (slash == 0) return "/";
-    return path.substr(0, slash);
-}
-
-std::string lower(std::string s) {
-    for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-/// numpy spelling of an HDF5 numeric type, or "" when it is not a number.
-std::string typeName(hid_t type) {
-    const H5T_class_t cls = H5Tget_class(type);
-    const std::size_t size = H5Tget_size(type);
-    if (cls == H5T_INTEGER) {
-        const bool isSigned = H5Tget_sign(type) == H5T_SGN_2;
-        return (isSigned ? "int" : "uint") + std::to_string(size * 8);
-    }
-    if (cls == H5T_FLOAT) return "float" + std::to_string(size * 8);
-    return "";
-}
-
-std::string className(H5T_class_t cls) {
-    switch (cls) {
-    case H5T_STRING: return "strings";
-    case H5T_COMPOUND: return "compound records";
-    case H5T_ENUM: return "enumerated values";
-    case H5T_ARRAY: return "array elements";
-    case H5T_VLEN: return "variable-length sequences";
-    case H5T_REFERENCE: return "references";
-    case H5T_OPAQUE: return "opaque bytes";
-    case H5T_BITFIELD: return "bit fields";
-    case H5T_TIME: return "times";
-    default: return "non-numeric data";
-    }
-}
-
-/// Opens a dataset, explaining precisely why when it is not one.
-Hid openDataset(const std::string& name, hid_t file, const std::string& path) {
-    if (!objectExists(file, path)) fail(name, "HDF5 path '" + path + "' does not exist");
-    Hid object(H5Oopen(file, path.c_str(), H5P_DEFAULT));
-    if (!object) fail(name, "HDF5 path '" + path + "' cannot be opened (dangling link?)");
-    const H5I_type_t kind = H5Iget_type(object.get());
-    if (kind == H5I_GROUP)
-        fail(name, "HDF5 path '" + path + "' is a group, not a dataset");
-    if (kind != H5I_DATASET) fail(name, "HDF5 path '" + path + "' is not a dataset");
-    return object;
-}
-
-/// Reads a small string dataset (fixed or variable length); "" if unreadable.
-std::string readString(hid_t file, const std::string& path) {
-    if (!objectExists(file, path)) return "";
-    Hid ds(H5Dopen2(file, path.c_str(), H5P_DEFAULT));
-    if (!ds) return "";
-    Hid type(H5Dget_type(ds.get()));
-    Hid space(H5Dget_space(ds.get()));
-    if (!type || !space || H5Tget_class(type.get()) != H5T_STRING) return "";
-    if (H5Sget_simple_extent_npoints(space.get()) != 1) return "";
-    if (H5Tis_variable_str(type.get()) > 0) {
-        Hid mem(H5Tcopy(H5T_C_S1));
-        H5Tset_size(mem.get(), H5T_VARIABLE);
-        H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
-        char* text = nullptr;
-        if (H5Dread(ds.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) < 0 || !text)
-            return "";
-        std::string s(text, strnlen(text, 256));
-        H5free_memory(text);
-        return s;
-    }
-    const std::size_t size = H5Tget_size(type.get());
-    if (size == 0 || size > 256) return "";
-    std::vector<char> buf(size + 1, '\0');
-    Hid mem(H5Tcopy(H5T_C_S1));
-    H5Tset_size(mem.get(), size + 1);
-    H5Tset_strpad(mem.get(), H5T_STR_NULLTERM);
-    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
-    if (H5Dread(ds.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0) return "";
-    return std::string(buf.data());
-}
-
-/// Reads a scalar integer or boolean (h5py stores numpy bools as an enum).
-bool readScalarInt(hid_t file, const std::string& path, long long& out) {
-    if (!objectExists(file, path)) return false;
-    Hid ds(H5Dopen2(file, path.c_str(), H5P_DEFAULT));
-    if (!ds) return false;
-    Hid type(H5Dget_type(ds.get()));
-    Hid space(H5Dget_space(ds.get()));
-    if (!type || !space || H5Sget_simple_extent_npoints(space.get()) != 1) return false;
-    const H5T_class_t cls = H5Tget_class(type.get());
-    if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
-        double v = 0;
-        if (H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0) return false;
-        out = static_cast<long long>(v);
-        return true;
-    }
-    if (cls == H5T_ENUM) {
-        Hid native(H5Tget_native_type(type.get(), H5T_DIR_ASCEND));
-        const std::size_t size = H5Tget_size(native.get());
-        if (size == 0 || size > 8) return false;
-        unsigned char buf[8] = {};
-        if (H5Dread(ds.get(), native.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) return false;
-        long long v = 0;
-        std::memcpy(&v, buf, size); // little-endian machine: the low bytes
-        out = v;
-        return true;
-    }
-    return false;
-}
-
-struct DatasetGeometry {
-    Shape shape;
-    std::uint64_t frames = 1;
-    bool stack = false;
-};
-
-/// Checks rank and size of a dataset before anything is allocated.
-DatasetGeometry checkGeometry(const std::string& name, const std::string& path, hid_t ds,
-                              const LoadOptions& options, std::string& dtype) {
-    Hid type(H5Dget_type(ds));
-    if (!type) fail(name, "HDF5 dataset '" + path + "' has an unreadable type");
-    const H5T_class_t cls = H5Tget_class(type.get());
-    if (cls != H5T_INTEGER && cls != H5T_FLOAT)
-        fail(name, "HDF5 dataset '" + path + "' holds " + className(cls) + ", not numbers");
-    dtype = typeName(type.get());
-    Hid space(H5Dget_space(ds));
-    if (!space) fail(name, "HDF5 dataset '" + path + "' has an unreadable dataspace");
-    const int rank = H5Sget_simple_extent_ndims(space.get());
-    if (rank != 2 && rank != 3)
-        fail(name, "HDF5 dataset '" + path + "' is " + (rank <= 0 ? std::string("a scalar") :
-                   std::to_string(rank) + "-D") + "; a 2-D image or a 3-D stack is needed");
-    hsize_t dims[3] = {};
-    H5Sget_simple_extent_dims(space.get(), dims, nullptr);
-    DatasetGeometry g;
-    g.stack = rank == 3;
-    g.frames = rank == 3 ? dims[0] : 1;
-    if (g.frames == 0) fail(name, "HDF5 dataset '" + path + "' holds zero frames");
-    g.shape = checkedShape(name, dims[rank - 2], dims[rank - 1], options.maxPixels);
-    // Storage actually allocated in the file bounds what can be real data.
-    const std::uint64_t storage = H5Dget_storage_size(ds);
-    const std::uint64_t claimed = std::uint64_t(g.shape.size()) * H5Tget_size(type.get());
-    if (storage == 0)
-        fail(name, "HDF5 dataset '" + path + "' was never written (no storage in the file)");
-    if (g.frames > (std::uint64_t(1) << 40) / std::max<std::uint64_t>(claimed, 1) ||
-        storage * 4096 + (1u << 20) < claimed)
-        fail(name, "HDF5 dataset '" + path + "' claims " + g.shape.toString() +
-                       " pixels per frame but stores only " + byteCount(storage));
-    return g;
-}
-
-/// Reads frame `frame` of a 2-D or 3-D numeric dataset as float.
-void readFrame(const std::string& name, const std::string& path, hid_t ds,
-               const DatasetGeometry& g, int frame, hid_t memType, void* out) {
-    Hid fileSpace(H5Dget_space(ds));
-    const hsize_t rows = hsize_t(g.shape.rows), cols = hsize_t(g.shape.cols);
-    if (g.stack) {
-        const hsize_t start[3] = {hsize_t(frame), 0, 0};
-        const hsize_t count[3] = {1, rows, cols};
-        H5Sselect_hyperslab(fileSpace.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
-    }
-    const hsize_t memDims[2] = {rows, cols};
-    Hid memSpace(H5Screate_simple(2, memDims, nullptr));
-    if (H5Dread(ds, memType, memSpace.get(), fileSpace.get(), H5P_DEFAULT, out) < 0)
-        fail(name, "HDF5 dataset '" + path + "' cannot be read (corrupt or truncated file?)");
-}
 
 /// What the root group holds: the CXI entry numbers and the first few link
 /// names (for an error that says what there is). Collected in one pass over
@@ -217,6 +51,94 @@ herr_t collectRoot(hid_t, const char* linkName, const H5L_info_t*, void* op) noe
         return -1;
     }
     return root->links >= 100000 ? 1 : 0;
+}
+
+/// The image datasets of a plain HDF5 file: numeric, 2-D or 3-D, with a
+/// non-zero shape and data written. Found by iterating groups one at a time
+/// (hard links only, so no external file is opened) to a bounded depth and
+/// count: a whole-file walk (H5Ovisit) reaches metadata on which libhdf5 1.10
+/// overflows a buffer (see RootListing).
+struct ImageSearch {
+    std::vector<std::string> found;
+    std::vector<haddr_t> addresses; ///< of the datasets found: one reached by two names counts once
+    std::size_t visited = 0;
+    static constexpr int kMaxDepth = 4;           // /entry/data/data in NeXus is depth 3
+    static constexpr std::size_t kMaxLinks = 4096;
+};
+
+void searchGroup(hid_t file, const std::string& group, int depth, ImageSearch& search);
+
+struct GroupWalk {
+    hid_t file;
+    std::string group;
+    int depth;
+    ImageSearch* search;
+};
+
+herr_t visitLink(hid_t, const char* linkName, const H5L_info_t* info, void* op) noexcept {
+    auto* walk = static_cast<GroupWalk*>(op);
+    try {
+        if (++walk->search->visited > ImageSearch::kMaxLinks) return 1;
+        if (info->type != H5L_TYPE_HARD) return 0;
+        const std::string path = (walk->group == "/" ? "/" : walk->group + "/") + linkName;
+        H5O_info_t object{};
+        if (H5Oget_info_by_name2(walk->file, path.c_str(), &object, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return 0;
+        if (object.type == H5O_TYPE_GROUP) {
+            if (walk->depth < ImageSearch::kMaxDepth) searchGroup(walk->file, path, walk->depth + 1, *walk->search);
+            return 0;
+        }
+        if (object.type != H5O_TYPE_DATASET) return 0;
+        auto& seen = walk->search->addresses;
+        if (std::find(seen.begin(), seen.end(), object.addr) != seen.end()) return 0;
+        Hid ds(H5Dopen2(walk->file, path.c_str(), H5P_DEFAULT));
+        Hid type(ds ? H5Dget_type(ds.get()) : H5I_INVALID_HID);
+        Hid space(ds ? H5Dget_space(ds.get()) : H5I_INVALID_HID);
+        if (!type || !space) return 0;
+        const H5T_class_t cls = H5Tget_class(type.get());
+        const int rank = H5Sget_simple_extent_ndims(space.get());
+        if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || (rank != 2 && rank != 3)) return 0;
+        hsize_t dims[3] = {};
+        H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+        for (int i = 0; i < rank; ++i)
+            if (dims[i] == 0) return 0;
+        if (H5Dget_storage_size(ds.get()) == 0) return 0;
+        walk->search->found.push_back(path);
+        seen.push_back(object.addr);
+    } catch (...) {
+        return -1;
+    }
+    return 0;
+}
+
+void searchGroup(hid_t file, const std::string& group, int depth, ImageSearch& search) {
+    GroupWalk walk{file, group, depth, &search};
+    hsize_t index = 0;
+    H5Literate_by_name(file, group.c_str(), H5_INDEX_NAME, H5_ITER_INC, &index, visitLink, &walk, H5P_DEFAULT);
+}
+
+/// A plain HDF5 file without a dataset named: its one image dataset, with a
+/// notice; otherwise an error that lists the candidates (or the root).
+std::string soleImageDataset(const std::string& name, hid_t file, const RootListing& root,
+                             std::vector<std::string>& notices) {
+    if (root.links == 0) fail(name, "HDF5 file holds nothing (an empty root group)");
+    ImageSearch search;
+    searchGroup(file, "/", 1, search);
+    std::vector<std::string>& found = search.found;
+    if (found.size() == 1) {
+        notices.push_back("the file holds one 2-D/3-D dataset, " + found.front() +
+                          "; reading it (name another as FILE:/path)");
+        return found.front();
+    }
+    std::string list;
+    const std::vector<std::string>& shown = found.empty() ? root.names : found;
+    const std::size_t limit = std::min<std::size_t>(shown.size(), 8);
+    for (std::size_t i = 0; i < limit; ++i) list += std::string(i ? ", " : "") + (found.empty() ? "/" : "") + shown[i];
+    if (found.empty())
+        fail(name, "not a CXI file (no entry_N) and no 2-D or 3-D numeric dataset found; name a dataset as "
+                   "FILE:/path (the root holds " + list + (root.links > root.names.size() ? ", ..." : "") +
+                   "; h5ls -r lists every dataset)");
+    fail(name, "holds " + std::to_string(found.size()) + " 2-D/3-D datasets (" + list +
+                   (found.size() > limit ? ", ..." : "") + "); name a dataset as FILE:/path");
 }
 
 std::string findCxiData(hid_t file, int entry) {
@@ -279,8 +201,17 @@ void readCxiMetadata(const std::string& name, hid_t file, const std::string& dat
         }
 }
 
+/// A result saved by PhaseForge (cxi_layout.h): its object is real space and
+/// the magnitudes it was made from sit beside it.
+bool isSavedResult(hid_t file) {
+    return objectExists(file, cxi::kMagnitudes) &&
+           lower(readString(file, parentOf(cxi::kObject) + "/data_space")) == "real" &&
+           lower(readString(file, std::string(cxi::kMagnitudeGroup) + "/data_space")) == "diffraction";
+}
+
 RawImage readOpenFile(const std::string& name, hid_t file, const std::string& requested,
-                      const LoadOptions& options) {
+                      const LoadOptions& options, ReadPurpose purpose) {
+    if (purpose == ReadPurpose::SavedResult) return readSavedResult(name, file, options);
     RawImage raw;
     std::string path = requested;
     if (path.empty()) {
@@ -290,14 +221,9 @@ RawImage readOpenFile(const std::string& name, hid_t file, const std::string& re
         std::vector<int>& entries = root.entries;
         std::sort(entries.begin(), entries.end());
         if (entries.empty()) {
-            std::string list;
-            for (std::size_t i = 0; i < root.names.size(); ++i) list += (i ? ", /" : "/") + root.names[i];
-            fail(name, root.links == 0 ? "HDF5 file holds nothing (an empty root group)"
-                                       : "not a CXI file (no entry_N); name a dataset as FILE:/path (the root holds " +
-                                             list + (root.links > root.names.size() ? ", ..." : "") +
-                                             "; h5ls -r lists every dataset)");
-        }
-        if (options.entry > 0) {
+            path = soleImageDataset(name, file, root, raw.notices);
+            raw.format = "HDF5";
+        } else if (options.entry > 0) {
             if (!std::binary_search(entries.begin(), entries.end(), options.entry))
                 fail(name, "CXI entry_" + std::to_string(options.entry) + " does not exist (the file has " +
                                std::to_string(entries.size()) + " entries, entry_" +
@@ -322,7 +248,12 @@ RawImage readOpenFile(const std::string& name, hid_t file, const std::string& re
                                       " CXI entries; using entry_" + std::to_string(raw.entry) +
                                       " (choose with --entry)");
         }
-        raw.format = "CXI";
+        if (raw.format.empty()) raw.format = "CXI";
+        if (purpose == ReadPurpose::Pattern && raw.entry == 1 && isSavedResult(file)) {
+            path = cxi::kMagnitudes;
+            raw.notices.push_back(std::string("a result saved by PhaseForge: reading the magnitudes it was made from (") +
+                                  cxi::kMagnitudes + ")");
+        }
     } else {
         if (path.front() != '/') path = "/" + path;
         raw.format = "HDF5";
@@ -348,16 +279,16 @@ RawImage readOpenFile(const std::string& name, hid_t file, const std::string& re
 } // namespace
 
 RawImage readHdf5File(const std::string& path, const std::string& dataset,
-                      const LoadOptions& options) {
+                      const LoadOptions& options, ReadPurpose purpose) {
     Hdf5Scope scope;
     if (H5Fis_hdf5(path.c_str()) <= 0) fail(path, "not an HDF5 file");
     Hid file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
     if (!file) fail(path, "HDF5 file cannot be opened (corrupt or truncated?)");
-    return readOpenFile(path, file.get(), dataset, options);
+    return readOpenFile(path, file.get(), dataset, options, purpose);
 }
 
 RawImage readHdf5Memory(const std::string& name, Bytes bytes, const std::string& dataset,
-                        const LoadOptions& options) {
+                        const LoadOptions& options, ReadPurpose purpose) {
     Hdf5Scope scope;
     Hid fapl(H5Pcreate(H5P_FILE_ACCESS));
     if (!fapl || H5Pset_fapl_core(fapl.get(), 1 << 16, 0) < 0 ||
@@ -365,7 +296,7 @@ RawImage readHdf5Memory(const std::string& name, Bytes bytes, const std::string&
         fail(name, "HDF5 file image cannot be set up");
     Hid file(H5Fopen(name.c_str(), H5F_ACC_RDONLY, fapl.get()));
     if (!file) fail(name, "HDF5 file cannot be opened (corrupt or truncated?)");
-    return readOpenFile(name, file.get(), dataset, options);
+    return readOpenFile(name, file.get(), dataset, options, purpose);
 }
 
 } // namespace pf::io::detail

@@ -1,8 +1,12 @@
 // HDF5 plumbing shared by the HDF5/CXI reader and the CXI writer.
 #pragma once
 
+#include "phaseforge/image.h"
+#include "phaseforge/io/load.h"
+
 #include <hdf5.h>
 
+#include <cstdint>
 #include <mutex>
 #include <string>
 
@@ -60,5 +64,43 @@ private:
 /// True when `path` (absolute or relative to loc) names an existing object
 /// (every link along the way exists and the last one resolves).
 bool objectExists(hid_t loc, const std::string& path);
+
+// ---- single datasets (hdf5_dataset.cpp) -------------------------------------
+
+std::string parentOf(const std::string& path); ///< "/a/b" -> "/a"
+std::string lower(std::string s);
+
+/// Opens a dataset, explaining precisely why when it is not one (FileError).
+Hid openDataset(const std::string& name, hid_t file, const std::string& path);
+
+/// Reads a small string dataset (fixed or variable length); "" if unreadable.
+std::string readString(hid_t file, const std::string& path);
+
+/// Reads a scalar integer or boolean (h5py stores numpy bools as an enum).
+bool readScalarInt(hid_t file, const std::string& path, long long& out);
+
+/// Reads a scalar integer or float dataset converted to `memType`.
+bool readScalar(hid_t file, const std::string& path, hid_t memType, void* out);
+
+struct RawImage;
+/// Reads a result saved by PhaseForge: its object, support and parameters
+/// (saved_result.cpp).
+RawImage readSavedResult(const std::string& name, hid_t file, const LoadOptions& options);
+
+/// A 2-D image or a 3-D stack of them.
+struct DatasetGeometry {
+    Shape shape;
+    std::uint64_t frames = 1;
+    bool stack = false;
+};
+
+/// Checks type, rank and size of a dataset before anything is allocated;
+/// `dtype` receives the numpy spelling of its type.
+DatasetGeometry checkGeometry(const std::string& name, const std::string& path, hid_t ds,
+                              const LoadOptions& options, std::string& dtype);
+
+/// Reads frame `frame` of a 2-D or 3-D numeric dataset, converted to `memType`.
+void readFrame(const std::string& name, const std::string& path, hid_t ds,
+               const DatasetGeometry& g, int frame, hid_t memType, void* out);
 
 } // namespace pf::io::detail

@@ -109,6 +109,13 @@ std::vector<unsigned char> encodeHeader(const RawImage& raw) {
     w.put(std::int32_t(raw.unmeasured.shape.cols));
     w.put(std::int64_t(raw.maskedPixels));
     w.put(std::uint8_t(raw.realSpace));
+    w.put(std::int32_t(raw.support.shape.rows));
+    w.put(std::int32_t(raw.support.shape.cols));
+    w.put(std::uint64_t(raw.fields.size()));
+    for (const auto& [key, value] : raw.fields) {
+        w.put(key);
+        w.put(value);
+    }
     return std::move(w.bytes);
 }
 
@@ -134,6 +141,13 @@ RawImage decodeHeader(Reader& r) {
     raw.unmeasured.shape.cols = r.get<std::int32_t>();
     raw.maskedPixels = r.get<std::int64_t>();
     raw.realSpace = r.get<std::uint8_t>() != 0;
+    raw.support.shape.rows = r.get<std::int32_t>();
+    raw.support.shape.cols = r.get<std::int32_t>();
+    const auto fields = r.get<std::uint64_t>();
+    for (std::uint64_t i = 0; i < fields; ++i) {
+        std::string key = r.getString();
+        raw.fields.emplace_back(std::move(key), r.getString());
+    }
     return raw;
 }
 
@@ -170,7 +184,7 @@ std::uint64_t childMemoryAllowance(const LoadOptions& options) {
 }
 
 [[noreturn]] void runChild(int fd, int back, pid_t parent, const std::string& path,
-                           const std::string& dataset, const LoadOptions& options) {
+                           const std::string& dataset, const LoadOptions& options, ReadPurpose purpose) {
 #if defined(__linux__)
     // A child stuck in libhdf5 must not outlive a parent that was killed.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -204,7 +218,7 @@ std::uint64_t childMemoryAllowance(const LoadOptions& options) {
     std::vector<unsigned char> message;
     RawImage raw;
     try {
-        raw = readHdf5File(path, dataset, options);
+        raw = readHdf5File(path, dataset, options, purpose);
         message = encodeHeader(raw);
     } catch (const FileError& e) {
         message = encodeError(kFileError, e.path(), e.what());
@@ -218,6 +232,7 @@ std::uint64_t childMemoryAllowance(const LoadOptions& options) {
         Writer w;
         w.put(std::uint64_t(reinterpret_cast<std::uintptr_t>(raw.values.data())));
         w.put(std::uint64_t(reinterpret_cast<std::uintptr_t>(raw.unmeasured.data.data())));
+        w.put(std::uint64_t(reinterpret_cast<std::uintptr_t>(raw.support.data.data())));
         message.insert(message.end(), w.bytes.begin(), w.bytes.end());
     }
     const std::uint64_t size = message.size();
@@ -230,7 +245,8 @@ std::uint64_t childMemoryAllowance(const LoadOptions& options) {
         }
         if (answer == 'P')
             ok = writeAll(fd, raw.values.data(), raw.values.size() * sizeof(float)) &&
-                 writeAll(fd, raw.unmeasured.data.data(), raw.unmeasured.data.size());
+                 writeAll(fd, raw.unmeasured.data.data(), raw.unmeasured.data.size()) &&
+                 writeAll(fd, raw.support.data.data(), raw.support.data.size());
         else
             ok = answer == 'D';
     }
@@ -266,16 +282,17 @@ std::string describeStatus(int status) {
 } // namespace
 
 RawImage readHdf5FileIsolated(const std::string& path, const std::string& dataset,
-                              const LoadOptions& options, double timeoutSeconds) {
+                              const LoadOptions& options, ReadPurpose purpose) {
+    const double timeoutSeconds = options.hdf5TimeoutSeconds;
     int fds[2];   // child -> parent: the header, then (if asked) the arrays
     int back[2];  // parent -> child: one byte, 'D' (copied) or 'P' (send them);
                   // a socket, so that writing to a dead child raises no SIGPIPE
     if (::pipe2(fds, O_CLOEXEC) != 0)
-        return readHdf5File(path, dataset, options); // no pipe: read in this process
+        return readHdf5File(path, dataset, options, purpose); // no pipe: read in this process
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, back) != 0) {
         ::close(fds[0]);
         ::close(fds[1]);
-        return readHdf5File(path, dataset, options);
+        return readHdf5File(path, dataset, options, purpose);
     }
 #if defined(F_SETPIPE_SZ)
     ::fcntl(fds[0], F_SETPIPE_SZ, 1 << 20); // fewer round trips for a large frame; best effort
@@ -286,12 +303,12 @@ RawImage readHdf5FileIsolated(const std::string& path, const std::string& datase
     if (pid < 0) {
         for (const int fd : {fds[0], fds[1], back[0], back[1]})
             ::close(fd);
-        return readHdf5File(path, dataset, options);
+        return readHdf5File(path, dataset, options, purpose);
     }
     if (pid == 0) {
         ::close(fds[0]);
         ::close(back[1]);
-        runChild(fds[1], back[0], self, path, dataset, options);
+        runChild(fds[1], back[0], self, path, dataset, options, purpose);
     }
     ::close(fds[1]);
     ::close(back[0]);
@@ -301,17 +318,24 @@ RawImage readHdf5FileIsolated(const std::string& path, const std::string& datase
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + std::chrono::duration<double>(timeoutSeconds);
     bool timedOut = false;
+    bool interrupted = false;
     const auto readExact = [&](void* out, std::size_t n) {
         auto* bytes = static_cast<unsigned char*>(out);
         std::size_t at = 0;
         while (at < n) {
+            // A signal handler that sets the flag also ends poll() early (EINTR);
+            // a flag set from another thread is seen within the poll interval.
+            if (options.interrupt && options.interrupt->load()) {
+                interrupted = true;
+                return false;
+            }
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             if (left.count() <= 0) {
                 timedOut = true;
                 return false;
             }
             pollfd p{fds[0], POLLIN, 0};
-            const int ready = ::poll(&p, 1, int(std::min<long long>(left.count(), 1000)));
+            const int ready = ::poll(&p, 1, int(std::min<long long>(left.count(), 100)));
             if (ready < 0 && errno != EINTR)
                 return false;
             if (ready <= 0)
@@ -338,36 +362,45 @@ RawImage readHdf5FileIsolated(const std::string& path, const std::string& datase
                 Reader r(header);
                 if (r.get<std::uint8_t>() == kImage) {
                     raw = decodeHeader(r);
-                    if (raw.shape.rows < 0 || raw.shape.cols < 0 || raw.unmeasured.shape.rows < 0 ||
-                        raw.unmeasured.shape.cols < 0 ||
+                    const auto within = [&](Shape s) {
+                        return s.rows >= 0 && s.cols >= 0 && s.size() <= raw.shape.size();
+                    };
+                    if (raw.shape.rows < 0 || raw.shape.cols < 0 ||
                         std::int64_t(raw.shape.size()) > std::max<std::int64_t>(options.maxPixels, 0) ||
-                        raw.unmeasured.shape.size() > raw.shape.size())
+                        !within(raw.unmeasured.shape) || !within(raw.support.shape))
                         throw std::runtime_error("implausible sizes");
                     const auto valuesAt = r.get<std::uint64_t>();
                     const auto maskAt = r.get<std::uint64_t>();
+                    const auto supportAt = r.get<std::uint64_t>();
                     reserveLarge(raw.values, raw.shape.size());
                     raw.values.resize(raw.shape.size());
                     raw.unmeasured.data.resize(raw.unmeasured.shape.size());
+                    raw.support.data.resize(raw.support.shape.size());
                     const std::size_t valueBytes = raw.values.size() * sizeof(float);
                     const std::size_t maskBytes = raw.unmeasured.data.size();
+                    const std::size_t supportBytes = raw.support.data.size();
                     // One copy straight out of the child where the system allows
                     // it; otherwise through the pipe.
                     bool copied = false;
 #if defined(__linux__)
-                    iovec local[2] = {{raw.values.data(), valueBytes},
-                                      {raw.unmeasured.data.data(), maskBytes}};
-                    iovec remote[2] = {{reinterpret_cast<void*>(std::uintptr_t(valuesAt)), valueBytes},
-                                       {reinterpret_cast<void*>(std::uintptr_t(maskAt)), maskBytes}};
-                    copied = ::process_vm_readv(pid, local, 2, remote, 2, 0) ==
-                             ssize_t(valueBytes + maskBytes);
+                    iovec local[3] = {{raw.values.data(), valueBytes},
+                                      {raw.unmeasured.data.data(), maskBytes},
+                                      {raw.support.data.data(), supportBytes}};
+                    iovec remote[3] = {{reinterpret_cast<void*>(std::uintptr_t(valuesAt)), valueBytes},
+                                       {reinterpret_cast<void*>(std::uintptr_t(maskAt)), maskBytes},
+                                       {reinterpret_cast<void*>(std::uintptr_t(supportAt)), supportBytes}};
+                    copied = ::process_vm_readv(pid, local, 3, remote, 3, 0) ==
+                             ssize_t(valueBytes + maskBytes + supportBytes);
 #else
                     (void)valuesAt;
                     (void)maskAt;
+                    (void)supportAt;
 #endif
                     const char answer = copied ? 'D' : 'P';
                     const bool told = ::send(back[1], &answer, 1, MSG_NOSIGNAL) == 1;
                     complete = told && (copied || (readExact(raw.values.data(), valueBytes) &&
-                                                   readExact(raw.unmeasured.data.data(), maskBytes)));
+                                                   readExact(raw.unmeasured.data.data(), maskBytes) &&
+                                                   readExact(raw.support.data.data(), supportBytes)));
                 } else {
                     complete = true; // an error message; decoded below
                 }
@@ -378,12 +411,14 @@ RawImage readHdf5FileIsolated(const std::string& path, const std::string& datase
     }
     ::close(fds[0]);
     ::close(back[1]);
-    if (timedOut)
+    if (timedOut || interrupted)
         ::kill(pid, SIGKILL);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
 
+    if (interrupted)
+        throw ReadInterrupted(path, "reading it was interrupted");
     if (timedOut) {
         char seconds[32];
         std::snprintf(seconds, sizeof seconds, "%g", timeoutSeconds);
@@ -415,8 +450,8 @@ RawImage readHdf5FileIsolated(const std::string& path, const std::string& datase
 #else
 
 RawImage readHdf5FileIsolated(const std::string& path, const std::string& dataset,
-                              const LoadOptions& options, double) {
-    return readHdf5File(path, dataset, options);
+                              const LoadOptions& options, ReadPurpose purpose) {
+    return readHdf5File(path, dataset, options, purpose);
 }
 
 #endif

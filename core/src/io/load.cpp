@@ -1,5 +1,6 @@
 // The public entry points: find the reader, then turn its frame into a Problem
 // or an image. The rules are written out in docs/files.md.
+#include "formats_table.h"
 #include "mapped_file.h"
 #include "raw_image.h"
 
@@ -33,44 +34,29 @@ std::string extensionOf(const std::string& path) {
     const std::size_t dot = path.find_last_of('.');
     const std::size_t slash = path.find_last_of('/');
     if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-    std::string ext = path.substr(dot + 1);
-    for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
-    return ext;
+    return path.substr(dot + 1);
 }
 
-std::string formatForExtension(const std::string& ext) {
-    if (ext == "tif" || ext == "tiff") return "TIFF";
-    if (ext == "png") return "PNG";
-    if (ext == "npy") return "NPY";
-    if (ext == "h5" || ext == "hdf5" || ext == "hdf" || ext == "nxs") return "HDF5";
-    if (ext == "cxi") return "CXI";
-    return "";
-}
-
-detail::RawImage readAnyFile(const std::string& file, const std::string& dataset,
-                             const LoadOptions& options) {
-    std::string format;
+detail::RawImage readAnyFile(const std::string& file, const std::string& dataset, const LoadOptions& options,
+                             detail::ReadPurpose purpose) {
+    const detail::FormatRow* row = nullptr;
     {
         detail::MappedFile mapped(file);
-        format = detail::sniffFormat(mapped.bytes());
-        if (format.empty()) {
-            const std::string expected = formatForExtension(extensionOf(file));
-            detail::fail(file, expected.empty()
-                                   ? "is not a TIFF, PNG, NPY, HDF5 or CXI file"
-                                   : "has the extension ." + extensionOf(file) + " but its content is not " +
-                                         (expected == "CXI" ? std::string("HDF5") : expected));
+        row = detail::sniffFormat(mapped.bytes());
+        if (!row) {
+            const FormatInfo* expected = formatForExtension(extensionOf(file));
+            detail::fail(file, expected ? "has the extension ." + extensionOf(file) + " but its content is not " +
+                                              std::string(expected->container)
+                                        : "is not a " + formatListText(false) + " file");
         }
-        if (format != "HDF5") {
-            if (!dataset.empty())
-                detail::fail(file, "a dataset path (':" + dataset + "') only applies to HDF5 and CXI files");
-            if (format == "TIFF") return detail::readTiff(file, mapped.bytes(), options);
-            if (format == "PNG") return detail::readPng(file, mapped.bytes(), options);
-            return detail::readNpy(file, mapped.bytes(), options);
-        }
+        if (!row->info.datasetPath && !dataset.empty())
+            detail::fail(file, "a dataset path (':" + dataset + "') only applies to HDF5 and CXI files");
+        if (!row->info.isolated) return row->readMemory(file, mapped.bytes(), dataset, options, purpose);
     }
-    // HDF5 opens the file itself (no copy of a large file in memory), in a
-    // child process: libhdf5 can crash or hang on a corrupt file.
-    return detail::readHdf5FileIsolated(file, dataset, options, options.hdf5TimeoutSeconds);
+    // An isolated format's reader opens the file itself (no copy of a large
+    // file in memory), in a child process: libhdf5 can crash or hang on a
+    // corrupt file.
+    return row->readFile(file, dataset, options, purpose);
 }
 
 /// Mean-free decision of where the zero frequency is: compare the intensity
@@ -152,32 +138,23 @@ std::pair<std::string, std::string> splitDatasetPath(const std::string& path) {
 
 namespace detail {
 
-std::string sniffFormat(Bytes head) {
-    auto starts = [&](const char* magic, std::size_t n, std::size_t at = 0) {
-        return head.size() >= at + n && std::memcmp(head.data() + at, magic, n) == 0;
-    };
-    if (starts("\x89PNG\r\n\x1a\n", 8)) return "PNG";
-    if (starts("II*\0", 4) || starts("MM\0*", 4) || starts("II+\0", 4) || starts("MM\0+", 4))
-        return "TIFF";
-    if (starts("\x93NUMPY", 6)) return "NPY";
-    // The HDF5 signature sits at 0 or after a user block of 512·2^k bytes.
-    for (std::size_t at = 0; at < head.size(); at = at ? at * 2 : 512)
-        if (starts("\x89HDF\r\n\x1a\n", 8, at)) return "HDF5";
-    return "";
+RawImage readAnyMemory(const std::string& name, Bytes bytes, const LoadOptions& options) {
+    const FormatRow* row = sniffFormat(bytes);
+    if (!row) fail(name, "is not a " + formatListText(false) + " file");
+    return row->readMemory(name, bytes, options.dataset, options, ReadPurpose::Pattern);
 }
 
-RawImage readAnyMemory(const std::string& name, Bytes bytes, const LoadOptions& options) {
-    const std::string format = sniffFormat(bytes);
-    if (format == "TIFF") return readTiff(name, bytes, options);
-    if (format == "PNG") return readPng(name, bytes, options);
-    if (format == "NPY") return readNpy(name, bytes, options);
-    if (format == "HDF5") return readHdf5Memory(name, bytes, options.dataset, options);
-    fail(name, "is not a TIFF, PNG, NPY, HDF5 or CXI file");
+void checkPatternShape(const std::string& name, Shape shape) {
+    if (shape.rows < kMinPatternSide || shape.cols < kMinPatternSide)
+        fail(name, "the pattern is only " + shape.toString() + " pixels; at least " +
+                       std::to_string(kMinPatternSide) + " x " + std::to_string(kMinPatternSide) +
+                       " are needed to reconstruct anything");
 }
 
 LoadedPattern toPattern(RawImage raw, const std::string& path, const LoadOptions& options) {
     if (raw.realSpace)
         fail(path, "'" + raw.dataset + "' is a real-space image (CXI data_space 'real'), not a diffraction pattern");
+    checkPatternShape(path, raw.shape);
     LoadedPattern out;
     PatternInfo& info = out.info;
     fillCommonInfo(info, raw, path);
@@ -301,13 +278,13 @@ LoadedImage toImage(RawImage raw, const std::string& path) {
 LoadedPattern loadDiffraction(const std::string& path, const LoadOptions& options) {
     auto [file, dataset] = splitDatasetPath(path);
     if (!options.dataset.empty()) dataset = options.dataset;
-    return detail::toPattern(readAnyFile(file, dataset, options), file, options);
+    return detail::toPattern(readAnyFile(file, dataset, options, detail::ReadPurpose::Pattern), file, options);
 }
 
 LoadedImage loadImage(const std::string& path, const LoadOptions& options) {
     auto [file, dataset] = splitDatasetPath(path);
     if (!options.dataset.empty()) dataset = options.dataset;
-    return detail::toImage(readAnyFile(file, dataset, options), file);
+    return detail::toImage(readAnyFile(file, dataset, options, detail::ReadPurpose::Image), file);
 }
 
 } // namespace pf::io

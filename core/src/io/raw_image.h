@@ -11,11 +11,24 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
+
+namespace pf::io {
+struct SavedResult; // phaseforge/io/saved_result.h
+}
 
 namespace pf::io::detail {
 
 using Bytes = std::span<const unsigned char>;
+
+/// What an HDF5 read is for; a result saved by PhaseForge is read differently
+/// for each (cxi_layout.h).
+enum class ReadPurpose : std::uint8_t {
+    Pattern,     ///< a diffraction pattern: a saved result gives the magnitudes it was made from
+    Image,       ///< a plain image: a saved result gives its object
+    SavedResult, ///< a saved result's object, support and parameters (fields)
+};
 
 struct RawImage {
     Shape shape;
@@ -34,6 +47,9 @@ struct RawImage {
     Mask unmeasured;           ///< from a CXI mask: 1 = not measured; empty = none
     std::int64_t maskedPixels = 0;
     bool realSpace = false;    ///< CXI data_space "real": an object, not a pattern
+    // What a saved result holds besides its object (ReadPurpose::SavedResult).
+    Mask support;              ///< 1 = inside; empty otherwise
+    std::vector<std::pair<std::string, std::string>> fields; ///< its parameters, as text
 };
 
 /// Throws FileError(name, problem).
@@ -58,26 +74,35 @@ RawImage readNpy(const std::string& name, Bytes bytes, const LoadOptions& option
 RawImage readTiff(const std::string& name, Bytes bytes, const LoadOptions& options);
 /// Reads a PNG file held in memory (libpng).
 RawImage readPng(const std::string& name, Bytes bytes, const LoadOptions& options);
-/// Reads an HDF5 or CXI file from disk (`dataset` empty: CXI discovery).
+/// Reads an HDF5 or CXI file from disk (`dataset` empty: CXI discovery, or
+/// the one image dataset of a plain HDF5 file).
 RawImage readHdf5File(const std::string& path, const std::string& dataset,
-                      const LoadOptions& options);
+                      const LoadOptions& options, ReadPurpose purpose = ReadPurpose::Pattern);
 /// readHdf5File in a child process (isolated_read.cpp): a crash, a hang past
-/// `timeoutSeconds` or runaway memory in libhdf5 becomes a FileError.
+/// options.hdf5TimeoutSeconds or runaway memory in libhdf5 becomes a
+/// FileError; options.interrupt stops it at once (ReadInterrupted).
 RawImage readHdf5FileIsolated(const std::string& path, const std::string& dataset,
-                              const LoadOptions& options, double timeoutSeconds);
+                              const LoadOptions& options, ReadPurpose purpose = ReadPurpose::Pattern);
 /// The same from a file image in memory (used by the fuzzer).
 RawImage readHdf5Memory(const std::string& name, Bytes bytes, const std::string& dataset,
-                        const LoadOptions& options);
-
-/// Which reader a file's first bytes call for: "TIFF", "PNG", "NPY", "HDF5" or "".
-std::string sniffFormat(Bytes head);
+                        const LoadOptions& options, ReadPurpose purpose = ReadPurpose::Pattern);
 
 /// Reads any supported format from memory (HDF5 through a file image).
 RawImage readAnyMemory(const std::string& name, Bytes bytes, const LoadOptions& options);
+
+/// Patterns with fewer pixels than this on a side are refused.
+inline constexpr int kMinPatternSide = 8;
+
+/// Refuses a pattern too small to reconstruct (fewer than kMinPatternSide
+/// pixels on a side), naming the file and its shape.
+void checkPatternShape(const std::string& name, Shape shape);
 
 /// The conversion from a raw frame to a Problem (public loadDiffraction's core).
 LoadedPattern toPattern(RawImage raw, const std::string& path, const LoadOptions& options);
 /// The conversion to a plain image (public loadImage's core).
 LoadedImage toImage(RawImage raw, const std::string& path);
+/// The conversion of a saved result's frame and fields (ReadPurpose::SavedResult)
+/// to a SavedResult (public loadSavedResult's core; saved_result.cpp).
+SavedResult toSavedResult(RawImage raw, const std::string& path);
 
 } // namespace pf::io::detail

@@ -4,9 +4,11 @@
 // starting with the file's name. See docs/files.md for the rules below.
 #pragma once
 
+#include "phaseforge/error.h"
 #include "phaseforge/image.h"
 #include "phaseforge/problem.h"
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -42,12 +44,23 @@ struct LoadOptions {
     /// that crashes or hangs libhdf5 becomes an error; the read is stopped
     /// after this many seconds.
     double hdf5TimeoutSeconds = 120;
+    /// When set, a read in the child process is stopped at once once the flag
+    /// is true (checked at least every 0.1 s, and at once when a signal
+    /// interrupts the wait): the CLI points it at its Ctrl-C flag. Must
+    /// outlive the call.
+    const std::atomic<bool>* interrupt = nullptr;
+};
+
+/// Thrown when LoadOptions::interrupt stopped a read.
+class ReadInterrupted : public FileError {
+public:
+    using FileError::FileError;
 };
 
 /// What was understood about a file, for `phaseforge-cli info` and the app.
 struct PatternInfo {
     std::string path;          ///< the file (without any ":/dataset" suffix)
-    std::string format;        ///< "TIFF", "PNG", "NPY", "HDF5" or "CXI"
+    std::string format;        ///< a name from supportedFormats() (phaseforge/io/formats.h)
     std::string dataset;       ///< HDF5/CXI dataset read; empty otherwise
     std::string dtype;         ///< element type in the file, numpy spelling: "float32", "uint16", ...
     Shape shape;               ///< the 2-D image read
@@ -74,7 +87,11 @@ struct LoadedPattern {
     std::vector<std::string> notices;
 };
 
-/// Reads a diffraction pattern. `path` may be "file.h5:/path/to/data".
+/// Reads a diffraction pattern. `path` may be "file.h5:/path/to/data"; a plain
+/// HDF5 file holding one 2-D or 3-D dataset needs no path (a notice names it);
+/// a result saved by PhaseForge gives the magnitudes it was made from (its
+/// object and parameters: loadSavedResult). Patterns smaller than 8 x 8 are
+/// refused.
 /// Intensities become sqrt(intensity); negative values become 0 (counted);
 /// NaN/Inf and CXI-masked pixels (invalid, saturated, hot, dead, shadowed)
 /// become unmeasured (counted); centred data is ifftShift-ed to FFT order.

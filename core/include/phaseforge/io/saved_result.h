@@ -1,0 +1,39 @@
+// Reading back a reconstruction saved by PhaseForge (writeResultCxi, the CXI
+// result layout in docs/files.md): its object, its support and the parameters
+// it was made with, so that a run can continue from it. The magnitudes it was
+// made from are read by loadDiffraction on the same file.
+#pragma once
+
+#include "phaseforge/image.h"
+#include "phaseforge/io/load.h"
+#include "phaseforge/reconstruction.h"
+
+#include <string>
+#include <vector>
+
+namespace pf::io {
+
+struct SavedResult {
+    std::string path;
+    ImageF object;          ///< real space, as the engine left it (entry_1/image_1/data)
+    Mask support;           ///< 1 = inside (entry_1/image_1/support), the object's shape
+    /// What it was made with: schedule, β, seed, starts, initial support rule
+    /// and threshold, shrink-wrap, initial guess kind, metrics interval.
+    /// Fields a file lacks keep their defaults, with a notice.
+    Parameters parameters;
+    long long iterations = 0; ///< iterations run
+    int bestStart = 0;
+    std::string engine;      ///< e.g. "fftw", "cuda"
+    std::string device;
+    std::string version;     ///< PhaseForge version that wrote it
+    std::string inputFile;   ///< the diffraction file as named in the run
+    std::string inputSha256;
+    std::vector<std::string> notices; ///< fields missing or not understood, one sentence each
+};
+
+/// Reads a result saved by PhaseForge. Like every HDF5 read it runs in the
+/// isolated child process. Throws FileError when the file is not such a result
+/// (naming what is missing) or cannot be read.
+SavedResult loadSavedResult(const std::string& path, const LoadOptions& options = {});
+
+} // namespace pf::io

@@ -1,0 +1,162 @@
+// A result saved by PhaseForge, read back: the child process reads the object,
+// the support and process_1's fields (as text, so that they cross the pipe
+// like a notice); the caller's process turns the text into Parameters.
+#include "phaseforge/io/saved_result.h"
+
+#include "cxi_layout.h"
+#include "hdf5_support.h"
+#include "raw_image.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <optional>
+
+namespace pf::io {
+namespace detail {
+namespace {
+
+/// process_1's fields that a continued run needs; each is read as text.
+constexpr const char* kTextFields[] = {"schedule", "initial_guess", "initial_support", "engine",
+                                       "device", "version", "input_file", "input_sha256"};
+constexpr const char* kNumberFields[] = {"beta", "starts", "best_start", "iterations",
+                                         "autocorrelation_threshold", "metrics_every",
+                                         "shrink_wrap_enabled", "shrink_wrap_every",
+                                         "shrink_wrap_sigma_start", "shrink_wrap_sigma_end",
+                                         "shrink_wrap_sigma_decay", "shrink_wrap_threshold"};
+
+} // namespace
+
+RawImage readSavedResult(const std::string& name, hid_t file, const LoadOptions& options) {
+    if (!objectExists(file, cxi::kObject) ||
+        lower(readString(file, parentOf(cxi::kObject) + "/data_space")) != "real")
+        fail(name, std::string("not a result saved by PhaseForge (no real-space object at ") + cxi::kObject + ")");
+    RawImage raw;
+    raw.format = "CXI";
+    raw.dataset = cxi::kObject;
+    raw.entry = 1;
+    Hid ds = openDataset(name, file, cxi::kObject);
+    const DatasetGeometry g = checkGeometry(name, cxi::kObject, ds.get(), options, raw.dtype);
+    if (g.stack) fail(name, std::string("the saved object ") + cxi::kObject + " is a stack, not one image");
+    raw.shape = g.shape;
+    raw.values.resize(g.shape.size());
+    readFrame(name, cxi::kObject, ds.get(), g, 0, H5T_NATIVE_FLOAT, raw.values.data());
+
+    if (objectExists(file, cxi::kSupport)) {
+        Hid sds = openDataset(name, file, cxi::kSupport);
+        std::string supportType;
+        const DatasetGeometry sg = checkGeometry(name, cxi::kSupport, sds.get(), options, supportType);
+        if (sg.stack || !(sg.shape == g.shape))
+            fail(name, std::string("the saved support ") + cxi::kSupport + " is " + sg.shape.toString() +
+                           " but the object is " + g.shape.toString());
+        raw.support = Mask(g.shape, 0);
+        readFrame(name, cxi::kSupport, sds.get(), sg, 0, H5T_NATIVE_UINT8, raw.support.data.data());
+        for (auto& v : raw.support.data) v = v ? 1 : 0;
+    }
+    const std::string p = cxi::kProcess;
+    for (const char* field : kTextFields)
+        if (objectExists(file, p + field)) raw.fields.emplace_back(field, readString(file, p + field));
+    for (const char* field : kNumberFields) {
+        double v = 0;
+        if (readScalar(file, p + field, H5T_NATIVE_DOUBLE, &v)) {
+            char text[40];
+            std::snprintf(text, sizeof text, "%.17g", v);
+            raw.fields.emplace_back(field, text);
+        }
+    }
+    // The seed is a 64-bit integer: read as such, not through a double.
+    std::uint64_t seed = 0;
+    if (readScalar(file, p + "seed", H5T_NATIVE_UINT64, &seed)) raw.fields.emplace_back("seed", std::to_string(seed));
+    return raw;
+}
+
+namespace {
+
+/// Turns process_1's fields into a SavedResult's parameters. A field that is
+/// missing or out of range keeps the default, with a notice: the object and
+/// support are what a continued run needs most.
+void applyFields(const RawImage& raw, SavedResult& out) {
+    auto find = [&](const char* name) -> const std::string* {
+        for (const auto& [key, value] : raw.fields)
+            if (key == name) return &value;
+        out.notices.push_back(std::string("the saved result has no ") + name + "; the default is used");
+        return nullptr;
+    };
+    auto number = [&](const char* name, double lo, double hi) -> std::optional<double> {
+        const std::string* text = find(name);
+        if (!text) return std::nullopt;
+        char* end = nullptr;
+        const double v = std::strtod(text->c_str(), &end);
+        if (end == text->c_str() || *end != '\0' || !(v >= lo && v <= hi)) {
+            out.notices.push_back(std::string("the saved ") + name + " '" + *text + "' is not understood; the default is used");
+            return std::nullopt;
+        }
+        return v;
+    };
+    Parameters& p = out.parameters;
+    if (const std::string* s = find("schedule")) {
+        try {
+            p.schedule = Schedule::parse(*s);
+        } catch (const Error& e) {
+            out.notices.push_back("the saved schedule '" + *s + "' is not understood (" + e.what() + "); the default is used");
+        }
+    }
+    if (auto v = number("beta", 0, 1); v && *v > 0) p.beta = float(*v);
+    if (const std::string* s = find("seed")) p.seed = std::strtoull(s->c_str(), nullptr, 10);
+    if (auto v = number("starts", 1, 256)) p.starts = int(*v);
+    if (const std::string* s = find("initial_support")) {
+        if (*s == cxi::initialSupportName(InitialSupport::Autocorrelation)) p.initialSupport = InitialSupport::Autocorrelation;
+        else if (*s == cxi::initialSupportName(InitialSupport::Problem)) p.initialSupport = InitialSupport::Problem;
+        else out.notices.push_back("the saved initial_support '" + *s + "' is not understood; the default is used");
+    }
+    if (const std::string* s = find("initial_guess")) {
+        for (auto kind : {InitialGuess::Kind::RandomPhase, InitialGuess::Kind::UserPhase, InitialGuess::Kind::ZeroPhase})
+            if (*s == cxi::guessName(kind)) p.guess = kind;
+    }
+    if (auto v = number("autocorrelation_threshold", 0, 1)) p.autocorrelationThreshold = float(*v);
+    if (auto v = number("metrics_every", 1, std::numeric_limits<int>::max())) p.metricsEvery = int(*v);
+    if (auto v = number("shrink_wrap_enabled", 0, 1)) p.shrinkWrap.enabled = *v != 0;
+    if (auto v = number("shrink_wrap_every", 1, std::numeric_limits<int>::max())) p.shrinkWrap.every = int(*v);
+    if (auto v = number("shrink_wrap_sigma_start", 0, 1e6)) p.shrinkWrap.sigmaStart = float(*v);
+    if (auto v = number("shrink_wrap_sigma_end", 0, 1e6)) p.shrinkWrap.sigmaEnd = float(*v);
+    if (auto v = number("shrink_wrap_sigma_decay", 0, 1)) p.shrinkWrap.sigmaDecay = float(*v);
+    if (auto v = number("shrink_wrap_threshold", 0, 1)) p.shrinkWrap.threshold = float(*v);
+    if (auto v = number("iterations", 0, 9e18)) out.iterations = static_cast<long long>(*v);
+    if (auto v = number("best_start", 0, 256)) out.bestStart = int(*v);
+    for (const auto& [key, value] : raw.fields) {
+        if (key == "engine") out.engine = value;
+        else if (key == "device") out.device = value;
+        else if (key == "version") out.version = value;
+        else if (key == "input_file") out.inputFile = value;
+        else if (key == "input_sha256") out.inputSha256 = value;
+    }
+    try {
+        p.validate();
+    } catch (const Error& e) {
+        out.notices.push_back(std::string("the saved parameters do not validate (") + e.what() + "); the defaults are used");
+        const Parameters defaults;
+        p = defaults;
+    }
+}
+
+} // namespace
+
+SavedResult toSavedResult(RawImage raw, const std::string& path) {
+    SavedResult out;
+    out.path = path;
+    out.object.shape = raw.shape;
+    out.object.data = std::move(raw.values);
+    out.support = std::move(raw.support);
+    applyFields(raw, out);
+    return out;
+}
+
+} // namespace detail
+
+SavedResult loadSavedResult(const std::string& path, const LoadOptions& options) {
+    const std::string file = splitDatasetPath(path).first;
+    return detail::toSavedResult(detail::readHdf5FileIsolated(file, "", options, detail::ReadPurpose::SavedResult),
+                                 file);
+}
+
+} // namespace pf::io
