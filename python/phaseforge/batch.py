@@ -22,6 +22,7 @@ import fcntl
 import inspect
 import io
 import json
+import logging
 import os
 import subprocess
 import time
@@ -208,11 +209,15 @@ def inspect_item(item: Item, output_dir: str, recipe: Recipe) -> dict:
         return {"done": False, "shape": None}
 
 
-def reconstruct_item(item: Item, output_dir: str, recipe: Recipe) -> dict:
+def reconstruct_item(item: Item, output_dir: str, recipe: Recipe, run: str = "") -> dict:
     """One task: hash, skip if done, load, reconstruct, write the CXI result
     atomically. Returns the summary row. A bad input gives a row with status
     "failed" and its one-line error; only a dying process escapes (and the
-    scheduler retries the task on another worker)."""
+    scheduler retries the task on another worker).
+
+    ``run`` names the batch run: a result already written by this same run
+    (its worker died after writing it, before the scheduler had its row) is
+    reported as done by this run ("ok"), not as "skipped"."""
     t0 = time.perf_counter()
     out = os.path.join(output_dir, item.output_name)
     row = dict(input=item.path, frame="" if item.frame is None else item.frame,
@@ -223,7 +228,8 @@ def reconstruct_item(item: Item, output_dir: str, recipe: Recipe) -> dict:
         row["sha256"] = sha = sha256_file(item.file)
         prov = read_provenance(out)
         if _matches(prov, sha, item, recipe.key()):
-            row.update(_stored_row(item, out, prov), status="skipped")
+            row.update(_stored_row(item, out, prov),
+                       status="ok" if run and prov.get("run") == run else "skipped")
             return row
         import phaseforge
         loaded = phaseforge.load_diffraction(item.path, frame=-1 if item.frame is None else item.frame,
@@ -238,7 +244,7 @@ def reconstruct_item(item: Item, output_dir: str, recipe: Recipe) -> dict:
         write_result(out, result, loaded["magnitude"], loaded["mask"], dict(
             input_file=item.path, input_sha256=sha,
             frame=-1 if item.frame is None else item.frame, recipe=recipe.key(),
-            command="phaseforge.batch", threads=threads, worker=row["worker"],
+            command="phaseforge.batch", run=run or None, threads=threads, worker=row["worker"],
             gpu=row["gpu"] or None, seconds=seconds,
             free_error=None if free is None else float(free),
             resolution=None if resolution is None else float(resolution)))
@@ -335,11 +341,30 @@ def local_cluster(workers: Optional[int] = None, gpus: Optional[Sequence] = None
             raise ValueError(f"this cluster has {len(slots)} worker slots, all in use")
 
     options = dict(n_workers=0, threads_per_worker=1, processes=True, worker_class=Nanny,
-                   dashboard_address=None)
+                   dashboard_address=":0", silence_logs=logging.ERROR)
     options.update(kwargs)
     cluster = PinnedCluster(**options)
     cluster.scale(len(slots))
     return cluster
+
+
+def _ignore_interrupts_plugin():
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class IgnoreInterrupt(WorkerPlugin):
+        """Ctrl-C in a terminal reaches every process of the command; the
+        workers of a local cluster leave it to the command, which cancels
+        the batch and closes them (one clean stop, no tracebacks)."""
+
+        name = "phaseforge-ignore-sigint"
+
+        def setup(self, worker):
+            import signal
+            import threading
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    return IgnoreInterrupt()
 
 
 # ---- the batch -----------------------------------------------------------------------
@@ -403,6 +428,7 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
     remove_temporaries(output_dir, names)   # left by an earlier run that was killed
 
     rows: dict = {}
+    run = ""
     stack = contextlib.ExitStack()
     futures = []
     try:
@@ -413,7 +439,9 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
                 cluster = stack.enter_context(local_cluster(workers, gpus))
                 client = stack.enter_context(Client(cluster))
                 client.wait_for_workers(len(cluster.worker_spec))
+                client.register_worker_plugin(_ignore_interrupts_plugin())
         token = uuid.uuid4().hex[:8]
+        run = uuid.uuid4().hex
         # Pass 1: what is done, and the shapes to plan before any reconstruction.
         probes = client.map(inspect_item, items, output_dir=output_dir, recipe=recipe,
                             key=[f"phaseforge-inspect-{i}-{token}" for i in range(len(items))],
@@ -427,6 +455,7 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
             client.run(warm_plans, sorted(shapes), recipe.engine)
         # Pass 2: the reconstructions (a done item is seen again and skipped).
         futures = client.map(reconstruct_item, items, output_dir=output_dir, recipe=recipe,
+                             run=run,
                              key=[f"phaseforge-reconstruct-{i}-{token}" for i in range(len(items))],
                              pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
@@ -447,6 +476,16 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
         with contextlib.suppress(BaseException):
             stack.close()
         remove_temporaries(output_dir, names)
+        for i, item in enumerate(items):   # written by a worker before its row came back
+            if i not in rows and run:
+                with contextlib.suppress(Exception):
+                    out = os.path.join(output_dir, item.output_name)
+                    prov = read_provenance(out)
+                    if prov and prov.get("run") == run:
+                        rows[i] = dict(input=item.path, frame="" if item.frame is None else item.frame,
+                                       output=out, status="ok", error="",
+                                       sha256=prov.get("input_sha256", ""),
+                                       parameters=recipe.key(), **_stored_row(item, out, prov))
         done = [rows[k] for k in sorted(rows)]
         with contextlib.suppress(BaseException):
             _write_summary(summary_path, done)
