@@ -40,6 +40,9 @@ __all__ = ["Recipe", "Item", "BatchInterrupted", "expand_inputs", "local_cluster
 ENV_THREADS = "PF_BATCH_THREADS"   # FFTW threads of this worker
 ENV_GPU = "PF_BATCH_GPU"           # the GPU this worker is pinned to (its id on the host)
 
+#: Seconds between two rewrites of the summary table while results arrive.
+SUMMARY_EVERY = 1.0
+
 SUMMARY_COLUMNS = ["input", "frame", "output", "status", "error", "sha256", "parameters",
                    "final_error", "final_errors", "free_error", "resolution", "engine",
                    "device", "gpu", "worker", "seconds"]
@@ -459,6 +462,7 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
                              key=[f"phaseforge-reconstruct-{i}-{token}" for i in range(len(items))],
                              pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
+        written = 0.0
         for future in as_completed(futures):
             i = index[future.key]
             try:
@@ -466,9 +470,15 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
             except Exception as err:  # the task's worker died too often (KilledWorker)
                 row = _killed_row(items[i], output_dir, recipe, err)
             rows[i] = row
-            _write_summary(summary_path, [rows[k] for k in sorted(rows)])
+            # The table is rewritten as results arrive, at most every
+            # SUMMARY_EVERY seconds (each rewrite is a whole file, flushed to
+            # disk), and once more at the end.
+            if time.monotonic() - written >= SUMMARY_EVERY and len(rows) < len(items):
+                _write_summary(summary_path, [rows[k] for k in sorted(rows)])
+                written = time.monotonic()
             if on_result:
                 on_result(row, len(rows), len(items))
+        _write_summary(summary_path, [rows[k] for k in sorted(rows)])
     except KeyboardInterrupt:
         with contextlib.suppress(BaseException):
             if client is not None and futures:
