@@ -122,11 +122,13 @@ def _worker_name() -> str:
         return ""
 
 
-def _device_kwargs() -> dict:
-    """A device index for reconstruct() where the module takes one. A pinned
-    worker sees its one GPU as device 0."""
+def _device_kwargs(engine: str) -> dict:
+    """A device index for reconstruct() where the module takes one (not yet:
+    the environment pinning does the work alone). A pinned worker sees its
+    one GPU as device 0."""
     import phaseforge
-    if "device" in inspect.signature(phaseforge.reconstruct).parameters and os.environ.get(ENV_GPU):
+    if (engine != "cpu" and os.environ.get(ENV_GPU)
+            and "device" in inspect.signature(phaseforge.reconstruct).parameters):
         return {"device": 0}
     return {}
 
@@ -166,7 +168,7 @@ def warm_plans(shapes: Sequence[tuple], engine: str = "auto") -> list:
             for shape in shapes:
                 phaseforge.reconstruct(np.ones(tuple(shape), np.float32), algorithm="ER",
                                        iterations=1, seed=0, engine=engine, threads=threads,
-                                       **_device_kwargs())
+                                       **_device_kwargs(engine))
         finally:
             if f:
                 fcntl.flock(f, fcntl.LOCK_UN)
@@ -239,7 +241,7 @@ def reconstruct_item(item: Item, output_dir: str, recipe: Recipe, run: str = "")
                                              kind=recipe.kind, centring=recipe.centring)
         threads = _worker_threads()
         result = phaseforge.reconstruct(loaded["magnitude"], mask=loaded["mask"], threads=threads,
-                                        **recipe.reconstruct_kwargs(), **_device_kwargs())
+                                        **recipe.reconstruct_kwargs(), **_device_kwargs(recipe.engine))
         seconds = time.perf_counter() - t0
         params = result.parameters
         free = getattr(result, "free_error", None)

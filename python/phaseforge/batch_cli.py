@@ -29,7 +29,7 @@ def _parser():
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the results")
     where = p.add_argument_group("where it runs")
     where.add_argument("--workers", type=int, metavar="N",
-                       help="local CPU workers (default: one per core); ignored with GPUs")
+                       help="local CPU workers (default: one per core); with GPUs, one worker per GPU")
     where.add_argument("--gpus", metavar="LIST",
                        help="local GPUs to use, e.g. 0,1,3 (default: every usable GPU); "
                             "'none' for CPU workers only")
@@ -123,6 +123,8 @@ def main(argv=None) -> int:
     if argv is None:
         _keep_workers_from_running_this_script()
     try:
+        import distributed  # noqa: F401  (the batch needs it; say so before any work)
+
         from .batch import BatchInterrupted, Recipe, expand_inputs, run_batch
         recipe = Recipe(algorithm=args.algorithm, iterations=args.iterations, beta=args.beta,
                         seed=args.seed, starts=args.starts, support=args.support,

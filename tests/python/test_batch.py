@@ -312,8 +312,12 @@ def test_interrupted_batch_resumes(patterns, reference, env, tmp_path):
     args = [*inputs, "--output", str(out), "--workers", "2", "--algorithm", RECIPE.algorithm,
             "--engine", "cpu"]
     p = _cli(args)
-    first = p.stderr.readline()
-    assert first.startswith(f"[1/{N_VALID + 1}] "), first + p.stderr.read()
+    seen = []
+    for line in p.stderr:             # wait for the first result
+        seen.append(line)
+        if line.startswith(f"[1/{N_VALID + 1}] "):
+            break
+    assert seen and seen[-1].startswith("[1/"), "".join(seen)
     os.killpg(p.pid, signal.SIGINT)
     stdout, stderr = p.communicate(timeout=120)
     assert p.returncode == 130, stdout + stderr
@@ -342,3 +346,31 @@ def test_interrupted_batch_resumes(patterns, reference, env, tmp_path):
         assert_same_as_reference(out / name, ref)
     assert f"{N_VALID + 1} of {N_VALID + 1} pattern(s) done" in stdout
     assert "failed: " + str(patterns[0] / "corrupt.npy") + ": NPY file is truncated" in stdout
+
+
+def test_a_failed_write_leaves_nothing_and_keeps_the_old_result(tmp_path):
+    from phaseforge.batch_files import write_atomic
+    target = tmp_path / "r.cxi"
+    target.write_bytes(b"old result")
+
+    def half_then_fail(tmp):
+        with open(tmp, "wb") as f:
+            f.write(b"half of a new res")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(str(target), half_then_fail)
+    assert target.read_bytes() == b"old result"
+    assert sorted(os.listdir(tmp_path)) == ["r.cxi"]
+
+    write_atomic(str(target), lambda tmp: open(tmp, "wb").write(b"new result"))
+    assert target.read_bytes() == b"new result"
+    assert sorted(os.listdir(tmp_path)) == ["r.cxi"]
+
+
+def test_command_names_a_missing_input_in_one_line(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "phaseforge.batch_cli", str(tmp_path / "scan_*.npy"),
+                        "--output", str(tmp_path / "out")], capture_output=True, text=True)
+    assert p.returncode == 3
+    assert p.stderr == f"phaseforge-batch: {tmp_path / 'scan_*.npy'}: no file matches this pattern\n"
+    assert not (tmp_path / "out").exists()
