@@ -27,7 +27,7 @@ import os
 import subprocess
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Callable, Iterable, Optional, Sequence
 
 from .batch_files import (Item, expand_inputs, one_line, read_provenance, remove_temporaries,
@@ -353,6 +353,14 @@ def local_cluster(workers: Optional[int] = None, gpus: Optional[Sequence] = None
     return cluster
 
 
+def register_worker_plugin(client, plugin):
+    """``Client.register_plugin`` (dask 2023.9 on), else the older
+    ``register_worker_plugin`` (Debian 12 has dask 2022.12)."""
+    if hasattr(client, "register_plugin"):
+        return client.register_plugin(plugin)
+    return client.register_worker_plugin(plugin)
+
+
 def _ignore_interrupts_plugin():
     from distributed.diagnostics.plugin import WorkerPlugin
 
@@ -444,7 +452,7 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
                 cluster = stack.enter_context(local_cluster(workers, gpus))
                 client = stack.enter_context(Client(cluster))
                 client.wait_for_workers(len(cluster.worker_spec))
-                client.register_worker_plugin(_ignore_interrupts_plugin())
+                register_worker_plugin(client, _ignore_interrupts_plugin())
         token = uuid.uuid4().hex[:8]
         run = uuid.uuid4().hex
         # Pass 1: what is done, and the shapes to plan before any reconstruction.

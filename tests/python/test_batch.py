@@ -261,7 +261,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(patterns, reference, env, tmp_p
     with local_cluster(workers=2, gpus=[]) as cluster, Client(cluster) as c:
         c.wait_for_workers(2)
         pids = set(c.run(os.getpid).values())
-        c.register_worker_plugin(KillOnce("phaseforge-reconstruct-4-", str(marker)))
+        batch.register_worker_plugin(c, KillOnce("phaseforge-reconstruct-4-", str(marker)))
         rows = run_batch(inputs, out, recipe=RECIPE, client=c)
         assert marker.exists(), "no worker was killed"
         assert int(marker.read_text()) in pids
