@@ -326,6 +326,7 @@ def local_cluster(workers: Optional[int] = None, gpus: Optional[Sequence] = None
     before the worker starts and before any task is received. ``gpus=None``
     uses every GPU phaseforge can use here, ``gpus=[]`` none.
     """
+    import dask
     from distributed import LocalCluster, Nanny
 
     if gpus is None:
@@ -348,7 +349,11 @@ def local_cluster(workers: Optional[int] = None, gpus: Optional[Sequence] = None
     options = dict(n_workers=0, threads_per_worker=1, processes=True, worker_class=Nanny,
                    dashboard_address=":0", silence_logs=logging.ERROR)
     options.update(kwargs)
-    cluster = PinnedCluster(**options)
+    # A worker is handed one task at a time (dask's default hands it 1.1 per
+    # thread, rounded up: 2): a pattern never waits behind another on a busy
+    # worker while one is idle, and a dying worker takes only the task it runs.
+    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+        cluster = PinnedCluster(**options)
     cluster.scale(len(slots))
     return cluster
 
@@ -403,9 +408,17 @@ def read_summary(path: str) -> list:
 
 
 def _killed_row(item: Item, output_dir: str, recipe: Recipe, err: BaseException) -> dict:
+    """The row of a task that never returned one: dask gave up on it."""
+    if type(err).__name__ == "KilledWorker":
+        import dask
+        tries = dask.config.get("distributed.scheduler.allowed-failures", 3) + 1
+        message = (f"{item.path}: every worker that ran it died ({tries} "
+                   f"{'try' if tries == 1 else 'tries'}); see the workers' logs")
+    else:
+        message = one_line(err, item.path)
     return dict(input=item.path, frame="" if item.frame is None else item.frame,
                 output=os.path.join(output_dir, item.output_name), status="failed",
-                error=one_line(err, item.path), parameters=recipe.key())
+                error=message, parameters=recipe.key())
 
 
 def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = None,

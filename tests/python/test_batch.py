@@ -271,6 +271,33 @@ def test_a_worker_killed_mid_batch_loses_nothing(patterns, reference, env, tmp_p
     assert all(not temporaries(out, name) for name in reference)
 
 
+class KillAlways(WorkerPlugin):
+    """Kills its worker's process whenever it starts the task ``target``."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def transition(self, key, start, finish, **kwargs):
+        if finish == "executing" and self.target in str(key):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_an_input_that_kills_every_worker_fails_alone(patterns, env, tmp_path):
+    d, _ = patterns
+    inputs = [str(d / f"a0{i}.npy") for i in range(6)]
+    import dask
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        with local_cluster(workers=2, gpus=[]) as cluster, Client(cluster) as c:
+            c.wait_for_workers(2)
+            batch.register_worker_plugin(c, KillAlways("phaseforge-reconstruct-1-"))
+            rows = run_batch(inputs, tmp_path, recipe=RECIPE, client=c)
+    # One task at a time per worker: the worker dies with that task alone.
+    assert [r["status"] for r in rows] == ["ok", "failed", "ok", "ok", "ok", "ok"]
+    assert rows[1]["error"] == f"{inputs[1]}: every worker that ran it died (1 try); see the workers' logs"
+    assert sorted(os.listdir(tmp_path)) == ["a00.cxi", "a02.cxi", "a03.cxi", "a04.cxi", "a05.cxi",
+                                            "summary.csv"]
+
+
 def test_gpu_path_one_pinned_worker_per_device(patterns, reference, env, tmp_path):
     """The GPU layout (one worker per device, CUDA_VISIBLE_DEVICES set in the
     worker's environment before phaseforge is imported there), run here with
