@@ -82,6 +82,25 @@ class Recipe:
         """The recipe as canonical JSON: what 'the same parameters' means."""
         return json.dumps(self.as_dict(), sort_keys=True)
 
+    def check(self):
+        """Raises ValueError (naming the parameter) for a recipe that
+        ``reconstruct`` would refuse, before any work is sent out: the recipe
+        runs here on a 32 x 32 pattern, on the CPU engine."""
+        import numpy as np
+
+        import phaseforge
+        obj = np.zeros((32, 32))
+        obj[12:20, 12:20] = 1.0
+        kw = self.reconstruct_kwargs()
+        kw["engine"] = "cpu"
+        phaseforge.reconstruct(np.abs(np.fft.fft2(obj)).astype(np.float32), threads=1, **kw)
+        for name, allowed in (("kind", ("intensity", "amplitude")),
+                              ("centring", ("centred", "fft-shifted"))):
+            if getattr(self, name) not in (None,) + allowed:
+                raise ValueError(f"{name}: expected one of {', '.join(allowed)} or None")
+        if self.engine not in ("auto", "cuda", "cpu", "fftw"):
+            raise ValueError(f"engine: expected 'auto', 'cuda' or 'cpu', got '{self.engine}'")
+
     def reconstruct_kwargs(self) -> dict:
         kw = dict(algorithm=self.algorithm, beta=self.beta, seed=self.seed, starts=self.starts,
                   engine=self.engine, metrics_every=self.metrics_every,
@@ -442,6 +461,7 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
     from distributed import Client, as_completed
 
     recipe = recipe or Recipe()
+    recipe.check()
     inputs = list(inputs)
     items = [x for x in inputs if isinstance(x, Item)]
     paths = [x for x in inputs if not isinstance(x, Item)]

@@ -401,3 +401,14 @@ def test_command_names_a_missing_input_in_one_line(tmp_path):
     assert p.returncode == 3
     assert p.stderr == f"phaseforge-batch: {tmp_path / 'scan_*.npy'}: no file matches this pattern\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_command_refuses_a_bad_recipe_before_any_work(patterns, tmp_path):
+    d, _ = patterns
+    p = subprocess.run([sys.executable, "-m", "phaseforge.batch_cli", str(d / "a00.npy"),
+                        "--output", str(tmp_path / "out"), "--algorithm", "HIO:200,XX:5"],
+                       capture_output=True, text=True)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert p.stderr.startswith("phaseforge-batch: ") and p.stderr.count("\n") == 1, p.stderr
+    assert "XX" in p.stderr
+    assert not (tmp_path / "out").exists()
