@@ -320,6 +320,31 @@ def test_gpu_path_one_pinned_worker_per_device(patterns, reference, env, tmp_pat
     assert {r["gpu"] for r in rows} == {"0", "1"}
 
 
+@pytest.mark.gpu
+def test_one_worker_per_gpu_on_the_gpus(patterns, env, tmp_path):
+    """The same layout on this machine's GPUs with the CUDA engine: each worker
+    sees its one GPU, and its results equal a run alone on that GPU."""
+    d, _ = patterns
+    gpus = batch.visible_gpus()
+    recipe = Recipe(algorithm="HIO:120,ER:30", engine="cuda")
+    inputs = [str(d / f"a0{i}.npy") for i in range(4)]
+    with local_cluster(gpus=gpus) as cluster, Client(cluster) as c:
+        c.wait_for_workers(len(gpus))
+        seen = c.run(lambda: (os.environ.get("CUDA_VISIBLE_DEVICES"), "phaseforge" in sys.modules))
+        assert sorted(v[0] for v in seen.values()) == sorted(gpus)
+        assert not any(v[1] for v in seen.values())
+        rows = run_batch(inputs, tmp_path / "out", recipe=recipe, client=c)
+    for i, row in enumerate(rows):
+        assert row["status"] == "ok", row["error"]
+        assert row["engine"].startswith("cuda") and row["gpu"] in gpus
+        ref = tmp_path / f"ref{i}"
+        ref.mkdir()
+        args = json.dumps([[[row["input"], None]], recipe.reconstruct_kwargs(), str(ref)])
+        subprocess.run([sys.executable, "-c", REFERENCE, args], check=True,
+                       env={**os.environ, "CUDA_VISIBLE_DEVICES": row["gpu"]})
+        assert_same_as_reference(tmp_path / "out" / os.path.basename(row["output"]), ref / "0.npz")
+
+
 def _cli(args):
     """The command in a process group of its own, with Ctrl-C handled as in a
     terminal's foreground (a runner started in the background may have
