@@ -124,15 +124,35 @@ def main():
                 "1 worker": batch(c1), "2 workers": batch(c2)}
         for run in ways.values():   # warm: plans, imports, the first task's set-up
             run()
+        # CPU seconds spent by the processes doing each way's work (this one,
+        # and the workers or pool processes): on a machine shared with other
+        # work, wall time says what the machine gave, CPU time what it took.
+        import psutil
+        me = os.getpid()
+        procs = {"loop": [me], "loop + CXI": [me],
+                 "2 processes": [me] + [p.pid for p in pool._pool],
+                 "1 worker": [me] + list(c1.run(os.getpid).values()),
+                 "2 workers": [me] + list(c2.run(os.getpid).values())}
+
+        def cpu(k):
+            total = 0.0
+            for pid in procs[k]:
+                t = psutil.Process(pid).cpu_times()
+                total += t.user + t.system
+            return total
+
         times = {k: [] for k in ways}
         loads = {k: [] for k in ways}
+        cpus = {k: [] for k in ways}
         order = list(ways)
         for rep in range(args.reps):
             for k in (order if rep % 2 == 0 else order[::-1]):
                 loads[k].append(os.getloadavg()[0])
+                c = cpu(k)
                 t = time.perf_counter()
                 ways[k]()
                 times[k].append(time.perf_counter() - t)
+                cpus[k].append(cpu(k) - c)
                 print(f"rep {rep}: {k:<9} {times[k][-1]:7.3f} s  (load {loads[k][-1]:.2f})",
                       file=sys.stderr)
         c1.close(), one.close(), c2.close(), two.close()
@@ -151,6 +171,7 @@ def main():
     result = dict(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), commit=commit,
                   cpu=cpu, cores=cores, patterns=args.patterns, size=args.size,
                   algorithm=args.algorithm, reps=args.reps, times=times, loads=loads,
+                  cpu_s=cpus,
                   cluster_start_s={"1 worker": start1, "2 workers": start2},
                   median_s=med, speedup_median=statistics.median(speedups),
                   speedup_of_medians=med["1 worker"] / med["2 workers"],
@@ -169,11 +190,13 @@ def main():
         f"Python {result['python']}; {n} patterns of {args.size}², `{args.algorithm}`, "
         f"CPU engine; {args.reps} interleaved rounds after one warm-up round.",
         "",
-        "| way | median s | s per pattern | all rounds, s | load average at the start of each |",
-        "|---|---|---|---|---|",
+        "| way | median s | s per pattern | CPU s per pattern (median) | all rounds, s | "
+        "load average at the start of each |",
+        "|---|---|---|---|---|---|",
     ]
+    cpu_med = {k: statistics.median(v) for k, v in cpus.items()}
     for k in ways:
-        lines.append(f"| {k} | {med[k]:.2f} | {med[k] / n:.3f} | "
+        lines.append(f"| {k} | {med[k]:.2f} | {med[k] / n:.3f} | {cpu_med[k] / n:.3f} | "
                      f"{', '.join(f'{t:.2f}' for t in times[k])} | "
                      f"{', '.join(f'{x:.1f}' for x in loads[k])} |")
     lines += [
@@ -185,6 +208,8 @@ def main():
         f"Batch with 1 worker against the loop of reconstruct alone: "
         f"{100 * (med['1 worker'] / med['loop'] - 1):+.1f} %, against the loop that also "
         f"writes each CXI result: {100 * (med['1 worker'] / med['loop + CXI'] - 1):+.1f} %. "
+        f"CPU time per pattern, 2 workers against 1: "
+        f"{cpu_med['2 workers'] / cpu_med['1 worker']:.2f}. "
         f"Starting the cluster (not in the times): {start1:.1f} s (1 worker), "
         f"{start2:.1f} s (2 workers).",
     ]
