@@ -18,7 +18,7 @@ namespace pf::ui {
 
 void runScreenshots(MainWindow& window, const QString& directory, long long iterations,
                     double timeoutSeconds) {
-    window.setAskBeforeClosing(false);
+    window.setAskBeforeDiscarding(false);
     auto state = std::make_shared<QJsonObject>();
     const auto finish = [state](int code, const QString& error) {
         if (!error.isEmpty())

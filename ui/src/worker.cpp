@@ -51,6 +51,7 @@ bool ReconstructionWorker::rebuild(const RunSettings& settings) {
     m_latestError.clear();
     m_displayedStart = 0;
     m_rateWindow.clear();
+    m_finishAnnounced = false;
     try {
         if (!m_engine || m_engineKind != settings.engine) {
             m_engine.reset();
@@ -91,8 +92,10 @@ void ReconstructionWorker::setBeta(float beta) {
 void ReconstructionWorker::setSchedule(pf::Schedule schedule) {
     try {
         m_settings.parameters.schedule = schedule;
-        if (m_reconstruction)
+        if (m_reconstruction) {
             m_reconstruction->setSchedule(schedule);
+            m_finishAnnounced = m_finishAnnounced && m_reconstruction->done();
+        }
     } catch (const std::exception& e) {
         fail(QStringLiteral("Schedule not changed"), e);
         return;
@@ -170,7 +173,12 @@ void ReconstructionWorker::run() {
         if (m_reconstruction->done()) {
             m_gate->forceIdle();
             settle();
-            emit finished(m_reconstruction->iteration());
+            // Once per end of schedule: a Start that reaches a loop already at
+            // the end (sent before the GUI heard of the end) announces nothing new.
+            if (!m_finishAnnounced) {
+                m_finishAnnounced = true;
+                emit finished(m_reconstruction->iteration());
+            }
             break;
         }
         const RunGate::Next next = m_gate->waitForWork([this] {
@@ -223,6 +231,7 @@ void ReconstructionWorker::runBatch(long long count) {
     emitNewMetrics();
     const long long iteration = m_reconstruction->iteration();
     Progress p;
+    p.sentNs = steadyNowNs();
     p.iteration = iteration;
     p.total = m_reconstruction->totalIterations();
     p.iterationsPerSecond = measuredRate();

@@ -48,7 +48,12 @@ struct Progress {
     float error = std::nanf("");     ///< newest Fourier error of the displayed start
     int displayedStart = 0;          ///< the start whose estimate is published
     int batch = 0;                   ///< iterations in the batch just run
+    long long sentNs = 0;            ///< when the worker sent it (steadyNowNs())
 };
+
+/// The steady clock in ns since its epoch (the clock of Progress::sentNs and
+/// RunGate::pausedSinceNs).
+long long steadyNowNs();
 
 /// How long one batch should take: one frame of the live view at 30 frames per
 /// second. Measured on an H100 at 2048² (docs/app.md): at 60 frames per second

@@ -99,6 +99,7 @@ private:
     std::unique_ptr<pf::Reconstruction> m_reconstruction; // refers to *m_engine
 
     bool m_inLoop = false;
+    bool m_finishAnnounced = false; // finished() was emitted for the schedule in force
     unsigned m_generation = 0; // grows with every load()/reset()
     bool m_publishing = true;
     bool m_supportUpdates = false;
