@@ -99,6 +99,7 @@ private slots:
     void invalidSupportChangeKeepsTheRun();
     void failedPreparationKeepsRunning();
     void startAtTheEndAnnouncesNothingNew();
+    void pauseAtLandsOnTheIteration();
     void destroyWhileRunning();
 };
 
@@ -431,6 +432,24 @@ void TestWorker::startAtTheEndAnnouncesNothingNew() {
     QCOMPARE(lastArg(finished), 20LL);
     QCOMPARE(lastArg(stopped), 20LL);
     QCOMPARE(c.mode(), RunGate::Mode::Idle);
+}
+
+void TestWorker::pauseAtLandsOnTheIteration() {
+    RunController c(deterministicEngine);
+    c.setBatching(10, 0);
+    QSignalSpy paused(&c, &RunController::paused);
+    c.load(makeProblem(), makeSettings("ER:1000"));
+    c.setPauseAt(137);
+    c.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!paused.isEmpty(), 30000);
+    QCOMPARE(lastArg(paused), 137LL);
+    QCOMPARE(c.completedIterations(), 137LL);
+    QCOMPARE(c.mode(), RunGate::Mode::Paused);
+    c.resume(); // used once: the run goes on to its end
+    QSignalSpy finished(&c, &RunController::finished);
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 30000);
+    QCOMPARE(lastArg(finished), 1000LL);
+    QCOMPARE(paused.count(), 1);
 }
 
 void TestWorker::destroyWhileRunning() {

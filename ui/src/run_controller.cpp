@@ -31,6 +31,7 @@ RunController::RunController(EngineMaker makeEngine, QObject* parent)
             &ReconstructionWorker::setPublishing);
     connect(this, &RunController::supportUpdatesRequested, m_worker,
             &ReconstructionWorker::setSupportUpdates);
+    connect(this, &RunController::pauseAtRequested, m_worker, &ReconstructionWorker::setPauseAt);
     connect(this, &RunController::runRequested, m_worker, &ReconstructionWorker::run);
     connect(this, &RunController::resultRequested, m_worker, &ReconstructionWorker::requestResult);
 
@@ -167,6 +168,7 @@ void RunController::setBatching(int fixedIterations, double frameSeconds) {
 
 void RunController::setPublishing(bool on) { emit publishingRequested(on); }
 void RunController::setSupportUpdates(bool on) { emit supportUpdatesRequested(on); }
+void RunController::setPauseAt(long long iteration) { emit pauseAtRequested(iteration); }
 void RunController::requestResult() { emit resultRequested(); }
 
 } // namespace pf::ui

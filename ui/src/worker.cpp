@@ -137,6 +137,8 @@ void ReconstructionWorker::setBatching(int fixedIterations, double frameSeconds)
 
 void ReconstructionWorker::setPublishing(bool on) { m_publishing = on; }
 
+void ReconstructionWorker::setPauseAt(long long iteration) { m_pauseAt = std::max(iteration, 0LL); }
+
 void ReconstructionWorker::setSupportUpdates(bool on) {
     m_supportUpdates = on;
     m_lastSupportNs = 0;
@@ -202,7 +204,15 @@ void ReconstructionWorker::run() {
         if (m_generation != generation)
             continue; // new data: ask the gate again before iterating on it
         try {
-            runBatch(next == RunGate::Next::Step ? 1 : nextBatchSize());
+            long long count = next == RunGate::Next::Step ? 1 : nextBatchSize();
+            const long long now = m_reconstruction->iteration();
+            if (m_pauseAt > now)
+                count = std::min(count, m_pauseAt - now);
+            runBatch(count);
+            if (m_pauseAt > 0 && m_reconstruction->iteration() >= m_pauseAt) {
+                m_pauseAt = 0;
+                m_gate->pause(); // announced at the next boundary, like a click
+            }
         } catch (const std::exception& e) {
             // The engine's state is not trusted any more: the next Start
             // rebuilds it. The last frame and result the GUI holds stay good.

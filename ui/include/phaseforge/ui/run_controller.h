@@ -64,6 +64,8 @@ public:
     void setBatching(int fixedIterations, double frameSeconds);
     void setPublishing(bool on);
     void setSupportUpdates(bool on);
+    /// Pause exactly when the run reaches `iteration` (0: cancel).
+    void setPauseAt(long long iteration);
     void requestResult();
     /// Stops the worker thread; further commands are ignored. Idempotent.
     void shutdown();
@@ -92,6 +94,7 @@ signals:
     void batchingRequested(int fixedIterations, double frameSeconds);
     void publishingRequested(bool on);
     void supportUpdatesRequested(bool on);
+    void pauseAtRequested(long long iteration);
     void runRequested();
     void resultRequested();
 

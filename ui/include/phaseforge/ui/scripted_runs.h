@@ -4,6 +4,7 @@
 
 #include <phaseforge/engine_factory.h>
 
+#include <QJsonObject>
 #include <QString>
 
 namespace pf::ui {
@@ -14,7 +15,17 @@ struct BenchOptions {
     int size = 2048;                           ///< the problem is size × size
     double seconds = 3.0;                      ///< length of each timed phase
     pf::EngineKind engine = pf::EngineKind::Auto;
+    /// The display-lag run: iterations (0: skipped) on a lagSize² simulated problem.
+    long long lagIterations = 1'000'000;
+    int lagSize = 64;
 };
+
+/// Runs `lagIterations` in the whole main window (error plot, views, status
+/// bar) and reports how far the GUI thread trails the worker: for every
+/// progress report, the time from the worker sending it to the GUI thread
+/// handling it (median, 99th percentile, maximum, against one frame), and how
+/// long a Pause clicked half way takes to act. Throws on failure.
+QJsonObject measureDisplayLag(const BenchOptions& options);
 
 /// Measures, on one problem: iterations per second headless (Reconstruction
 /// driven directly, no publishing) and with the live view on (the app's worker

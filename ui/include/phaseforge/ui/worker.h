@@ -49,6 +49,9 @@ public slots:
     void setPublishing(bool on);
     /// On: the support in force is read back a few times a second.
     void setSupportUpdates(bool on);
+    /// Pause when the run reaches this iteration (batches are cut to land on
+    /// it); 0: no such pause. Used once.
+    void setPauseAt(long long iteration);
     /// The run loop. Started by the controller when the gate leaves Idle;
     /// returns when the gate says Stop, the schedule is done or a call fails.
     void run();
@@ -104,6 +107,7 @@ private:
     bool m_publishing = true;
     bool m_supportUpdates = false;
     int m_fixedBatch = 0;
+    long long m_pauseAt = 0;
     double m_frameSeconds = kDefaultFrameSeconds;
     double m_secondsPerIteration = 0; // measured, 0 until known
 
