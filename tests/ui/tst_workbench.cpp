@@ -172,21 +172,37 @@ void TestWorkbench::plotAxesAreReadable() {
     QCOMPARE(decadeLabel(0), QStringLiteral("1"));
     QCOMPARE(decadeLabel(12), QStringLiteral("10¹²"));
 
+    // Errors over twelve decades, in a tall and in a short plot: a few
+    // distinct decade labels, each with room for itself (Qt Charts elides a
+    // label taller than its share of the axis).
     ErrorPlot plot;
-    plot.resize(600, 220);
-    plot.reset(22000);
-    // Errors over twelve decades: a few distinct decade labels, none elided.
+    plot.show();
     MetricsList records;
     for (long long i = 1; i <= 22000; ++i)
         records.append(record(i, std::pow(10.0, -12.0 * double(i) / 22000.0)));
-    plot.append(records);
-    plot.flush();
-    const QStringList labels = plot.yAxisLabels();
-    QVERIFY2(labels.size() >= 3 && labels.size() <= 8, qPrintable(labels.join(QLatin1Char(' '))));
-    QCOMPARE(QSet<QString>(labels.begin(), labels.end()).size(), labels.size());
-    for (const QString& l : labels)
-        QVERIFY2(l.startsWith(QStringLiteral("10")) || l == QStringLiteral("1"), qPrintable(l));
-    QCOMPARE(plot.xTickInterval(), 5000.0);
+    for (const int height : {400, 220, 130}) {
+        plot.resize(600, height);
+        plot.reset(22000);
+        plot.append(records);
+        plot.flush();
+        QTRY_VERIFY_WITH_TIMEOUT(plot.yAxisHeight() < height, 5000); // laid out
+        const QStringList labels = plot.yAxisLabels();
+        QVERIFY2(labels.size() >= 2 && labels.size() <= 7, qPrintable(labels.join(QLatin1Char(' '))));
+        QCOMPARE(QSet<QString>(labels.begin(), labels.end()).size(), labels.size());
+        for (const QString& l : labels)
+            QVERIFY2(l.startsWith(QStringLiteral("10")) || l == QStringLiteral("1"), qPrintable(l));
+        // Qt Charts gives each label the axis height over the categories
+        // (labels + 1), less some padding.
+        const double share = plot.yAxisHeight() / double(labels.size() + 1);
+        QVERIFY2(share >= 1.4 * plot.yLabelHeight(),
+                 qPrintable(QStringLiteral("%1 labels on %2 px, each %3 px tall")
+                                .arg(labels.size()).arg(plot.yAxisHeight()).arg(plot.yLabelHeight())));
+        QCOMPARE(plot.xTickInterval(), 5000.0);
+        QVERIFY(plot.grab().save(
+            QDir(outputDir()).filePath(QStringLiteral("tst_workbench-plot-%1.png").arg(height))));
+    }
+    plot.resize(600, 220);
+    QTRY_VERIFY_WITH_TIMEOUT(plot.yAxisHeight() < 220, 5000);
     QVERIFY(plot.grab().save(QDir(outputDir()).filePath(QStringLiteral("tst_workbench-plot.png"))));
 }
 

@@ -3,6 +3,7 @@
 #include <QCategoryAxis>
 #include <QChart>
 #include <QChartView>
+#include <QFontMetricsF>
 #include <QLineSeries>
 #include <QTimer>
 #include <QValueAxis>
@@ -18,6 +19,10 @@ constexpr int kMaxStartsPlotted = 8;
 constexpr int kMaxColumns = 2048;   // bounds the points per line on any screen
 constexpr int kRefreshMs = 50;      // records are drawn at most 20 times a second
 constexpr int kMaxYLabels = 6;
+// Qt Charts elides a vertical axis label that is taller than its share of the
+// axis (the axis height over the categories, labels + 1, less padding): each
+// share is kept at least this many label heights.
+constexpr double kLabelSpacing = 1.5;
 constexpr int kMaxXTicks = 6;
 const QColor kColours[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
                            QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75),
@@ -74,6 +79,8 @@ ErrorPlot::ErrorPlot(QWidget* parent)
     m_refresh->setSingleShot(true);
     m_refresh->setInterval(kRefreshMs);
     connect(m_refresh, &QTimer::timeout, this, &ErrorPlot::flush);
+    // A new plot height may allow more, or need fewer, decade labels.
+    connect(m_chart, &QChart::plotAreaChanged, this, &ErrorPlot::updateAxes);
     reset(0);
 }
 
@@ -192,15 +199,19 @@ void ErrorPlot::updateAxes() {
         high = int(std::ceil(std::log10(hi * 1.0001)));
         high = std::max(high, low + 1);
     }
-    // Label every decade, or every 2nd, 5th, 10th… when there are many.
+    // Label every decade, or every 2nd, 5th, 10th… when there are more than
+    // the plot's height has room for. The range stays the data's decades;
+    // only multiples of the step are labelled.
+    const int room =
+        std::clamp(int(yAxisHeight() / (kLabelSpacing * yLabelHeight())) - 1, 2, kMaxYLabels);
+    const auto firstMultiple = [](int v, int m) { return int(std::ceil(double(v) / m)) * m; };
     int labelStep = 1;
     for (int m : {1, 2, 5, 10, 20, 50, 100}) {
         labelStep = m;
-        if ((high - low) / m <= kMaxYLabels)
+        const int first = firstMultiple(low, m);
+        if (first > high || (high - first) / m + 1 <= room)
             break;
     }
-    low = int(std::floor(double(low) / labelStep)) * labelStep;
-    high = int(std::ceil(double(high) / labelStep)) * labelStep;
     if (low == m_yLow && high == m_yHigh && labelStep == m_yStep)
         return;
     m_yLow = low;
@@ -209,7 +220,7 @@ void ErrorPlot::updateAxes() {
     for (const QString& label : m_y->categoriesLabels())
         m_y->remove(label);
     m_y->setStartValue(low);
-    for (int e = low; e <= high; e += labelStep)
+    for (int e = firstMultiple(low, labelStep); e <= high; e += labelStep)
         m_y->append(decadeLabel(e), e);
     m_y->setRange(low, high);
 }
@@ -254,6 +265,16 @@ double ErrorPlot::plottedMaximum(int start) {
 }
 
 QStringList ErrorPlot::yAxisLabels() const { return m_y->categoriesLabels(); }
+
+double ErrorPlot::yAxisHeight() const {
+    const double h = m_chart->plotArea().height();
+    return h > 0 ? h : std::max(60.0, double(height()) - 70.0); // before the first layout
+}
+
+double ErrorPlot::yLabelHeight() const {
+    const QFontMetricsF metrics(m_y->labelsFont());
+    return std::max(metrics.height(), metrics.boundingRect(decadeLabel(-12)).height());
+}
 
 double ErrorPlot::xTickInterval() const { return m_x->tickInterval(); }
 

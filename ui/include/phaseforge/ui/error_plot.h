@@ -54,6 +54,9 @@ public:
     double plottedMaximum(int start = 0);
     /// The labels of the y axis (decades), bottom to top.
     QStringList yAxisLabels() const;
+    /// The height of the y axis and of its tallest label, in pixels.
+    double yAxisHeight() const;
+    double yLabelHeight() const;
     /// The spacing of the x axis ticks, in iterations.
     double xTickInterval() const;
     QChartView* chartView() const { return m_view; }
