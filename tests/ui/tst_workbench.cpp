@@ -9,6 +9,7 @@
 #include <phaseforge/ui/tool_tips.h>
 
 #include "handshake_engine.h"
+#include "reference.h"
 #include "window_helpers.h"
 
 #include <QAbstractButton>
@@ -88,6 +89,7 @@ private slots:
     void stateIsReadable();
     void toolTipsAndLogLinesWrap();
     void defaultWindowFitsTheScreen();
+    void fourierEstimateIsTheObjectsTransform();
     // Plots on their own come after the windows: Qt Charts 6.4 keeps a static
     // text item whose font engine, when a chart was laid out before any GL
     // view drew text, is released after QApplication at exit and crashes there.
@@ -475,6 +477,64 @@ void TestWorkbench::defaultWindowFitsTheScreen() {
                             .arg(qApp->devicePixelRatio())));
     QVERIFY(w->grab().save(QDir(outputDir()).filePath(
         QStringLiteral("tst_workbench-window-scale%1.png").arg(qApp->devicePixelRatio()))));
+}
+
+// Ticking "Estimate" shows |F x| of the object estimate beside the measured
+// pattern: at every pause it equals a double-precision DFT of the object the
+// run stands at, centred like the measured magnitudes.
+void TestWorkbench::fourierEstimateIsTheObjectsTransform() {
+    auto w = makeWindow(m_dir.filePath(QStringLiteral("fourier.ini")));
+    w->openData(builtInSample(48));
+    typeSchedule(*w, QStringLiteral("HIO:1000"));
+    w->reset();
+    QCheckBox* estimate = nullptr;
+    for (QCheckBox* box : w->findChildren<QCheckBox*>())
+        if (box->text() == QStringLiteral("Estimate"))
+            estimate = box;
+    QVERIFY(estimate && !estimate->isChecked());
+    QVERIFY(!w->fourierView()->isVisible());
+    QSignalSpy fourier(&w->controller(), &RunController::fourierReady);
+    estimate->click();
+    QVERIFY(w->fourierView()->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(!fourier.isEmpty(), 20000); // the estimate at iteration 0
+    QCOMPARE(fourier.last().at(1).toLongLong(), 0LL);
+
+    QSignalSpy paused(&w->controller(), &RunController::paused);
+    for (long long k = 1; k <= 3; ++k) {
+        w->step();
+        QTRY_VERIFY_WITH_TIMEOUT(fourier.last().at(1).toLongLong() == k, 20000);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(w->controller().lastResult() &&
+                                 w->controller().lastResult()->iterations == 3, 20000);
+    const ImageF& object = w->controller().lastResult()->object;
+    const auto shown = w->fourierView()->currentValues();
+    QVERIFY(shown);
+    QCOMPARE(shown->shape, object.shape);
+
+    const Shape s = object.shape;
+    std::vector<std::complex<double>> x(object.data.begin(), object.data.end());
+    const auto f = pftest::fft2(x, s);
+    double diff = 0, scale = 0;
+    for (int r = 0; r < s.rows; ++r)
+        for (int c = 0; c < s.cols; ++c) {
+            const double expected = std::abs(f[std::size_t(r) * std::size_t(s.cols) + std::size_t(c)]);
+            // Zero frequency at (rows/2, cols/2), as fftshift puts it.
+            const double got = shown->at((r + s.rows / 2) % s.rows, (c + s.cols / 2) % s.cols);
+            diff = std::max(diff, std::abs(got - expected));
+            scale = std::max(scale, expected);
+        }
+    QVERIFY2(scale > 0 && diff <= 1e-4 * scale,
+             qPrintable(QStringLiteral("|F x| differs by %1 of %2").arg(diff).arg(scale)));
+
+    // Unticked: hidden, and no more estimates are sent.
+    estimate->click();
+    QVERIFY(!w->fourierView()->isVisible());
+    const int before = fourier.count();
+    w->step();
+    QTRY_VERIFY_WITH_TIMEOUT(!paused.isEmpty() && paused.last().at(0).toLongLong() == 4, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->controller().lastResult()->iterations == 4, 20000);
+    QCOMPARE(fourier.count(), before);
+    w->stop();
 }
 
 int main(int argc, char** argv) {

@@ -4,6 +4,7 @@
 
 #include "phaseforge/ui/app_settings.h"
 #include "phaseforge/ui/error_plot.h"
+#include "phaseforge/ui/fourier_estimate.h"
 #include "phaseforge/ui/frame_bridge.h"
 #include "phaseforge/ui/image_view.h"
 #include "phaseforge/ui/log_pane.h"
@@ -251,9 +252,26 @@ void MainWindow::buildCentre() {
     m_diffMask = new QCheckBox(tr("Mask"));
     m_diffMask->setChecked(true);
     m_diffMask->setToolTip(tr("Mark unmeasured pixels (beamstop, gaps, bad pixels) in red"));
-    connect(m_diffColormap, &QComboBox::currentIndexChanged, this,
-            [this](int i) { m_diffView->setColormap(Colormap(i)); });
+    m_diffEstimate = new QCheckBox(tr("Estimate"));
+    m_diffEstimate->setToolTip(tr("Show |F x|, the Fourier transform of the object estimate, "
+                                  "beside the measured magnitudes, with the same scale and colour "
+                                  "map (updated a few times a second while running, and at "
+                                  "every pause)"));
+    m_fourierView = new ImageView;
+    m_fourierView->setObjectName(QStringLiteral("fourierView"));
+    m_fourierView->setToolTip(tr("|F x| of the object estimate (the displayed start), centred "
+                                 "like the measured pattern"));
+    m_fourierView->setPlaceholder(tr("The Fourier-space estimate appears here\nonce a run has "
+                                     "started or paused."));
+    m_fourierView->setLogScale(true);
+    m_fourierView->setColormap(Colormap::Magma);
+    connect(m_diffColormap, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_diffView->setColormap(Colormap(i));
+        m_fourierView->setColormap(Colormap(i));
+    });
     connect(m_diffLog, &QCheckBox::toggled, m_diffView, &ImageView::setLogScale);
+    connect(m_diffLog, &QCheckBox::toggled, m_fourierView, &ImageView::setLogScale);
+    connect(m_diffEstimate, &QCheckBox::toggled, this, &MainWindow::showFourierEstimate);
     connect(m_diffMask, &QCheckBox::toggled, m_diffView, &ImageView::setOverlayVisible);
 
     m_reconView = new ImageView;
@@ -279,7 +297,10 @@ void MainWindow::buildCentre() {
     auto* splitter = new QSplitter(Qt::Horizontal);
     splitter->setObjectName(QStringLiteral("viewSplitter"));
     splitter->addWidget(framedView(tr("Diffraction pattern"), m_diffView,
-                                   {m_diffLog, m_diffMask, m_diffColormap}));
+                                   {m_diffEstimate, m_diffLog, m_diffMask, m_diffColormap}));
+    m_fourierBox = framedView(tr("Estimate |F x|"), m_fourierView, {});
+    m_fourierBox->hide();
+    splitter->addWidget(m_fourierBox);
     splitter->addWidget(framedView(tr("Reconstruction"), m_reconView,
                                    {m_reconSupport, m_reconColormap}));
     splitter->setChildrenCollapsible(false);
@@ -290,6 +311,7 @@ void MainWindow::buildCentre() {
                                       : tr("(%1, %2) = %3").arg(row).arg(col).arg(double(value), 0, 'g', 5));
     };
     connect(m_diffView, &ImageView::hovered, this, showPixel);
+    connect(m_fourierView, &ImageView::hovered, this, showPixel);
     connect(m_reconView, &ImageView::hovered, this, showPixel);
 }
 
@@ -382,6 +404,10 @@ void MainWindow::connectController() {
     connect(c, &RunController::supportReady, this, [this](MaskPtr mask) {
         if (mask)
             m_reconView->setOverlay(*mask, 0, packRgba(48, 120, 255, 110)); // outside: blue tint
+    });
+    connect(c, &RunController::fourierReady, this, [this](ImagePtr magnitude, long long) {
+        if (m_diffEstimate->isChecked())
+            m_fourierView->setImage(std::move(magnitude));
     });
     connect(c, &RunController::modeChanged, this, [this] {
         updateRunActions();
@@ -485,6 +511,32 @@ void MainWindow::restoreSettings() {
     if (!reconMap.isEmpty())
         m_reconColormap->setCurrentIndex(int(colormapFromName(reconMap)));
     m_diffLog->setChecked(s.value(QStringLiteral("view/diffractionLog"), true).toBool());
+}
+
+void MainWindow::setFourierEstimateShown(bool on) { m_diffEstimate->setChecked(on); }
+
+void MainWindow::showFourierEstimate(bool on) {
+    m_fourierBox->setVisible(on);
+    if (auto* splitter = qobject_cast<QSplitter*>(centralWidget())) {
+        // Measured and estimated pattern at the same size, for comparison.
+        const QList<int> sizes = splitter->sizes();
+        int total = 0;
+        for (int s : sizes)
+            total += s;
+        if (on && sizes.size() == 3 && total > 0)
+            splitter->setSizes({total / 3, total / 3, total - 2 * (total / 3)});
+    }
+    m_controller->setFourierUpdates(on);
+    if (!on) {
+        m_fourierView->setImage(nullptr);
+        return;
+    }
+    // A paused worker reads no commands until it goes on: show the estimate
+    // read back at the pause meanwhile.
+    const ResultPtr r = m_controller->lastResult();
+    if (m_controller->mode() == RunGate::Mode::Paused && r &&
+        r->iterations == m_controller->completedIterations())
+        m_fourierView->setImage(centredFourierMagnitude(r->object));
 }
 
 void MainWindow::fitToScreen() {

@@ -121,6 +121,7 @@ void MainWindow::openData(LoadedData data) {
                                     .arg(problem.shape().cols)
                                     .toStdString());
     m_diffView->setImage(centredMagnitude(problem));
+    m_fourierView->setImage(nullptr); // the new run's estimate follows
     m_diffView->setOverlay(centredMeasured(problem), 0, packRgba(255, 40, 40, 150));
     m_data = std::move(data);
     m_savePath.clear();

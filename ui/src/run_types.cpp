@@ -25,6 +25,7 @@ void registerRunTypes() {
     qRegisterMetaType<ProblemPtr>();
     qRegisterMetaType<ResultPtr>();
     qRegisterMetaType<MaskPtr>();
+    qRegisterMetaType<ImagePtr>();
     qRegisterMetaType<pf::MetricsRecord>();
     qRegisterMetaType<MetricsList>();
     qRegisterMetaType<pf::Schedule>();

@@ -47,6 +47,8 @@ void runScreenshots(MainWindow& window, const QString& directory, long long iter
                          (*state)[QStringLiteral("device")] = device;
                          startOnce();
                      });
+    // The whole workbench: the Fourier-space estimate beside the measured pattern.
+    window.setFourierEstimateShown(true);
     // The worker itself pauses at that iteration, however fast it runs: the
     // picture is meant to be mid-run.
     c.setPauseAt(iterations);
@@ -64,6 +66,7 @@ void runScreenshots(MainWindow& window, const QString& directory, long long iter
                 window.grab().save(dir.filePath(QStringLiteral("window.png"))) &&
                 window.diffractionView()->grabFramebuffer().save(dir.filePath(QStringLiteral("diffraction.png"))) &&
                 window.reconstructionView()->grabFramebuffer().save(dir.filePath(QStringLiteral("reconstruction.png"))) &&
+                window.fourierView()->grabFramebuffer().save(dir.filePath(QStringLiteral("estimate.png"))) &&
                 window.errorPlot()->grab().save(dir.filePath(QStringLiteral("error.png")));
             (*state)[QStringLiteral("display_path")] =
                 window.reconstructionView()->usesInterop() ? QStringLiteral("interop")

@@ -1,6 +1,9 @@
 #include "phaseforge/ui/worker.h"
 
+#include "phaseforge/ui/fourier_estimate.h"
 #include "phaseforge/ui/frame_bridge.h"
+
+#include <phaseforge/fftw_engine.h>
 
 #include <phaseforge/error.h>
 #include <phaseforge/log.h>
@@ -18,6 +21,7 @@ namespace {
 constexpr int kMaxBatch = 100000;
 constexpr qint64 kRateWindowNs = 500'000'000;    // it/s is measured over ~0.5 s
 constexpr qint64 kSupportIntervalNs = 250'000'000; // support overlay at ~4 Hz
+constexpr qint64 kFourierIntervalNs = 250'000'000; // Fourier estimate at ~4 Hz
 } // namespace
 
 ReconstructionWorker::ReconstructionWorker(std::shared_ptr<RunGate> gate,
@@ -70,6 +74,8 @@ bool ReconstructionWorker::rebuild(const RunSettings& settings) {
                 m_reconstruction->totalIterations());
     try {
         publishFrame(); // the starting estimate, so the view is never empty
+        if (m_fourierUpdates)
+            sendFourier();
     } catch (const std::exception& e) {
         fail(QStringLiteral("Could not publish the first estimate"), e);
     }
@@ -137,6 +143,12 @@ void ReconstructionWorker::setBatching(int fixedIterations, double frameSeconds)
 
 void ReconstructionWorker::setPublishing(bool on) { m_publishing = on; }
 
+void ReconstructionWorker::setFourierUpdates(bool on) {
+    m_fourierUpdates = on;
+    if (on && m_reconstruction && !m_inLoop)
+        sendFourier(); // idle: show the estimate the run stands at
+}
+
 void ReconstructionWorker::setPauseAt(long long iteration) { m_pauseAt = std::max(iteration, 0LL); }
 
 void ReconstructionWorker::setSupportUpdates(bool on) {
@@ -188,6 +200,8 @@ void ReconstructionWorker::run() {
             settle(); // the last batch's records, which came after its progress
             emit paused(m_reconstruction->iteration());
             emitResult();
+            if (m_fourierUpdates)
+                sendFourier();
         });
         if (next == RunGate::Next::Stop) {
             if (m_gate->finishRun())
@@ -271,6 +285,27 @@ void ReconstructionWorker::runBatch(long long count) {
         auto mask = std::make_shared<pf::Mask>();
         m_engine->readSupport(m_displayedStart, *mask);
         emit supportReady(std::move(mask));
+    }
+    if (m_fourierUpdates && end - m_lastFourierNs > kFourierIntervalNs) {
+        m_lastFourierNs = end;
+        sendFourier();
+    }
+}
+
+void ReconstructionWorker::sendFourier() {
+    if (!m_reconstruction || !m_engine)
+        return;
+    try {
+        ImageF object(m_engine->shape());
+        m_engine->readObject(m_displayedStart, object.data);
+        if (!m_transforms || m_transforms->shape() != object.shape)
+            m_transforms = std::make_unique<pf::FftwTransforms>(
+                object.shape, 1, pf::FftwEngine::PlanEffort::Estimate);
+        emit fourierReady(centredFourierMagnitude(object, m_transforms.get()),
+                          m_reconstruction->iteration());
+    } catch (const std::exception& e) {
+        m_fourierUpdates = false;
+        fail(QStringLiteral("The Fourier-space estimate is not shown"), e);
     }
 }
 

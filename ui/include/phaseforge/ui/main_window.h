@@ -67,6 +67,11 @@ public:
     RunController& controller() { return *m_controller; }
     ImageView* reconstructionView() const { return m_reconView; }
     ImageView* diffractionView() const { return m_diffView; }
+    /// |FFT| of the object estimate beside the measured pattern (hidden until
+    /// the diffraction view's "Estimate" box is ticked).
+    ImageView* fourierView() const { return m_fourierView; }
+    /// Ticks or unticks the "Estimate" box.
+    void setFourierEstimateShown(bool on);
     ErrorPlot* errorPlot() const { return m_errorPlot; }
     LogPane* logPane() const { return m_log; }
     ParameterPanel* parameterPanel() const { return m_params; }
@@ -109,6 +114,7 @@ private:
     /// Save runs it once the file is written, Discard runs it now, Cancel never.
     void whenResultMayGo(const QString& question, std::function<void()> proceed);
     void fitToScreen();
+    void showFourierEstimate(bool on);
 
     void openDialog();
     void openSampleFile(const QString& path);
@@ -129,6 +135,9 @@ private:
 
     ImageView* m_diffView = nullptr;
     ImageView* m_reconView = nullptr;
+    ImageView* m_fourierView = nullptr;
+    QWidget* m_fourierBox = nullptr;   // the view with its header
+    QCheckBox* m_diffEstimate = nullptr;
     QComboBox* m_diffColormap = nullptr;
     QComboBox* m_reconColormap = nullptr;
     QCheckBox* m_diffLog = nullptr;

@@ -68,6 +68,7 @@ EngineMaker defaultEngineMaker();
 using ProblemPtr = std::shared_ptr<const pf::Problem>;
 using ResultPtr = std::shared_ptr<const pf::Result>;
 using MaskPtr = std::shared_ptr<const pf::Mask>;
+using ImagePtr = std::shared_ptr<const pf::ImageF>;
 using MetricsList = QList<pf::MetricsRecord>;
 
 /// Registers the types above for queued connections. Safe to call repeatedly.
@@ -81,5 +82,6 @@ Q_DECLARE_METATYPE(pf::ui::Progress)
 Q_DECLARE_METATYPE(pf::ui::ProblemPtr)
 Q_DECLARE_METATYPE(pf::ui::ResultPtr)
 Q_DECLARE_METATYPE(pf::ui::MaskPtr)
+Q_DECLARE_METATYPE(pf::ui::ImagePtr)
 Q_DECLARE_METATYPE(pf::MetricsRecord)
 Q_DECLARE_METATYPE(pf::Schedule)

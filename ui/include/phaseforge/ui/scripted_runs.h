@@ -35,8 +35,9 @@ QJsonObject measureDisplayLag(const BenchOptions& options);
 int runBench(const BenchOptions& options);
 
 /// Opens data if none is open (the first bundled sample, else a simulated
-/// one), starts, pauses after `iterations`, writes window.png,
-/// diffraction.png, reconstruction.png and error.png into `directory`, prints
+/// one), shows the Fourier-space estimate, starts, pauses at `iterations`,
+/// writes window.png, diffraction.png, estimate.png, reconstruction.png and
+/// error.png into `directory`, prints
 /// a JSON line describing the run, and quits the application (exit code 0, or
 /// 1 on a failure or after `timeoutSeconds`).
 void runScreenshots(MainWindow& window, const QString& directory, long long iterations,
