@@ -32,6 +32,8 @@ struct CommandLine {
     const QCommandLineOption bench{QStringLiteral("bench"), QStringLiteral("Measure headless and live-view speed, publish cost and pause latency; print JSON")};
     const QCommandLineOption benchSize{QStringLiteral("bench-size"), QStringLiteral("Problem size for --bench (default 2048)"), QStringLiteral("n"), QStringLiteral("2048")};
     const QCommandLineOption benchSeconds{QStringLiteral("bench-seconds"), QStringLiteral("Length of each timed phase of --bench (default 3)"), QStringLiteral("s"), QStringLiteral("3")};
+    const QCommandLineOption lagIterations{QStringLiteral("bench-lag-iterations"), QStringLiteral("Iterations of the display-lag run of --bench, in the whole window (default 1000000; 0 skips it)"), QStringLiteral("n"), QStringLiteral("1000000")};
+    const QCommandLineOption lagSize{QStringLiteral("bench-lag-size"), QStringLiteral("Problem size of the display-lag run (default 64)"), QStringLiteral("n"), QStringLiteral("64")};
     const QCommandLineOption screenshots{QStringLiteral("screenshots"), QStringLiteral("Run, pause and write screenshots into this folder, then quit"), QStringLiteral("dir")};
     const QCommandLineOption iterations{QStringLiteral("iterations"), QStringLiteral("Iterations before the --screenshots pause (default 150)"), QStringLiteral("n"), QStringLiteral("150")};
     const QCommandLineOption settings{QStringLiteral("settings"), QStringLiteral("Keep settings in this INI file"), QStringLiteral("file")};
@@ -42,7 +44,7 @@ struct CommandLine {
         parser.addHelpOption();
         parser.addVersionOption();
         parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("Diffraction data to open (%1)").arg(QString::fromStdString(pf::io::formatListText(false))), QStringLiteral("[file]"));
-        parser.addOptions({engine, bench, benchSize, benchSeconds, screenshots, iterations, settings, listSamples});
+        parser.addOptions({engine, bench, benchSize, benchSeconds, lagIterations, lagSize, screenshots, iterations, settings, listSamples});
     }
     // --help and --version print and exit inside process().
     void process(const QCoreApplication& app) { parser.process(app); }
@@ -151,6 +153,14 @@ int main(int argc, char** argv) {
             return 2;
         o.size = int(size);
         o.seconds = seconds;
+        bool ok = false;
+        o.lagIterations = parser.value(cl.lagIterations).toLongLong(&ok);
+        double lag = 0;
+        if (!ok || o.lagIterations < 0 || !positiveNumber(cl.lagSize, lag)) {
+            std::fprintf(stderr, "phaseforge: --bench-lag-iterations: expected a count\n");
+            return 2;
+        }
+        o.lagSize = int(lag);
         o.engine = kind;
         return pf::ui::runBench(o);
     }

@@ -7,6 +7,8 @@
 #include <phaseforge/simulate.h>
 #include <phaseforge/ui/run_controller.h>
 
+#include "handshake_engine.h"
+
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
@@ -96,6 +98,8 @@ private slots:
     void supportChangeWhileRunningAppliesAtABoundary();
     void invalidSupportChangeKeepsTheRun();
     void failedPreparationKeepsRunning();
+    void startAtTheEndAnnouncesNothingNew();
+    void pauseAtLandsOnTheIteration();
     void destroyWhileRunning();
 };
 
@@ -133,7 +137,14 @@ void TestWorker::stepRunsExactlyOneIteration() {
 }
 
 void TestWorker::pauseResumeLosesAndDoublesNothing() {
-    RunController c(deterministicEngine);
+    // Twenty pauses, each requested while a batch is in the middle of its
+    // iterations (the engine waits there for the test), then the run goes to
+    // its end. No step depends on how fast the machine is.
+    constexpr int kPauses = 20;
+    auto channel = std::make_shared<HandshakeEngine::Channel>();
+    RunController c([channel](EngineKind) {
+        return std::make_unique<HandshakeEngine>(deterministicEngine(EngineKind::Cpu), channel);
+    });
     c.setBatching(5, 0);
     QSignalSpy paused(&c, &RunController::paused);
     QSignalSpy finished(&c, &RunController::finished);
@@ -141,21 +152,31 @@ void TestWorker::pauseResumeLosesAndDoublesNothing() {
     const auto problem = makeProblem(64);
     const auto settings = makeSettings("HIO:1500,ER:500");
     c.load(problem, settings);
-    c.start();
-    c.pause();
-    int pauses = 0;
-    for (;;) {
-        QTRY_VERIFY_WITH_TIMEOUT(paused.count() > pauses || !finished.isEmpty(), 10000);
-        if (!finished.isEmpty())
-            break;
-        ++pauses;
+    std::vector<long long> pausedAt;
+    for (int i = 0; i < kPauses; ++i) {
+        channel->armed = true;
+        if (i == 0)
+            c.start();
+        else
+            c.resume();
+        QVERIFY2(channel->batchDone.tryAcquire(1, 30000), "no batch ran after Start/Resume");
         const long long before = c.completedIterations();
-        c.resume();
-        QVERIFY(spinUntilPast(c, before));
-        c.pause();
+        c.pause(); // while that batch is still inside the engine
+        channel->goOn.release();
+        QTRY_VERIFY_WITH_TIMEOUT(paused.count() > i, 30000);
+        QCOMPARE(paused.count(), i + 1);
+        pausedAt.push_back(lastArg(paused));
+        // The batch in progress finished, and nothing ran after it.
+        QCOMPARE(pausedAt.back(), before + 5);
+        QCOMPARE(c.completedIterations(), pausedAt.back());
+        QCOMPARE(c.mode(), RunGate::Mode::Paused);
     }
+    c.resume();
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
     QCOMPARE(lastArg(finished), 2000LL);
-    QVERIFY2(pauses >= 10, "the run finished before it could be paused ten times");
+    QCOMPARE(finished.count(), 1);
+    QVERIFY(std::is_sorted(pausedAt.begin(), pausedAt.end()));
+    QCOMPARE(std::adjacent_find(pausedAt.begin(), pausedAt.end()), pausedAt.end());
 
     std::map<long long, int> count;
     for (const auto& args : metrics)
@@ -387,6 +408,48 @@ void TestWorker::failedPreparationKeepsRunning() {
     c.start();
     QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 10000);
     QCOMPARE(lastArg(finished), 10LL);
+}
+
+// A Start that reaches the worker after the schedule ended but before the GUI
+// thread heard of the end (a busy GUI thread, a quick key press) runs a loop
+// that is already at the end: it must not announce the end a second time.
+void TestWorker::startAtTheEndAnnouncesNothingNew() {
+    RunController c(deterministicEngine);
+    QSignalSpy finished(&c, &RunController::finished);
+    QSignalSpy stopped(&c, &RunController::stopped);
+    c.load(makeProblem(), makeSettings("ER:20"));
+    c.start();
+    // Without processing events: the controller has not heard of the end yet.
+    QElapsedTimer t;
+    t.start();
+    while (!(c.mode() == RunGate::Mode::Idle && c.completedIterations() == 20))
+        QVERIFY2(t.elapsed() < 30000, "the run did not end");
+    QVERIFY(finished.isEmpty());
+    QVERIFY(!c.isFinished());
+    c.start(); // reaches the worker, whose reconstruction is done
+    QTRY_VERIFY_WITH_TIMEOUT(stopped.count() >= 2, 10000);
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(lastArg(finished), 20LL);
+    QCOMPARE(lastArg(stopped), 20LL);
+    QCOMPARE(c.mode(), RunGate::Mode::Idle);
+}
+
+void TestWorker::pauseAtLandsOnTheIteration() {
+    RunController c(deterministicEngine);
+    c.setBatching(10, 0);
+    QSignalSpy paused(&c, &RunController::paused);
+    c.load(makeProblem(), makeSettings("ER:1000"));
+    c.setPauseAt(137);
+    c.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!paused.isEmpty(), 30000);
+    QCOMPARE(lastArg(paused), 137LL);
+    QCOMPARE(c.completedIterations(), 137LL);
+    QCOMPARE(c.mode(), RunGate::Mode::Paused);
+    c.resume(); // used once: the run goes on to its end
+    QSignalSpy finished(&c, &RunController::finished);
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 30000);
+    QCOMPARE(lastArg(finished), 1000LL);
+    QCOMPARE(paused.count(), 1);
 }
 
 void TestWorker::destroyWhileRunning() {

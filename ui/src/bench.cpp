@@ -208,6 +208,10 @@ int runBench(const BenchOptions& o) {
             out[QStringLiteral("batch_ms")].toDouble() + (fps > 0 ? 1000.0 / fps : 0.0);
         controller.stop();
         controller.shutdown();
+
+        // 5. The whole window over a long run: how far the display trails.
+        if (o.lagIterations > 0)
+            out[QStringLiteral("display_lag")] = measureDisplayLag(o);
     } catch (const std::exception& e) {
         out[QStringLiteral("error")] = QString::fromUtf8(e.what());
         std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Indented).constData());

@@ -14,7 +14,9 @@ namespace pf::ui {
 LogPane::LogPane(QWidget* parent) : QPlainTextEdit(parent) {
     setReadOnly(true);
     setMaximumBlockCount(5000);
-    setLineWrapMode(QPlainTextEdit::NoWrap);
+    // Long lines (paths, errors) wrap instead of running off the dock.
+    setLineWrapMode(QPlainTextEdit::WidgetWidth);
+    setWordWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
     setToolTip(tr("Messages from the engine, the file readers and the app"));
     QFont mono(QStringLiteral("monospace"));
     mono.setStyleHint(QFont::TypeWriter);

@@ -4,10 +4,12 @@
 
 #include "phaseforge/ui/app_settings.h"
 #include "phaseforge/ui/error_plot.h"
+#include "phaseforge/ui/fourier_estimate.h"
 #include "phaseforge/ui/frame_bridge.h"
 #include "phaseforge/ui/image_view.h"
 #include "phaseforge/ui/log_pane.h"
 #include "phaseforge/ui/parameter_panel.h"
+#include "phaseforge/ui/tool_tips.h"
 
 #include <phaseforge/engine_factory.h>
 #include <phaseforge/log.h>
@@ -21,6 +23,8 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenuBar>
+#include <QGuiApplication>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
@@ -54,6 +58,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     restoreSettings();
     updateRunActions();
     updateRecentMenu();
+    wrapToolTips(this);
 
     auto* statusTimer = new QTimer(this);
     connect(statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
@@ -104,23 +109,40 @@ void MainWindow::buildActions() {
     m_quitAction = make(QIcon(), tr("&Quit"), QKeySequence::Quit, tr("Quit PhaseForge"),
                         &QWidget::close);
 
+    // Every action has a key that types nothing (F-keys, Ctrl+…). Space and S
+    // act only outside text fields: a line edit or spin box with the focus
+    // takes them as text (Qt offers it the key first), anywhere else they run.
     m_startAction = make(st->standardIcon(QStyle::SP_MediaPlay), tr("S&tart"), QKeySequence(Qt::Key_F5),
                          tr("Start the reconstruction, or continue after Stop"), &MainWindow::start);
-    m_pauseAction = make(st->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), QKeySequence(Qt::Key_Space),
-                         tr("Pause or resume the running reconstruction"), &MainWindow::togglePause);
-    m_stepAction = make(st->standardIcon(QStyle::SP_MediaSkipForward), tr("Ste&p"), QKeySequence(Qt::Key_S),
-                        tr("Run exactly one iteration, then pause"), &MainWindow::step);
+    m_pauseAction = make(st->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), QKeySequence(Qt::Key_F6),
+                         tr("Pause or resume the running reconstruction (also Space outside text fields)"),
+                         &MainWindow::togglePause);
+    m_stepAction = make(st->standardIcon(QStyle::SP_MediaSkipForward), tr("Ste&p"), QKeySequence(Qt::Key_F10),
+                        tr("Run exactly one iteration, then pause (also S outside text fields)"),
+                        &MainWindow::step);
     m_stopAction = make(st->standardIcon(QStyle::SP_MediaStop), tr("St&op"), QKeySequence(Qt::SHIFT | Qt::Key_F5),
                         tr("Stop after the current batch; the estimate is kept"), &MainWindow::stop);
     m_resetAction = make(st->standardIcon(QStyle::SP_BrowserReload), tr("&Reset"), QKeySequence(tr("Ctrl+R")),
                          tr("Back to iteration 0 with the current parameters (seed, starts, engine, support)"),
                          &MainWindow::reset);
+    // Space and S as window-wide keys, enabled whenever there is data, so that
+    // they never fall through to a focused check box or combo box.
+    m_spaceKey = make(QIcon(), tr("Start, Pause or Resume"), QKeySequence(Qt::Key_Space),
+                      tr("Start an idle run, pause a running one, resume a paused one"),
+                      &MainWindow::togglePause);
+    m_stepKey = make(QIcon(), tr("Step"), QKeySequence(Qt::Key_S),
+                     tr("Run exactly one iteration, then pause"), &MainWindow::step);
+    addAction(m_spaceKey);
+    addAction(m_stepKey);
 
-    m_fitAction = make(QIcon(), tr("&Fit"), QKeySequence(Qt::Key_F), tr("Fit the images to their views"),
+    m_fitAction = make(QIcon(), tr("&Fit"), QKeySequence(tr("Ctrl+0")),
+                       tr("Fit the images to their views (also F outside text fields)"),
                        [this] { m_diffView->fit(); m_reconView->fit(); });
-    m_oneToOneAction = make(QIcon(), tr("&1:1"), QKeySequence(Qt::Key_1),
-                            tr("One image pixel per screen pixel"),
+    m_fitAction->setShortcuts({QKeySequence(tr("Ctrl+0")), QKeySequence(Qt::Key_F)});
+    m_oneToOneAction = make(QIcon(), tr("&1:1"), QKeySequence(tr("Ctrl+1")),
+                            tr("One image pixel per screen pixel (also 1 outside text fields)"),
                             [this] { m_diffView->oneToOne(); m_reconView->oneToOne(); });
+    m_oneToOneAction->setShortcuts({QKeySequence(tr("Ctrl+1")), QKeySequence(Qt::Key_1)});
     m_zoomInAction = make(QIcon(), tr("Zoom &In"), QKeySequence::ZoomIn, tr("Zoom in"),
                           [this] { m_diffView->zoomIn(); m_reconView->zoomIn(); });
     m_zoomOutAction = make(QIcon(), tr("Zoom &Out"), QKeySequence::ZoomOut, tr("Zoom out"),
@@ -141,7 +163,7 @@ void MainWindow::buildMenus() {
         m_sampleMenu->addSeparator();
     for (int size : {256, 512}) {
         m_sampleMenu->addAction(tr("Simulated blobs, %1×%1").arg(size), this,
-                                [this, size] { openData(builtInSample(size)); });
+                                [this, size] { openBuiltInSample(size); });
     }
     file->addAction(m_simulateAction);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
@@ -230,9 +252,26 @@ void MainWindow::buildCentre() {
     m_diffMask = new QCheckBox(tr("Mask"));
     m_diffMask->setChecked(true);
     m_diffMask->setToolTip(tr("Mark unmeasured pixels (beamstop, gaps, bad pixels) in red"));
-    connect(m_diffColormap, &QComboBox::currentIndexChanged, this,
-            [this](int i) { m_diffView->setColormap(Colormap(i)); });
+    m_diffEstimate = new QCheckBox(tr("Estimate"));
+    m_diffEstimate->setToolTip(tr("Show |F x|, the Fourier transform of the object estimate, "
+                                  "beside the measured magnitudes, with the same scale and colour "
+                                  "map (updated a few times a second while running, and at "
+                                  "every pause)"));
+    m_fourierView = new ImageView;
+    m_fourierView->setObjectName(QStringLiteral("fourierView"));
+    m_fourierView->setToolTip(tr("|F x| of the object estimate (the displayed start), centred "
+                                 "like the measured pattern"));
+    m_fourierView->setPlaceholder(tr("The Fourier-space estimate appears here\nonce a run has "
+                                     "started or paused."));
+    m_fourierView->setLogScale(true);
+    m_fourierView->setColormap(Colormap::Magma);
+    connect(m_diffColormap, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_diffView->setColormap(Colormap(i));
+        m_fourierView->setColormap(Colormap(i));
+    });
     connect(m_diffLog, &QCheckBox::toggled, m_diffView, &ImageView::setLogScale);
+    connect(m_diffLog, &QCheckBox::toggled, m_fourierView, &ImageView::setLogScale);
+    connect(m_diffEstimate, &QCheckBox::toggled, this, &MainWindow::showFourierEstimate);
     connect(m_diffMask, &QCheckBox::toggled, m_diffView, &ImageView::setOverlayVisible);
 
     m_reconView = new ImageView;
@@ -258,7 +297,10 @@ void MainWindow::buildCentre() {
     auto* splitter = new QSplitter(Qt::Horizontal);
     splitter->setObjectName(QStringLiteral("viewSplitter"));
     splitter->addWidget(framedView(tr("Diffraction pattern"), m_diffView,
-                                   {m_diffLog, m_diffMask, m_diffColormap}));
+                                   {m_diffEstimate, m_diffLog, m_diffMask, m_diffColormap}));
+    m_fourierBox = framedView(tr("Estimate |F x|"), m_fourierView, {});
+    m_fourierBox->hide();
+    splitter->addWidget(m_fourierBox);
     splitter->addWidget(framedView(tr("Reconstruction"), m_reconView,
                                    {m_reconSupport, m_reconColormap}));
     splitter->setChildrenCollapsible(false);
@@ -269,6 +311,7 @@ void MainWindow::buildCentre() {
                                       : tr("(%1, %2) = %3").arg(row).arg(col).arg(double(value), 0, 'g', 5));
     };
     connect(m_diffView, &ImageView::hovered, this, showPixel);
+    connect(m_fourierView, &ImageView::hovered, this, showPixel);
     connect(m_reconView, &ImageView::hovered, this, showPixel);
 }
 
@@ -323,19 +366,21 @@ void MainWindow::buildDocks() {
 }
 
 void MainWindow::buildStatusBar() {
-    const auto label = [this](const QString& tip, int minWidth) {
+    const auto label = [this](const QString& tip, int minWidth, const char* name) {
         auto* l = new QLabel;
+        l->setObjectName(QLatin1String(name));
         l->setToolTip(tip);
         l->setMinimumWidth(minWidth);
         statusBar()->addPermanentWidget(l);
         return l;
     };
-    m_pixelLabel = label(tr("Value under the cursor: (row, column) = value"), 140);
-    m_engineLabel = label(tr("Engine, device and how frames reach the screen"), 160);
-    m_iterationLabel = label(tr("Iterations done / in the schedule"), 110);
-    m_rateLabel = label(tr("Iterations per second"), 80);
-    m_fpsLabel = label(tr("Frames drawn per second in the reconstruction view"), 60);
-    m_errorLabel = label(tr("Current Fourier error of the displayed start"), 100);
+    m_stateLabel = label(tr("What the run is doing: idle, running, paused, stopped or finished"), 90, "runState");
+    m_pixelLabel = label(tr("Value under the cursor: (row, column) = value"), 140, "pixelValue");
+    m_engineLabel = label(tr("Engine, device and how frames reach the screen"), 160, "engine");
+    m_iterationLabel = label(tr("Iterations done / in the schedule"), 110, "iteration");
+    m_rateLabel = label(tr("Iterations per second"), 80, "rate");
+    m_fpsLabel = label(tr("Frames drawn per second in the reconstruction view"), 60, "fps");
+    m_errorLabel = label(tr("Current Fourier error of the displayed start"), 100, "error");
 }
 
 void MainWindow::connectController() {
@@ -351,6 +396,7 @@ void MainWindow::connectController() {
     });
     connect(c, &RunController::progress, this, [this](const Progress& p) {
         m_progress = p;
+        m_progressNs = steadyNowNs();
         m_resultDirty = true;
     });
     connect(c, &RunController::metricsArrived, m_errorPlot, &ErrorPlot::append);
@@ -359,15 +405,35 @@ void MainWindow::connectController() {
         if (mask)
             m_reconView->setOverlay(*mask, 0, packRgba(48, 120, 255, 110)); // outside: blue tint
     });
-    connect(c, &RunController::modeChanged, this, &MainWindow::updateRunActions);
+    connect(c, &RunController::fourierReady, this, [this](ImagePtr magnitude, long long) {
+        if (m_diffEstimate->isChecked())
+            m_fourierView->setImage(std::move(magnitude));
+    });
+    connect(c, &RunController::modeChanged, this, [this] {
+        updateRunActions();
+        updateStatus();
+    });
+    connect(c, &RunController::paused, this, [this](long long it) {
+        m_progress.iteration = it;
+        updateStatus();
+    });
+    connect(c, &RunController::stopped, this, [this](long long it) {
+        m_progress.iteration = it;
+        updateStatus();
+    });
     connect(c, &RunController::finished, this, [this](long long it) {
         statusBar()->showMessage(tr("Finished after %1 iterations").arg(it), 5000);
         pf::log(pf::LogLevel::Info, "finished after " + std::to_string(it) + " iterations");
+        updateRunActions();
+        updateStatus();
     });
     connect(c, &RunController::failed, this,
             [this](QString message) { showError(tr("Reconstruction"), message); });
     connect(c, &RunController::resultReady, this, [this](ResultPtr r) {
-        if (!m_pendingSave.isEmpty() && r)
+        // A pending Save takes the result of the iteration the run stands at
+        // (the one read back at the pause it asked for), not an older one.
+        if (!m_pendingSave.isEmpty() && r && m_controller->mode() != RunGate::Mode::Running &&
+            r->iterations == m_controller->completedIterations())
             writeResult(std::exchange(m_pendingSave, QString()), *r);
     });
 }
@@ -376,12 +442,30 @@ void MainWindow::updateStatus() {
     const QString path = m_reconView->usesInterop() ? tr("interop") : tr("host upload");
     m_engineLabel->setText(m_engineText.isEmpty() ? tr("no engine yet")
                                                   : m_engineText + QStringLiteral(" · ") + path);
-    m_iterationLabel->setText(tr("it %1 / %2").arg(m_progress.iteration).arg(m_progress.total));
-    const bool running = m_controller->mode() == RunGate::Mode::Running;
-    m_rateLabel->setText(running ? tr("%1 it/s").arg(m_progress.iterationsPerSecond, 0, 'f', 1)
-                                 : tr("— it/s"));
-    m_fpsLabel->setText(running ? tr("%1 fps").arg(m_reconView->displayFps(), 0, 'f', 0)
-                                : tr("— fps"));
+    const RunGate::Mode mode = m_controller->mode();
+    QString state;
+    if (!m_controller->hasData())
+        state = tr("no data");
+    else if (mode == RunGate::Mode::Running)
+        state = tr("Running");
+    else if (mode == RunGate::Mode::Paused)
+        state = tr("Paused");
+    else if (m_controller->isFinished())
+        state = tr("Finished");
+    else
+        state = m_controller->completedIterations() > 0 ? tr("Stopped") : tr("Ready");
+    m_stateLabel->setText(QStringLiteral("<b>%1</b>").arg(state));
+    m_iterationLabel->setText(tr("it %1 / %2")
+                                  .arg(std::max(m_progress.iteration, m_controller->completedIterations()))
+                                  .arg(m_progress.total));
+    // A rate is shown only while it is current: running, and measured in the
+    // last second.
+    const bool fresh = mode == RunGate::Mode::Running && m_progressNs > 0 &&
+                       steadyNowNs() - m_progressNs < 1'000'000'000LL;
+    m_rateLabel->setText(fresh ? tr("%1 it/s").arg(m_progress.iterationsPerSecond, 0, 'f', 1)
+                               : tr("— it/s"));
+    m_fpsLabel->setText(fresh ? tr("%1 fps").arg(m_reconView->displayFps(), 0, 'f', 0)
+                              : tr("— fps"));
     m_errorLabel->setText(std::isfinite(m_progress.error)
                               ? tr("error %1").arg(double(m_progress.error), 0, 'e', 3)
                               : tr("error —"));
@@ -390,14 +474,18 @@ void MainWindow::updateStatus() {
 void MainWindow::updateRunActions() {
     const RunGate::Mode mode = m_controller->mode();
     const bool data = m_controller->hasData();
-    m_startAction->setEnabled(data && mode != RunGate::Mode::Running);
-    m_pauseAction->setEnabled(data && mode != RunGate::Mode::Idle);
+    const bool idle = mode == RunGate::Mode::Idle;
+    // One of Start and Resume at a time: Start from idle, Resume when paused.
+    m_startAction->setEnabled(data && idle);
+    m_pauseAction->setEnabled(data && !idle);
     m_pauseAction->setText(mode == RunGate::Mode::Paused ? tr("&Resume") : tr("&Pause"));
     m_pauseAction->setIcon(style()->standardIcon(mode == RunGate::Mode::Paused ? QStyle::SP_MediaPlay
                                                                                 : QStyle::SP_MediaPause));
     m_stepAction->setEnabled(data && mode != RunGate::Mode::Running);
-    m_stopAction->setEnabled(data && mode != RunGate::Mode::Idle);
+    m_stopAction->setEnabled(data && !idle);
     m_resetAction->setEnabled(data);
+    m_spaceKey->setEnabled(data);
+    m_stepKey->setEnabled(data);
     m_saveAction->setEnabled(data);
     m_saveAsAction->setEnabled(data);
     m_exportReconAction->setEnabled(data);
@@ -411,9 +499,11 @@ void MainWindow::restoreSettings() {
         run.engine = *m_options.engine;
     m_params->setSettings(run);
     m_controller->setPendingSettings(m_params->settings());
-    if (!restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray()))
-        resize(1280, 800);
+    const bool restored = restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    if (!restored)
+        resize(1280, 800);
+    fitToScreen();
     const QString diffMap = s.value(QStringLiteral("view/diffractionColormap")).toString();
     const QString reconMap = s.value(QStringLiteral("view/reconstructionColormap")).toString();
     if (!diffMap.isEmpty())
@@ -421,6 +511,49 @@ void MainWindow::restoreSettings() {
     if (!reconMap.isEmpty())
         m_reconColormap->setCurrentIndex(int(colormapFromName(reconMap)));
     m_diffLog->setChecked(s.value(QStringLiteral("view/diffractionLog"), true).toBool());
+}
+
+void MainWindow::setFourierEstimateShown(bool on) { m_diffEstimate->setChecked(on); }
+
+void MainWindow::showFourierEstimate(bool on) {
+    m_fourierBox->setVisible(on);
+    if (auto* splitter = qobject_cast<QSplitter*>(centralWidget())) {
+        // Measured and estimated pattern at the same size, for comparison.
+        const QList<int> sizes = splitter->sizes();
+        int total = 0;
+        for (int s : sizes)
+            total += s;
+        if (on && sizes.size() == 3 && total > 0)
+            splitter->setSizes({total / 3, total / 3, total - 2 * (total / 3)});
+    }
+    m_controller->setFourierUpdates(on);
+    if (!on) {
+        m_fourierView->setImage(nullptr);
+        return;
+    }
+    // A paused worker reads no commands until it goes on: show the estimate
+    // read back at the pause meanwhile.
+    const ResultPtr r = m_controller->lastResult();
+    if (m_controller->mode() == RunGate::Mode::Paused && r &&
+        r->iterations == m_controller->completedIterations())
+        m_fourierView->setImage(centredFourierMagnitude(r->object));
+}
+
+void MainWindow::fitToScreen() {
+    // The default size, or a remembered one from a larger screen or a smaller
+    // scale factor, must not exceed the screen the window opens on.
+    const QScreen* screen = this->screen() ? this->screen() : QGuiApplication::primaryScreen();
+    if (!screen)
+        return;
+    const QRect available = screen->availableGeometry();
+    const QSize frame = frameGeometry().size() - geometry().size(); // title bar, borders
+    const QSize most = (available.size() * 0.95).shrunkBy(QMargins(0, 0, frame.width(), frame.height()));
+    const QSize size = this->size().boundedTo(most);
+    if (size != this->size())
+        resize(size);
+    if (!available.contains(frameGeometry()))
+        move(available.topLeft() + QPoint((available.width() - size.width()) / 2,
+                                          (available.height() - size.height()) / 2));
 }
 
 void MainWindow::storeSettings() {

@@ -54,7 +54,38 @@ void MainWindow::openDialog() {
         openFile(path);
 }
 
+void MainWindow::whenResultMayGo(const QString& question, std::function<void()> proceed) {
+    if (!m_askBeforeDiscarding || !hasUnsavedResult()) {
+        proceed();
+        return;
+    }
+    QMessageBox box(QMessageBox::Question, tr("Unsaved Reconstruction"), question,
+                    QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
+    box.setDefaultButton(QMessageBox::Save);
+    emit questionShown(&box);
+    switch (box.exec()) {
+    case QMessageBox::Save:
+        m_afterSave = std::move(proceed); // runs once the file is written
+        saveResult();
+        break;
+    case QMessageBox::Discard:
+        proceed();
+        break;
+    default:
+        break;
+    }
+}
+
 bool MainWindow::openFile(const QString& path) {
+    // Shared: after a Save the file opens later, from writeResult().
+    auto opened = std::make_shared<bool>(false);
+    whenResultMayGo(tr("The reconstruction has not been saved. Save it before opening %1?")
+                        .arg(QFileInfo(path).fileName()),
+                    [this, path, opened] { *opened = openFileNow(path); });
+    return *opened;
+}
+
+bool MainWindow::openFileNow(const QString& path) {
     QApplication::setOverrideCursor(Qt::WaitCursor);
     try {
         LoadedData data = loadDataFile(path);
@@ -73,6 +104,12 @@ bool MainWindow::openFile(const QString& path) {
 
 void MainWindow::openSampleFile(const QString& path) { openFile(path); }
 
+void MainWindow::openBuiltInSample(int size) {
+    whenResultMayGo(tr("The reconstruction has not been saved. Save it before opening a "
+                       "simulated sample?"),
+                    [this, size] { openData(builtInSample(size)); });
+}
+
 void MainWindow::openData(LoadedData data) {
     if (!data.problem)
         return;
@@ -85,6 +122,7 @@ void MainWindow::openData(LoadedData data) {
                                     .arg(problem.shape().cols)
                                     .toStdString());
     m_diffView->setImage(centredMagnitude(problem));
+    m_fourierView->setImage(nullptr); // the new run's estimate follows
     m_diffView->setOverlay(centredMeasured(problem), 0, packRgba(255, 40, 40, 150));
     m_data = std::move(data);
     m_savePath.clear();
@@ -158,15 +196,19 @@ void MainWindow::simulateFromImageDialog() {
     options.simulation.photons = photonChoices[std::clamp(photons->currentIndex(), 0, 3)];
     options.simulation.beamstopRadius = beamstop->value();
     options.invert = invert->isChecked();
-    QApplication::setOverrideCursor(Qt::WaitCursor);
-    try {
-        LoadedData data = simulateFromImage(path, options);
-        QApplication::restoreOverrideCursor();
-        openData(std::move(data));
-    } catch (const std::exception& e) {
-        QApplication::restoreOverrideCursor();
-        showError(tr("Simulate From Image"), QString::fromUtf8(e.what()));
-    }
+    whenResultMayGo(
+        tr("The reconstruction has not been saved. Save it before simulating a new pattern?"),
+        [this, path, options] {
+            QApplication::setOverrideCursor(Qt::WaitCursor);
+            try {
+                LoadedData data = simulateFromImage(path, options);
+                QApplication::restoreOverrideCursor();
+                openData(std::move(data));
+            } catch (const std::exception& e) {
+                QApplication::restoreOverrideCursor();
+                showError(tr("Simulate From Image"), QString::fromUtf8(e.what()));
+            }
+        });
 }
 
 // --- saving and exporting ----------------------------------------------------
@@ -184,31 +226,44 @@ void MainWindow::saveResult() {
 }
 
 void MainWindow::saveResultAsDialog() {
-    if (!m_controller->hasData())
+    if (!m_controller->hasData()) {
+        m_afterSave = nullptr;
         return;
+    }
+    // Pause before asking for the name: the file holds the iterate the run
+    // stood at when Save was chosen, and nothing runs behind the dialog.
+    const bool pausedHere = m_controller->mode() == RunGate::Mode::Running;
+    if (pausedHere)
+        m_controller->pause();
     QString suggestion = m_settings->value(QStringLiteral("files/lastSaveDir")).toString();
     if (!suggestion.isEmpty())
         suggestion += QLatin1Char('/');
     suggestion += QFileInfo(m_data.title).completeBaseName() + QStringLiteral("-reconstruction.cxi");
     const QString path = QFileDialog::getSaveFileName(this, tr("Save Reconstruction"), suggestion,
                                                       tr("CXI (*.cxi)"));
-    if (path.isEmpty())
+    if (path.isEmpty()) {
+        m_afterSave = nullptr; // nothing saved: what waited for it does not happen
+        if (pausedHere && m_controller->mode() == RunGate::Mode::Paused)
+            m_controller->resume();
         return;
+    }
     m_settings->setValue(QStringLiteral("files/lastSaveDir"), QFileInfo(path).absolutePath());
     saveResultAs(path);
 }
 
 bool MainWindow::saveResultAs(const QString& path) {
     if (!m_controller->hasData()) {
+        m_afterSave = nullptr;
         showError(tr("Save"), tr("Nothing to save: open data and run a reconstruction first."));
         return false;
     }
     // The file must hold one consistent iterate: take the result read back at
     // a pause; pause a running reconstruction first.
-    if (m_controller->mode() == RunGate::Mode::Running) {
+    const RunGate::Mode mode = m_controller->mode();
+    if (mode == RunGate::Mode::Running) {
         m_pendingSave = path;
         m_controller->pause();
-        statusBar()->showMessage(tr("Pausing to save…"));
+        statusBar()->showMessage(tr("Pausing to save…"), 3000);
         return true;
     }
     const ResultPtr result = m_controller->lastResult();
@@ -216,7 +271,10 @@ bool MainWindow::saveResultAs(const QString& path) {
         writeResult(path, *result);
     } else {
         m_pendingSave = path;
-        m_controller->requestResult();
+        // Paused: the worker reads the result back as it pauses, and that
+        // result is on its way. Idle: ask for it.
+        if (mode == RunGate::Mode::Idle)
+            m_controller->requestResult();
     }
     return true;
 }
@@ -231,6 +289,7 @@ void MainWindow::writeResult(const QString& path, const pf::Result& result) {
         pf::io::writeResultCxi(path.toStdString(), result, m_controller->settings().parameters,
                                *m_data.problem, provenance);
     } catch (const std::exception& e) {
+        m_afterSave = nullptr;
         showError(tr("Save"), QString::fromUtf8(e.what()));
         return;
     }
@@ -241,6 +300,8 @@ void MainWindow::writeResult(const QString& path, const pf::Result& result) {
                                     .arg(path).arg(result.iterations).toStdString());
     statusBar()->showMessage(tr("Saved %1").arg(QFileInfo(path).fileName()), 5000);
     emit saved(path);
+    if (auto next = std::exchange(m_afterSave, nullptr))
+        next();
 }
 
 void MainWindow::exportView(ImageView* view, const QString& what) {
@@ -283,7 +344,11 @@ void MainWindow::start() {
 }
 
 void MainWindow::togglePause() {
-    if (m_controller->hasData())
+    if (!m_controller->hasData())
+        return;
+    if (m_controller->mode() == RunGate::Mode::Idle)
+        start(); // Space on an idle run starts it
+    else
         m_controller->togglePause();
 }
 
@@ -306,21 +371,15 @@ void MainWindow::reset() {
 // --- closing, drag and drop, help ----------------------------------------------
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-    if (m_askBeforeClosing && hasUnsavedResult()) {
-        const auto answer = QMessageBox::question(
-            this, tr("Unsaved Reconstruction"),
-            tr("The reconstruction has not been saved. Save it before closing?"),
-            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
-        if (answer == QMessageBox::Cancel) {
-            event->ignore();
-            return;
-        }
-        if (answer == QMessageBox::Save) {
-            event->ignore(); // close again once the file is written
-            connect(this, &MainWindow::saved, this, &QWidget::close, Qt::SingleShotConnection);
-            saveResult();
-            return;
-        }
+    if (m_askBeforeDiscarding && hasUnsavedResult() && !m_closing) {
+        // Asked here, closed again (with nothing left to ask) once it may go.
+        event->ignore();
+        whenResultMayGo(tr("The reconstruction has not been saved. Save it before closing?"),
+                        [this] {
+                            m_closing = true;
+                            QMetaObject::invokeMethod(this, &QWidget::close, Qt::QueuedConnection);
+                        });
+        return;
     }
     m_controller->stop();
     storeSettings();
@@ -343,12 +402,17 @@ void MainWindow::dropEvent(QDropEvent* event) {
 void MainWindow::showShortcuts() {
     QString rows;
     for (QAction* a : {m_openAction, m_saveAction, m_saveAsAction, m_exportReconAction,
-                       m_startAction, m_pauseAction, m_stepAction, m_stopAction, m_resetAction,
-                       m_fitAction, m_oneToOneAction, m_zoomInAction, m_zoomOutAction,
-                       m_simulateAction, m_quitAction})
+                       m_startAction, m_pauseAction, m_spaceKey, m_stepAction, m_stepKey,
+                       m_stopAction, m_resetAction, m_fitAction, m_oneToOneAction, m_zoomInAction,
+                       m_zoomOutAction, m_simulateAction, m_quitAction}) {
+        QStringList keys;
+        for (const QKeySequence& k : a->shortcuts())
+            keys << k.toString(QKeySequence::NativeText);
         rows += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>")
-                    .arg(a->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped(),
-                         a->statusTip().toHtmlEscaped());
+                    .arg(keys.join(QStringLiteral(", ")).toHtmlEscaped(), a->statusTip().toHtmlEscaped());
+    }
+    rows += tr("<tr><td></td><td>Space, S, F and 1 act when the focus is not in a text field; "
+               "the F-keys and Ctrl keys act everywhere.</td></tr>");
     QMessageBox::information(this, tr("Keyboard Shortcuts"),
                              QStringLiteral("<table cellspacing=6>%1</table>"
                                             "<p>Mouse: wheel zooms, drag pans, double-click fits.</p>")

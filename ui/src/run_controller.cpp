@@ -31,6 +31,9 @@ RunController::RunController(EngineMaker makeEngine, QObject* parent)
             &ReconstructionWorker::setPublishing);
     connect(this, &RunController::supportUpdatesRequested, m_worker,
             &ReconstructionWorker::setSupportUpdates);
+    connect(this, &RunController::fourierUpdatesRequested, m_worker,
+            &ReconstructionWorker::setFourierUpdates);
+    connect(this, &RunController::pauseAtRequested, m_worker, &ReconstructionWorker::setPauseAt);
     connect(this, &RunController::runRequested, m_worker, &ReconstructionWorker::run);
     connect(this, &RunController::resultRequested, m_worker, &ReconstructionWorker::requestResult);
 
@@ -40,6 +43,7 @@ RunController::RunController(EngineMaker makeEngine, QObject* parent)
     connect(m_worker, &ReconstructionWorker::metricsArrived, this, &RunController::metricsArrived);
     connect(m_worker, &ReconstructionWorker::frameReady, this, &RunController::frameReady);
     connect(m_worker, &ReconstructionWorker::supportReady, this, &RunController::supportReady);
+    connect(m_worker, &ReconstructionWorker::fourierReady, this, &RunController::fourierReady);
     connect(m_worker, &ReconstructionWorker::parametersApplied, this,
             &RunController::parametersApplied);
     connect(m_worker, &ReconstructionWorker::failed, this, &RunController::failed);
@@ -167,6 +171,8 @@ void RunController::setBatching(int fixedIterations, double frameSeconds) {
 
 void RunController::setPublishing(bool on) { emit publishingRequested(on); }
 void RunController::setSupportUpdates(bool on) { emit supportUpdatesRequested(on); }
+void RunController::setFourierUpdates(bool on) { emit fourierUpdatesRequested(on); }
+void RunController::setPauseAt(long long iteration) { emit pauseAtRequested(iteration); }
 void RunController::requestResult() { emit resultRequested(); }
 
 } // namespace pf::ui

@@ -1,6 +1,14 @@
 #include "phaseforge/ui/run_types.h"
 
+#include <chrono>
+
 namespace pf::ui {
+
+long long steadyNowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
 
 EngineMaker defaultEngineMaker() {
     return [](pf::EngineKind kind) {
@@ -17,6 +25,7 @@ void registerRunTypes() {
     qRegisterMetaType<ProblemPtr>();
     qRegisterMetaType<ResultPtr>();
     qRegisterMetaType<MaskPtr>();
+    qRegisterMetaType<ImagePtr>();
     qRegisterMetaType<pf::MetricsRecord>();
     qRegisterMetaType<MetricsList>();
     qRegisterMetaType<pf::Schedule>();

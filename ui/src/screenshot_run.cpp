@@ -13,12 +13,13 @@
 
 #include <cstdio>
 #include <memory>
+#include <utility>
 
 namespace pf::ui {
 
 void runScreenshots(MainWindow& window, const QString& directory, long long iterations,
                     double timeoutSeconds) {
-    window.setAskBeforeClosing(false);
+    window.setAskBeforeDiscarding(false);
     auto state = std::make_shared<QJsonObject>();
     const auto finish = [state](int code, const QString& error) {
         if (!error.isEmpty())
@@ -34,19 +35,23 @@ void runScreenshots(MainWindow& window, const QString& directory, long long iter
                      [finish](const QString& message) { finish(1, message); });
 
     RunController& c = window.controller();
+    // Started once: a second start() would resume the run after its pause.
+    auto started = std::make_shared<bool>(false);
+    const auto startOnce = [&c, started] {
+        if (!std::exchange(*started, true))
+            c.start();
+    };
     QObject::connect(&c, &RunController::loaded, &window,
-                     [state, &c](QString engine, QString device) {
+                     [state, startOnce](QString engine, QString device) {
                          (*state)[QStringLiteral("engine")] = engine;
                          (*state)[QStringLiteral("device")] = device;
-                         c.start();
+                         startOnce();
                      });
-    QObject::connect(&c, &RunController::progress, &window, [&c, iterations](const Progress& p) {
-        if (p.iteration >= iterations && c.mode() == RunGate::Mode::Running)
-            c.pause();
-    });
-    // Batches of ten iterations: a fast GPU would otherwise finish a short
-    // schedule between two frames, and the picture is meant to be mid-run.
-    c.setBatching(10, 0);
+    // The whole workbench: the Fourier-space estimate beside the measured pattern.
+    window.setFourierEstimateShown(true);
+    // The worker itself pauses at that iteration, however fast it runs: the
+    // picture is meant to be mid-run.
+    c.setPauseAt(iterations);
     auto captured = std::make_shared<bool>(false);
     const auto capture = [&window, state, directory, finish, captured](long long iteration) {
         if (*captured)
@@ -61,6 +66,7 @@ void runScreenshots(MainWindow& window, const QString& directory, long long iter
                 window.grab().save(dir.filePath(QStringLiteral("window.png"))) &&
                 window.diffractionView()->grabFramebuffer().save(dir.filePath(QStringLiteral("diffraction.png"))) &&
                 window.reconstructionView()->grabFramebuffer().save(dir.filePath(QStringLiteral("reconstruction.png"))) &&
+                window.fourierView()->grabFramebuffer().save(dir.filePath(QStringLiteral("estimate.png"))) &&
                 window.errorPlot()->grab().save(dir.filePath(QStringLiteral("error.png")));
             (*state)[QStringLiteral("display_path")] =
                 window.reconstructionView()->usesInterop() ? QStringLiteral("interop")
@@ -81,7 +87,7 @@ void runScreenshots(MainWindow& window, const QString& directory, long long iter
         if (samples.isEmpty() || !window.openFile(samples.first()))
             window.openData(builtInSample(256));
     } else {
-        c.start();
+        startOnce();
     }
 }
 

@@ -1,6 +1,9 @@
 #include "phaseforge/ui/worker.h"
 
+#include "phaseforge/ui/fourier_estimate.h"
 #include "phaseforge/ui/frame_bridge.h"
+
+#include <phaseforge/fftw_engine.h>
 
 #include <phaseforge/error.h>
 #include <phaseforge/log.h>
@@ -18,6 +21,7 @@ namespace {
 constexpr int kMaxBatch = 100000;
 constexpr qint64 kRateWindowNs = 500'000'000;    // it/s is measured over ~0.5 s
 constexpr qint64 kSupportIntervalNs = 250'000'000; // support overlay at ~4 Hz
+constexpr qint64 kFourierIntervalNs = 250'000'000; // Fourier estimate at ~4 Hz
 } // namespace
 
 ReconstructionWorker::ReconstructionWorker(std::shared_ptr<RunGate> gate,
@@ -51,6 +55,7 @@ bool ReconstructionWorker::rebuild(const RunSettings& settings) {
     m_latestError.clear();
     m_displayedStart = 0;
     m_rateWindow.clear();
+    m_finishAnnounced = false;
     try {
         if (!m_engine || m_engineKind != settings.engine) {
             m_engine.reset();
@@ -69,6 +74,8 @@ bool ReconstructionWorker::rebuild(const RunSettings& settings) {
                 m_reconstruction->totalIterations());
     try {
         publishFrame(); // the starting estimate, so the view is never empty
+        if (m_fourierUpdates)
+            sendFourier();
     } catch (const std::exception& e) {
         fail(QStringLiteral("Could not publish the first estimate"), e);
     }
@@ -91,8 +98,10 @@ void ReconstructionWorker::setBeta(float beta) {
 void ReconstructionWorker::setSchedule(pf::Schedule schedule) {
     try {
         m_settings.parameters.schedule = schedule;
-        if (m_reconstruction)
+        if (m_reconstruction) {
             m_reconstruction->setSchedule(schedule);
+            m_finishAnnounced = m_finishAnnounced && m_reconstruction->done();
+        }
     } catch (const std::exception& e) {
         fail(QStringLiteral("Schedule not changed"), e);
         return;
@@ -134,6 +143,14 @@ void ReconstructionWorker::setBatching(int fixedIterations, double frameSeconds)
 
 void ReconstructionWorker::setPublishing(bool on) { m_publishing = on; }
 
+void ReconstructionWorker::setFourierUpdates(bool on) {
+    m_fourierUpdates = on;
+    if (on && m_reconstruction && !m_inLoop)
+        sendFourier(); // idle: show the estimate the run stands at
+}
+
+void ReconstructionWorker::setPauseAt(long long iteration) { m_pauseAt = std::max(iteration, 0LL); }
+
 void ReconstructionWorker::setSupportUpdates(bool on) {
     m_supportUpdates = on;
     m_lastSupportNs = 0;
@@ -170,7 +187,12 @@ void ReconstructionWorker::run() {
         if (m_reconstruction->done()) {
             m_gate->forceIdle();
             settle();
-            emit finished(m_reconstruction->iteration());
+            // Once per end of schedule: a Start that reaches a loop already at
+            // the end (sent before the GUI heard of the end) announces nothing new.
+            if (!m_finishAnnounced) {
+                m_finishAnnounced = true;
+                emit finished(m_reconstruction->iteration());
+            }
             break;
         }
         const RunGate::Next next = m_gate->waitForWork([this] {
@@ -178,6 +200,8 @@ void ReconstructionWorker::run() {
             settle(); // the last batch's records, which came after its progress
             emit paused(m_reconstruction->iteration());
             emitResult();
+            if (m_fourierUpdates)
+                sendFourier();
         });
         if (next == RunGate::Next::Stop) {
             if (m_gate->finishRun())
@@ -194,7 +218,15 @@ void ReconstructionWorker::run() {
         if (m_generation != generation)
             continue; // new data: ask the gate again before iterating on it
         try {
-            runBatch(next == RunGate::Next::Step ? 1 : nextBatchSize());
+            long long count = next == RunGate::Next::Step ? 1 : nextBatchSize();
+            const long long now = m_reconstruction->iteration();
+            if (m_pauseAt > now)
+                count = std::min(count, m_pauseAt - now);
+            runBatch(count);
+            if (m_pauseAt > 0 && m_reconstruction->iteration() >= m_pauseAt) {
+                m_pauseAt = 0;
+                m_gate->pause(); // announced at the next boundary, like a click
+            }
         } catch (const std::exception& e) {
             // The engine's state is not trusted any more: the next Start
             // rebuilds it. The last frame and result the GUI holds stay good.
@@ -223,6 +255,7 @@ void ReconstructionWorker::runBatch(long long count) {
     emitNewMetrics();
     const long long iteration = m_reconstruction->iteration();
     Progress p;
+    p.sentNs = steadyNowNs();
     p.iteration = iteration;
     p.total = m_reconstruction->totalIterations();
     p.iterationsPerSecond = measuredRate();
@@ -252,6 +285,27 @@ void ReconstructionWorker::runBatch(long long count) {
         auto mask = std::make_shared<pf::Mask>();
         m_engine->readSupport(m_displayedStart, *mask);
         emit supportReady(std::move(mask));
+    }
+    if (m_fourierUpdates && end - m_lastFourierNs > kFourierIntervalNs) {
+        m_lastFourierNs = end;
+        sendFourier();
+    }
+}
+
+void ReconstructionWorker::sendFourier() {
+    if (!m_reconstruction || !m_engine)
+        return;
+    try {
+        ImageF object(m_engine->shape());
+        m_engine->readObject(m_displayedStart, object.data);
+        if (!m_transforms || m_transforms->shape() != object.shape)
+            m_transforms = std::make_unique<pf::FftwTransforms>(
+                object.shape, 1, pf::FftwEngine::PlanEffort::Estimate);
+        emit fourierReady(centredFourierMagnitude(object, m_transforms.get()),
+                          m_reconstruction->iteration());
+    } catch (const std::exception& e) {
+        m_fourierUpdates = false;
+        fail(QStringLiteral("The Fourier-space estimate is not shown"), e);
     }
 }
 

@@ -10,6 +10,7 @@
 #include <QMainWindow>
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -18,6 +19,7 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QMenu;
+class QMessageBox;
 class QSettings;
 
 namespace pf::ui {
@@ -46,7 +48,8 @@ public:
     ~MainWindow() override;
 
     /// Opens a diffraction file; on failure shows the error and keeps the
-    /// current data. Returns whether it loaded.
+    /// current data. An unsaved result is not replaced without asking (Save,
+    /// Discard or Cancel). Returns whether it loaded now.
     bool openFile(const QString& path);
     /// Shows new data and prepares a run on it (not started).
     void openData(LoadedData data);
@@ -54,13 +57,21 @@ public:
     /// the file holds a consistent iterate). Returns false on an immediate
     /// failure; completion is reported by saved().
     bool saveResultAs(const QString& path);
-    /// Asks nothing before closing (scripted runs).
-    void setAskBeforeClosing(bool ask) { m_askBeforeClosing = ask; }
+    /// Whether to ask before closing, or before opening other data, while a
+    /// result is unsaved (off: scripted runs).
+    void setAskBeforeDiscarding(bool ask) { m_askBeforeDiscarding = ask; }
     bool hasUnsavedResult() const;
+    /// The iteration of the result last saved (-1: none).
+    long long savedIteration() const { return m_savedIteration; }
 
     RunController& controller() { return *m_controller; }
     ImageView* reconstructionView() const { return m_reconView; }
     ImageView* diffractionView() const { return m_diffView; }
+    /// |FFT| of the object estimate beside the measured pattern (hidden until
+    /// the diffraction view's "Estimate" box is ticked).
+    ImageView* fourierView() const { return m_fourierView; }
+    /// Ticks or unticks the "Estimate" box.
+    void setFourierEstimateShown(bool on);
     ErrorPlot* errorPlot() const { return m_errorPlot; }
     LogPane* logPane() const { return m_log; }
     ParameterPanel* parameterPanel() const { return m_params; }
@@ -77,6 +88,9 @@ public slots:
 signals:
     void errorShown(QString message);
     void saved(QString path);
+    /// A question about an unsaved result is about to be asked (the box is
+    /// modal; it has Save, Discard and Cancel).
+    void questionShown(QMessageBox* box);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -96,9 +110,16 @@ private:
     void updateRecentMenu();
     void updateStatus();
     void showError(const QString& title, const QString& message);
+    /// Runs `proceed` now when nothing unsaved would be lost; otherwise asks:
+    /// Save runs it once the file is written, Discard runs it now, Cancel never.
+    void whenResultMayGo(const QString& question, std::function<void()> proceed);
+    void fitToScreen();
+    void showFourierEstimate(bool on);
 
     void openDialog();
     void openSampleFile(const QString& path);
+    bool openFileNow(const QString& path);
+    void openBuiltInSample(int size);
     void simulateFromImageDialog();
     void saveResult();
     void saveResultAsDialog();
@@ -114,6 +135,9 @@ private:
 
     ImageView* m_diffView = nullptr;
     ImageView* m_reconView = nullptr;
+    ImageView* m_fourierView = nullptr;
+    QWidget* m_fourierBox = nullptr;   // the view with its header
+    QCheckBox* m_diffEstimate = nullptr;
     QComboBox* m_diffColormap = nullptr;
     QComboBox* m_reconColormap = nullptr;
     QCheckBox* m_diffLog = nullptr;
@@ -123,6 +147,7 @@ private:
     ErrorPlot* m_errorPlot = nullptr;
     LogPane* m_log = nullptr;
 
+    QLabel* m_stateLabel = nullptr;
     QLabel* m_engineLabel = nullptr;
     QLabel* m_iterationLabel = nullptr;
     QLabel* m_rateLabel = nullptr;
@@ -142,6 +167,8 @@ private:
     QAction* m_stepAction = nullptr;
     QAction* m_stopAction = nullptr;
     QAction* m_resetAction = nullptr;
+    QAction* m_spaceKey = nullptr; // Space outside text fields: start, pause or resume
+    QAction* m_stepKey = nullptr;  // S outside text fields: one step
     QAction* m_fitAction = nullptr;
     QAction* m_oneToOneAction = nullptr;
     QAction* m_zoomInAction = nullptr;
@@ -154,9 +181,12 @@ private:
     QString m_engineText;
     QString m_savePath;
     QString m_pendingSave;       // a Save waiting for the paused result
+    std::function<void()> m_afterSave; // what waits for the pending Save (open, close)
     long long m_savedIteration = -1;
+    long long m_progressNs = 0;  // when the last progress arrived (steadyNowNs)
     bool m_resultDirty = false;  // iterations ran since the last save
-    bool m_askBeforeClosing = true;
+    bool m_askBeforeDiscarding = true;
+    bool m_closing = false;      // the close was agreed to: ask nothing more
 };
 
 } // namespace pf::ui

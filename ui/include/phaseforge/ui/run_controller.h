@@ -64,6 +64,10 @@ public:
     void setBatching(int fixedIterations, double frameSeconds);
     void setPublishing(bool on);
     void setSupportUpdates(bool on);
+    /// On: fourierReady() a few times a second while running and at pauses.
+    void setFourierUpdates(bool on);
+    /// Pause exactly when the run reaches `iteration` (0: cancel).
+    void setPauseAt(long long iteration);
     void requestResult();
     /// Stops the worker thread; further commands are ignored. Idempotent.
     void shutdown();
@@ -74,6 +78,7 @@ signals:
     void metricsArrived(pf::ui::MetricsList records);
     void frameReady(long long iteration);
     void supportReady(pf::ui::MaskPtr support);
+    void fourierReady(pf::ui::ImagePtr magnitude, long long iteration);
     void paused(long long iteration);
     void stopped(long long iteration);
     void finished(long long iteration);
@@ -92,6 +97,8 @@ signals:
     void batchingRequested(int fixedIterations, double frameSeconds);
     void publishingRequested(bool on);
     void supportUpdatesRequested(bool on);
+    void pauseAtRequested(long long iteration);
+    void fourierUpdatesRequested(bool on);
     void runRequested();
     void resultRequested();
 

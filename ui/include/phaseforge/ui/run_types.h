@@ -48,7 +48,12 @@ struct Progress {
     float error = std::nanf("");     ///< newest Fourier error of the displayed start
     int displayedStart = 0;          ///< the start whose estimate is published
     int batch = 0;                   ///< iterations in the batch just run
+    long long sentNs = 0;            ///< when the worker sent it (steadyNowNs())
 };
+
+/// The steady clock in ns since its epoch (the clock of Progress::sentNs and
+/// RunGate::pausedSinceNs).
+long long steadyNowNs();
 
 /// How long one batch should take: one frame of the live view at 30 frames per
 /// second. Measured on an H100 at 2048² (docs/app.md): at 60 frames per second
@@ -63,6 +68,7 @@ EngineMaker defaultEngineMaker();
 using ProblemPtr = std::shared_ptr<const pf::Problem>;
 using ResultPtr = std::shared_ptr<const pf::Result>;
 using MaskPtr = std::shared_ptr<const pf::Mask>;
+using ImagePtr = std::shared_ptr<const pf::ImageF>;
 using MetricsList = QList<pf::MetricsRecord>;
 
 /// Registers the types above for queued connections. Safe to call repeatedly.
@@ -76,5 +82,6 @@ Q_DECLARE_METATYPE(pf::ui::Progress)
 Q_DECLARE_METATYPE(pf::ui::ProblemPtr)
 Q_DECLARE_METATYPE(pf::ui::ResultPtr)
 Q_DECLARE_METATYPE(pf::ui::MaskPtr)
+Q_DECLARE_METATYPE(pf::ui::ImagePtr)
 Q_DECLARE_METATYPE(pf::MetricsRecord)
 Q_DECLARE_METATYPE(pf::Schedule)

@@ -15,6 +15,10 @@
 #include <memory>
 #include <vector>
 
+namespace pf {
+class FftwTransforms;
+}
+
 namespace pf::ui {
 
 class FrameBridge;
@@ -49,6 +53,12 @@ public slots:
     void setPublishing(bool on);
     /// On: the support in force is read back a few times a second.
     void setSupportUpdates(bool on);
+    /// On: the Fourier-space estimate |FFT(x)| of the displayed start is sent
+    /// a few times a second while running, and at every pause.
+    void setFourierUpdates(bool on);
+    /// Pause when the run reaches this iteration (batches are cut to land on
+    /// it); 0: no such pause. Used once.
+    void setPauseAt(long long iteration);
     /// The run loop. Started by the controller when the gate leaves Idle;
     /// returns when the gate says Stop, the schedule is done or a call fails.
     void run();
@@ -62,6 +72,8 @@ signals:
     /// A frame was published into the bridge (queued to the GUI thread).
     void frameReady(long long iteration);
     void supportReady(pf::ui::MaskPtr support);
+    /// The Fourier-space estimate, centred, at this iteration.
+    void fourierReady(pf::ui::ImagePtr magnitude, long long iteration);
     /// The loop is waiting, paused, at this iteration.
     void paused(long long iteration);
     /// The run loop ended (stop, end of schedule, new data or failure).
@@ -84,6 +96,7 @@ private:
     /// Waits for the engine and passes on the metrics still pending.
     void settle();
     void emitResult();
+    void sendFourier();
     void fail(const QString& what, const std::exception& e);
     int nextBatchSize() const;
     double measuredRate();
@@ -99,10 +112,15 @@ private:
     std::unique_ptr<pf::Reconstruction> m_reconstruction; // refers to *m_engine
 
     bool m_inLoop = false;
+    bool m_finishAnnounced = false; // finished() was emitted for the schedule in force
     unsigned m_generation = 0; // grows with every load()/reset()
     bool m_publishing = true;
     bool m_supportUpdates = false;
+    bool m_fourierUpdates = false;
+    qint64 m_lastFourierNs = 0;
+    std::unique_ptr<pf::FftwTransforms> m_transforms; // for sendFourier(), made on first use
     int m_fixedBatch = 0;
+    long long m_pauseAt = 0;
     double m_frameSeconds = kDefaultFrameSeconds;
     double m_secondsPerIteration = 0; // measured, 0 until known
 
