@@ -367,8 +367,20 @@ void MainWindow::connectController() {
     connect(c, &RunController::failed, this,
             [this](QString message) { showError(tr("Reconstruction"), message); });
     connect(c, &RunController::resultReady, this, [this](ResultPtr r) {
-        if (!m_pendingSave.isEmpty() && r)
+        if (!r)
+            return;
+        if (!m_pendingSave.isEmpty())
             writeResult(std::exchange(m_pendingSave, QString()), *r);
+        if (m_controller->mode() != RunGate::Mode::Idle)
+            return;
+        // The finished run: the recipe's answer (averaged, centred), and its verdict.
+        m_reconView->setImage(std::make_shared<const ImageF>(r->object));
+        for (const auto& w : r->quality.warnings)
+            pf::log(pf::LogLevel::Warning, "do not trust this result without checking: " + w);
+        if (r->quality.trusted)
+            pf::log(pf::LogLevel::Info,
+                    std::to_string(r->kept.size()) + " starts agree; PRTF resolution " +
+                        std::to_string(r->prtf.resolutionFrequency) + " cycles per pixel");
     });
 }
 
