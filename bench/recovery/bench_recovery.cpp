@@ -94,13 +94,15 @@ pf::Parameters parametersFor(const std::string& config, pf::Problem& problem, co
 int main(int argc, char** argv) try {
     if (argc < 2) {
         std::fprintf(stderr, "usage: pf_bench_recovery CASES.json [--config recipe|old|truth] "
-                             "[--engine auto|cpu|cuda] [--only NAME] [--starts K] [--seed S]\n");
+                             "[--engine auto|cpu|cuda] [--only NAME] [--starts K] [--seed S]\n"
+                             "       [--sw-threshold T] [--sw-sigma-end S]\n");
         return 2;
     }
     std::string config = "recipe", only;
     pf::EngineOptions engineOptions;
     int starts = 0;
     long long seed = 0;
+    float swThreshold = 0, swSigmaEnd = 0;
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string key = argv[i], value = argv[i + 1];
         if (key == "--config") config = value;
@@ -108,6 +110,8 @@ int main(int argc, char** argv) try {
         else if (key == "--only") only = value;
         else if (key == "--starts") starts = std::stoi(value);
         else if (key == "--seed") seed = std::stoll(value);
+        else if (key == "--sw-threshold") swThreshold = std::stof(value);
+        else if (key == "--sw-sigma-end") swSigmaEnd = std::stof(value);
         else throw pf::InvalidArgument("unknown option " + key);
     }
     auto engine = pf::makeEngine(engineOptions);
@@ -122,6 +126,8 @@ int main(int argc, char** argv) try {
         const pf::ImageF truth = pf::io::loadImage(c.truth).image;
         pf::Parameters p = parametersFor(config, problem, truth);
         p.seed = std::uint64_t(seed);
+        if (swThreshold > 0) p.shrinkWrap.threshold = swThreshold;
+        if (swSigmaEnd > 0) p.shrinkWrap.sigmaEnd = swSigmaEnd;
         if (starts > 0) {
             p.starts = starts;
             p.keep = std::min(p.keep, starts);
