@@ -22,17 +22,24 @@ std::string reconstructHelp() {
     "Recovers the object from the diffraction pattern in FILE and writes it, with\n"
     "its support, the mask, the error history and every parameter, to OUT.cxi.\n"
     "\n"
+    "The defaults are the recipe shared with the app and Python (docs/algorithms.md,\n"
+    "'The default recipe'): automatic support, detwinning, shrink-wrap, 8 starts\n"
+    "ranked by their free error, the best 4 aligned and averaged, centred.\n"
+    "\n"
     "options:\n"
     "  -o, --output OUT.cxi   the result (required)\n"
-    "  --algorithm SCHEDULE   e.g. 'HIO:200,ER:50' or '(HIO:50,ER:10)*5'\n"
-    "                         (default HIO:200,ER:50; the algorithms are below)\n"
+    "  --algorithm SCHEDULE   e.g. 'HIO:600,ER:200' or '(HIO:50,ER:10)*5'\n"
+    "                         (default HIO:600,ER:200; the algorithms are below)\n"
     "  --beta B               feedback 0 < B <= 1 (default 0.9)\n"
-    "  --support SPEC         auto[:T]  from the autocorrelation, threshold T (default auto:0.04)\n"
+    "  --support SPEC         auto[:T]  automatic: the autocorrelation with the unmeasured\n"
+    "                                   centre filled in, threshold T (default auto:0.04)\n"
+    "                         autocorrelation[:T]  the plain autocorrelation support\n"
     "                         none      the whole field (positivity only)\n"
     "                         FILE      an image; non-zero pixels are the support\n"
     "  --shrink-wrap on|off   refine the support every 20 iterations (default on)\n"
     "  --seed S               random phase seed; start j uses S + j (default 0)\n"
-    "  --starts K             independent starts, the best is kept (default 1)\n"
+    "  --starts K             independent starts, ranked by free error (default 8)\n"
+    "  --keep M               the best M starts are aligned and averaged (default 4)\n"
     "  --engine auto|cuda|cpu (default auto: CUDA when a device is usable)\n"
     "  --threads N            CPU engine threads (default: all)\n"
     "  --two-pass             CUDA engine: force the two-pass iteration (its own FFTs;\n"
@@ -40,7 +47,7 @@ std::string reconstructHelp() {
     "                         engine picks it where it is faster (up to 4096 rows)\n"
     "  --stage1               CUDA engine: force the library-FFT iteration (stage 1)\n"
     "  --png OUT.png          also export the object as 16-bit PNG (centred)\n"
-    "  --tiff OUT.tiff        also export the object as float32 TIFF (as stored)\n"
+    "  --tiff OUT.tiff        also export the object as float32 TIFF (centred)\n"
     "  --json                 print one JSON object instead of the summary line\n"
     "  --quiet                no progress display\n"
     "  and the reading options of 'phaseforge-cli info --help'\n"
@@ -54,7 +61,7 @@ namespace {
 
 pf::Parameters parametersFrom(const ArgParser& args, pf::Problem& problem,
                               std::vector<std::string>& notices) {
-    pf::Parameters p;
+    pf::Parameters p = pf::recipeParameters();
     try {
         if (auto s = args.value("--algorithm")) p.schedule = pf::Schedule::parse(*s);
     } catch (const pf::InvalidArgument& e) {
@@ -65,21 +72,31 @@ pf::Parameters parametersFrom(const ArgParser& args, pf::Problem& problem,
         p.beta = float(*b);
     }
     if (auto s = args.integer("--seed", 0, 9223372036854775807LL)) p.seed = std::uint64_t(*s);
-    if (auto k = args.integer("--starts", 1, 256)) p.starts = int(*k);
+    if (auto k = args.integer("--starts", 1, 256)) {
+        p.starts = int(*k);
+        p.keep = std::min(p.keep, p.starts);
+    }
+    if (auto k = args.integer("--keep", 1, 256)) p.keep = int(*k);
 
     const std::string support = args.value("--support").value_or("auto");
+    // "auto:T" and "autocorrelation:T": the threshold after the colon.
+    auto thresholdAfter = [&](std::size_t at) {
+        char* end = nullptr;
+        const double t = std::strtod(support.c_str() + at, &end);
+        if (*end != '\0' || !(t > 0 && t < 1))
+            args.usageError("--support " + support.substr(0, at) + "T needs 0 < T < 1, got '" +
+                            support + "'");
+        return float(t);
+    };
     if (support == "none") {
         p.initialSupport = pf::InitialSupport::Problem;
         problem.support = pf::Mask{};
     } else if (support == "auto" || support.rfind("auto:", 0) == 0) {
+        p.initialSupport = pf::InitialSupport::Automatic;
+        if (support.size() > 5) p.autoSupport.threshold = thresholdAfter(5);
+    } else if (support == "autocorrelation" || support.rfind("autocorrelation:", 0) == 0) {
         p.initialSupport = pf::InitialSupport::Autocorrelation;
-        if (support.size() > 5) {
-            char* end = nullptr;
-            const double t = std::strtod(support.c_str() + 5, &end);
-            if (*end != '\0' || !(t > 0 && t < 1))
-                args.usageError("--support auto:T needs 0 < T < 1, got '" + support + "'");
-            p.autocorrelationThreshold = float(t);
-        }
+        if (support.size() > 16) p.autocorrelationThreshold = thresholdAfter(16);
     } else {
         const pf::io::LoadedImage image =
             withFileCode(kExitInput, [&] {
@@ -96,9 +113,10 @@ pf::Parameters parametersFrom(const ArgParser& args, pf::Problem& problem,
         p.initialSupport = pf::InitialSupport::Problem;
         notices.push_back("support read from " + support);
     }
-    const std::string shrink = args.value("--shrink-wrap").value_or("on");
-    if (shrink != "on" && shrink != "off") args.usageError("--shrink-wrap takes 'on' or 'off'");
-    p.shrinkWrap.enabled = shrink == "on";
+    if (auto shrink = args.value("--shrink-wrap")) {
+        if (*shrink != "on" && *shrink != "off") args.usageError("--shrink-wrap takes 'on' or 'off'");
+        p.shrinkWrap.enabled = *shrink == "on";
+    }
     try {
         p.validate();
     } catch (const pf::InvalidArgument& e) {
@@ -122,7 +140,7 @@ int runReconstruct(int argc, char** argv, int first) {
     ArgParser args("reconstruct");
     addLoadOptions(args);
     for (const char* o : {"-o", "--output", "--algorithm", "--beta", "--support", "--shrink-wrap",
-                          "--seed", "--starts", "--engine", "--threads", "--png", "--tiff"})
+                          "--seed", "--starts", "--keep", "--engine", "--threads", "--png", "--tiff"})
         args.option(o);
     args.flag("--json");
     args.flag("--quiet");
@@ -202,7 +220,7 @@ int runReconstruct(int argc, char** argv, int first) {
     withFileCode(kExitOutput, [&] {
         pf::io::writeResultCxi(output, result, params, pattern.problem, provenance);
         if (auto png = args.value("--png"))
-            pf::io::writePng(*png, pf::io::centreOfMassToCentre(result.object), pf::io::SampleType::UInt16);
+            pf::io::writePng(*png, result.object, pf::io::SampleType::UInt16);
         if (auto tiff = args.value("--tiff"))
             pf::io::writeTiff(*tiff, result.object, pf::io::SampleType::Float32);
         return 0;
@@ -214,6 +232,10 @@ int runReconstruct(int argc, char** argv, int first) {
         for (std::size_t k = 0; k < result.finalErrors.size(); ++k)
             errors += (k ? ", " : "") + jsonNumber(result.finalErrors[k]);
         errors += "]";
+        std::string warningList = "[";
+        for (std::size_t k = 0; k < result.quality.warnings.size(); ++k)
+            warningList += (k ? ", " : "") + jsonString(result.quality.warnings[k]);
+        warningList += "]";
         std::string noticeList = "[";
         for (std::size_t k = 0; k < notices.size(); ++k)
             noticeList += (k ? ", " : "") + jsonString(notices[k]);
@@ -221,7 +243,9 @@ int runReconstruct(int argc, char** argv, int first) {
         std::printf("{\"input\": %s, \"input_sha256\": %s, \"output\": %s, \"rows\": %d, \"cols\": %d, "
                     "\"schedule\": %s, \"beta\": %s, \"seed\": %llu, \"starts\": %d, \"engine\": %s, "
                     "\"device\": %s, \"iterations\": %lld, \"best_start\": %d, \"fourier_error\": %s, "
-                    "\"final_errors\": %s, \"support_size\": %lld, \"seconds\": %s, \"notices\": %s}\n",
+                    "\"final_errors\": %s, \"support_size\": %lld, \"seconds\": %s, \"notices\": %s, "
+                    "\"free_error\": %s, \"kept\": %zu, \"resolution_cycles_per_pixel\": %s, "
+                    "\"trusted\": %s, \"warnings\": %s}\n",
                     jsonString(input).c_str(), jsonString(inputHash).c_str(), jsonString(output).c_str(),
                     result.object.shape.rows, result.object.shape.cols,
                     jsonString(params.schedule.toString()).c_str(), jsonNumber(params.beta).c_str(),
@@ -229,13 +253,23 @@ int runReconstruct(int argc, char** argv, int first) {
                     jsonString(result.engine.name).c_str(), jsonString(result.engine.device).c_str(),
                     result.iterations, result.bestStart, jsonNumber(finalError).c_str(), errors.c_str(),
                     static_cast<long long>(result.history.empty() ? 0 : result.history.back().supportSize),
-                    jsonNumber(seconds).c_str(), noticeList.c_str());
+                    jsonNumber(seconds).c_str(), noticeList.c_str(),
+                    jsonNumber(result.quality.freeError).c_str(), result.kept.size(),
+                    jsonNumber(result.prtf.resolutionFrequency).c_str(),
+                    result.quality.trusted ? "true" : "false", warningList.c_str());
     } else {
         std::printf("%s: %lld iterations of %s on %s (%s) in %.2f s, Fourier error %.4g%s -> %s\n",
                     input.c_str(), result.iterations, params.schedule.toString().c_str(),
                     result.engine.name.c_str(), result.engine.device.c_str(), seconds, finalError,
                     params.starts > 1 ? (" (best of " + std::to_string(params.starts) + " starts)").c_str() : "",
                     output.c_str());
+        if (params.starts > 1)
+            std::printf("  %zu of %d starts averaged; free error %.4g; PRTF resolution %.3g cycles/pixel"
+                        " (half-period %.2g px)\n",
+                        result.kept.size(), params.starts, result.quality.freeError,
+                        result.prtf.resolutionFrequency, 0.5 / result.prtf.resolutionFrequency);
+        for (const auto& w : result.quality.warnings)
+            std::printf("  warning: %s: do not trust this result without checking\n", w.c_str());
     }
     return kExitOk;
 }

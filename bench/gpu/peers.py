@@ -338,7 +338,7 @@ def main():
         for n in sizes:
             row = rounds[n]
             if n in mine:
-                row["default"].append(mine[n]["engine_default_us"])
+                row["default"].append(mine[n]["engine_us"])
                 row["pair"].append(mine[n]["bare_cufft_pair_us"])
             row["cupy_graph"].append(guarded("CuPy + graph", time_cupy_graph, cp, n))
             cp.get_default_memory_pool().free_all_blocks()
@@ -357,7 +357,7 @@ def main():
     for n in sizes:
         e, rr = full[n], rounds[n]
         row = {"n": n, "default_path": e.get("engine_default_path"),
-               "stage1_us": e.get("engine_us"), "two_pass_us": e.get("engine_two_pass_us"),
+               "stage1_us": e.get("engine_stage1_us", e.get("engine_us")), "two_pass_us": e.get("engine_two_pass_us"),
                "two_pass_per_pass_us": e.get("engine_two_pass_per_pass_us"),
                "footprint_bytes": e.get("footprint_bytes"), "rounds": rr}
         for key in ("default", "pair", "cupy_graph", "torch_graph", "cupy_tuned", "cupy_naive"):
@@ -429,7 +429,7 @@ def main():
               "|---|---|---|---|---|---|"]
     for r in rows:
         e = full[r["n"]]
-        lines.append(f"| {r['n']} | {fmt(e.get('engine_default_us'))} | {fmt(r['stage1_us'])} | "
+        lines.append(f"| {r['n']} | {fmt(e.get('engine_us'))} | {fmt(r['stage1_us'])} | "
                      f"{fmt(r['two_pass_us'])} | {fmt(r['two_pass_per_pass_us'])} | "
                      f"{fmt(e.get('bare_cufft_pair_us'))} |")
     lines += ["", "## Multi-start throughput, N = 512 (GS)", "",
@@ -440,7 +440,7 @@ def main():
     for r in ours["multistart"]:
         rate = r.get("default_start_iterations_per_s")
         lines.append(f"| {r['starts']} | {fmt(r.get('default_us_per_iteration'))} | "
-                     f"{fmt(r.get('us_per_iteration'))} | {fmt(r.get('two_pass_us_per_iteration'))} | "
+                     f"{fmt(r.get('stage1_us_per_iteration'))} | {fmt(r.get('two_pass_us_per_iteration'))} | "
                      f"{fmt(r.get('two_pass_per_pass_us_per_iteration'))} | "
                      f"{'—' if rate is None else f'{rate:.0f}'} | "
                      f"{'—' if not rate or not base else f'{rate / base:.1f}×'} |")

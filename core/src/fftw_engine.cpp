@@ -150,6 +150,22 @@ void FftwEngine::setSupport(const Mask& support) {
     }
 }
 
+void FftwEngine::setStartSupport(int start, const Mask& support) {
+    if (!m)
+        throw InvalidArgument("fftw engine: setStartSupport() before load()");
+    if (start < 0 || start >= int(m->starts.size()))
+        throw InvalidArgument("support: no start " + std::to_string(start));
+    if (support.shape != m->shape)
+        throw InvalidArgument("support: shape " + support.shape.toString() +
+                              " differs from the problem's " + m->shape.toString());
+    const long long size = countOnes(support);
+    if (size == 0)
+        throw InvalidArgument("support: it is empty (no pixel may be non-zero)");
+    auto& b = m->starts[std::size_t(start)];
+    b.support = support;
+    b.supportSize = size;
+}
+
 void FftwEngine::shrinkWrap(float sigma, float threshold) {
     if (!m)
         throw InvalidArgument("fftw engine: shrinkWrap() before load()");

@@ -5,8 +5,28 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <random>
 
 namespace pf {
+
+Parameters recipeParameters() {
+    Parameters p;
+    p.schedule = Schedule::parse("HIO:600,ER:200");
+    p.initialSupport = InitialSupport::Automatic;
+    p.shrinkWrap.enabled = true;
+    p.shrinkWrap.every = 20;
+    p.shrinkWrap.sigmaStart = 3.0f;
+    p.shrinkWrap.sigmaEnd = 1.0f;
+    p.shrinkWrap.sigmaDecay = 0.97f;
+    p.shrinkWrap.threshold = 0.2f;
+    p.detwinIterations = 100;
+    p.freeFraction = 0.03f;
+    p.starts = 8;
+    p.keep = 4;
+    p.centre = true;
+    return p;
+}
 
 void Parameters::validate() const {
     if (schedule.items().empty())
@@ -14,21 +34,98 @@ void Parameters::validate() const {
     checkBeta(beta);
     if (starts < 1 || starts > 4096)
         throw InvalidArgument("starts: must lie in 1..4096, got " + std::to_string(starts));
+    if (keep < 1 || keep > starts)
+        throw InvalidArgument("keep: must lie in 1..starts (" + std::to_string(starts) + "), got " +
+                              std::to_string(keep));
     if (metricsEvery < 1)
         throw InvalidArgument("metrics interval: must be at least 1");
     if (initialSupport == InitialSupport::Autocorrelation &&
         !(autocorrelationThreshold > 0 && autocorrelationThreshold < 1))
         throw InvalidArgument("autocorrelation threshold: must lie in (0, 1)");
+    if (initialSupport == InitialSupport::Automatic)
+        autoSupport.validate();
+    if (detwinIterations < 0)
+        throw InvalidArgument("detwin iterations: must be at least 0");
+    if (!(freeFraction >= 0 && freeFraction <= 0.2f))
+        throw InvalidArgument("free fraction: must lie in [0, 0.2], got " + std::to_string(freeFraction));
+    if (minSupportPixels < 1)
+        throw InvalidArgument("minimum support: must be at least 1 pixel");
+    if (!(maxSupportFraction > 0 && maxSupportFraction <= 1))
+        throw InvalidArgument("maximum support fraction: must lie in (0, 1]");
     shrinkWrap.validate();
 }
 
+namespace {
+
+/// Free pixels: measured pixels, in Hermitian pairs, outside the lowest
+/// frequencies (|q| < 4 px, which carry most of the object's shape), each
+/// pair held out with probability `fraction`, drawn from the seed.
+Mask drawFreePixels(const Problem& p, float fraction, std::uint64_t seed) {
+    const Shape s = p.shape();
+    Mask free(s);
+    if (!(fraction > 0))
+        return Mask{};
+    std::mt19937_64 rng(seed ^ 0x5eed0f4ee9a1c3d1ULL);
+    const std::uint64_t limit = std::uint64_t(double(fraction) * 18446744073709551615.0);
+    auto measured = [&](std::size_t i) { return p.measured.empty() || p.measured.data[i]; };
+    long long count = 0;
+    for (int r = 0; r < s.rows; ++r)
+        for (int c = 0; c < s.cols; ++c) {
+            const int mr = (s.rows - r) % s.rows, mc = (s.cols - c) % s.cols;
+            const std::size_t i = std::size_t(r) * s.cols + c, j = std::size_t(mr) * s.cols + mc;
+            if (j < i)
+                continue; // the pair was decided at its first pixel
+            const int fr = std::min(r, s.rows - r), fc = std::min(c, s.cols - c);
+            const bool eligible = measured(i) && measured(j) && fr * fr + fc * fc >= 16;
+            if (rng() < limit && eligible) {
+                free.data[i] = free.data[j] = 1;
+                count += 1 + (i != j);
+            }
+        }
+    return count > 0 ? free : Mask{};
+}
+
+/// Rows 0 .. rows/2 (non-negative row frequency): half of a support centred
+/// on the origin, which still holds a translate of any object it holds.
+Mask halfOf(const Mask& support) {
+    Mask half = support;
+    for (int r = (support.shape.rows + 1) / 2; r < support.shape.rows; ++r)
+        for (int c = 0; c < support.shape.cols; ++c)
+            half.at(r, c) = 0;
+    return countOnes(half) > 0 ? half : support;
+}
+
+} // namespace
+
+Mask Reconstruction::initialSupportFor(InitialSupport rule, float threshold) const {
+    switch (rule) {
+    case InitialSupport::Automatic: return estimateSupport(m_problem, m_params.autoSupport);
+    case InitialSupport::Autocorrelation: return autocorrelationSupport(m_problem, threshold);
+    case InitialSupport::Problem: break;
+    }
+    return m_data.support;
+}
+
 Reconstruction::Reconstruction(Engine& engine, const Problem& problem, const Parameters& params)
-    : m_engine(engine), m_problem(problem), m_params(params) {
+    : m_engine(engine), m_problem(problem), m_data(problem), m_params(params) {
     m_params.validate();
     m_problem.validate();
-    m_dataSupport = m_problem.support;
-    if (m_params.initialSupport == InitialSupport::Autocorrelation)
-        m_problem.support = autocorrelationSupport(m_problem, m_params.autocorrelationThreshold);
+    const Shape shape = m_problem.shape();
+    if (m_params.initialSupport == InitialSupport::Automatic && (shape.rows < 8 || shape.cols < 8))
+        throw InvalidArgument("the pattern is " + shape.toString() +
+                              " pixels; the automatic support needs at least 8 x 8");
+    m_free = drawFreePixels(m_problem, m_params.freeFraction, m_params.seed);
+    if (!m_free.empty()) {
+        if (m_problem.measured.empty())
+            m_problem.measured = Mask(m_problem.shape(), 1);
+        for (std::size_t i = 0; i < m_free.data.size(); ++i)
+            if (m_free.data[i])
+                m_problem.measured.data[i] = 0;
+    }
+    m_initialSupport = initialSupportFor(m_params.initialSupport, m_params.autocorrelationThreshold);
+    m_problem.support = m_params.detwinIterations > 0 && !m_initialSupport.empty()
+                            ? halfOf(m_initialSupport)
+                            : m_initialSupport;
 
     std::vector<InitialGuess> guesses;
     for (int j = 0; j < m_params.starts; ++j) {
@@ -50,6 +147,7 @@ Reconstruction::Reconstruction(Engine& engine, const Problem& problem, const Par
 
 long long Reconstruction::advance(long long n) {
     long long ran = 0;
+    const long long detwin = m_params.detwinIterations;
     while (ran < n && !done()) {
         // Iterations left in the current schedule item.
         long long left = 0, seen = 0;
@@ -61,6 +159,8 @@ long long Reconstruction::advance(long long n) {
             }
         }
         long long chunk = std::min(n - ran, left);
+        if (m_iteration < detwin)
+            chunk = std::min(chunk, detwin - m_iteration);
         const ShrinkWrap& sw = m_params.shrinkWrap;
         if (sw.enabled)
             chunk = std::min<long long>(chunk, sw.every - m_iteration % sw.every);
@@ -68,10 +168,30 @@ long long Reconstruction::advance(long long n) {
         m_engine.iterate(step, int(std::min<long long>(chunk, std::numeric_limits<int>::max())));
         m_iteration += chunk;
         ran += chunk;
-        if (sw.enabled && m_iteration % sw.every == 0)
-            m_engine.shrinkWrap(sw.sigmaAt(m_shrinkWrapUpdates++), sw.threshold);
+        if (detwin > 0 && m_iteration == detwin)
+            m_engine.setSupport(m_initialSupport);
+        if (sw.enabled && m_iteration % sw.every == 0 && m_iteration > detwin)
+            updateSupports();
     }
     return ran;
+}
+
+void Reconstruction::updateSupports() {
+    const ShrinkWrap& sw = m_params.shrinkWrap;
+    const int starts = m_engine.startCount();
+    const Shape s = m_engine.shape();
+    std::vector<Mask> before(static_cast<std::size_t>(starts));
+    for (int k = 0; k < starts; ++k)
+        m_engine.readSupport(k, before[std::size_t(k)]);
+    m_engine.shrinkWrap(sw.sigmaAt(m_shrinkWrapUpdates++), sw.threshold);
+    const long long most = (long long)(double(m_params.maxSupportFraction) * double(s.size()));
+    Mask after;
+    for (int k = 0; k < starts; ++k) {
+        m_engine.readSupport(k, after);
+        const long long size = after.empty() ? (long long)s.size() : countOnes(after);
+        if ((size < m_params.minSupportPixels || size > most) && !before[std::size_t(k)].empty())
+            m_engine.setStartSupport(k, before[std::size_t(k)]);
+    }
 }
 
 void Reconstruction::setBeta(float beta) {
@@ -94,15 +214,12 @@ void Reconstruction::setShrinkWrap(const ShrinkWrap& shrinkWrap) {
 }
 
 void Reconstruction::setSupport(InitialSupport rule, float autocorrelationThreshold) {
-    Mask support;
-    if (rule == InitialSupport::Autocorrelation) {
-        if (!(autocorrelationThreshold > 0 && autocorrelationThreshold < 1))
-            throw InvalidArgument("autocorrelation threshold: must lie in (0, 1)");
-        support = autocorrelationSupport(m_problem, autocorrelationThreshold);
-    } else {
-        support = m_dataSupport;
-    }
+    if (rule == InitialSupport::Autocorrelation &&
+        !(autocorrelationThreshold > 0 && autocorrelationThreshold < 1))
+        throw InvalidArgument("autocorrelation threshold: must lie in (0, 1)");
+    Mask support = initialSupportFor(rule, autocorrelationThreshold);
     m_engine.setSupport(support); // validates the mask before changing anything
+    m_initialSupport = support;
     m_problem.support = std::move(support);
     m_params.initialSupport = rule;
     if (rule == InitialSupport::Autocorrelation)
@@ -113,54 +230,6 @@ const std::vector<MetricsRecord>& Reconstruction::history() {
     auto fresh = m_engine.takeMetrics();
     m_history.insert(m_history.end(), fresh.begin(), fresh.end());
     return m_history;
-}
-
-Result Reconstruction::result() {
-    m_engine.finish();
-    history();
-    Result r;
-    const int starts = m_engine.startCount();
-    r.finalErrors.assign(std::size_t(starts), std::numeric_limits<float>::quiet_NaN());
-    std::vector<long long> lastIteration(std::size_t(starts), -1);
-    for (const auto& rec : m_history) {
-        if (rec.start < 0 || rec.start >= starts)
-            continue;
-        if (rec.iteration >= lastIteration[std::size_t(rec.start)]) {
-            lastIteration[std::size_t(rec.start)] = rec.iteration;
-            r.finalErrors[std::size_t(rec.start)] = rec.fourierError;
-        }
-    }
-    r.bestStart = 0;
-    for (int k = 1; k < starts; ++k) {
-        const float e = r.finalErrors[std::size_t(k)], best = r.finalErrors[std::size_t(r.bestStart)];
-        if (std::isfinite(e) && (!std::isfinite(best) || e < best))
-            r.bestStart = k;
-    }
-    const Shape s = m_engine.shape();
-    r.object = ImageF(s);
-    m_engine.readObject(r.bestStart, r.object.data);
-    m_engine.readSupport(r.bestStart, r.support);
-    if (r.support.empty())
-        r.support = Mask(s, 1);
-    for (const auto& rec : m_history)
-        if (rec.start == r.bestStart)
-            r.history.push_back(rec);
-    r.iterations = m_iteration;
-    r.engine = m_engine.info();
-    return r;
-}
-
-Result reconstruct(Engine& engine, const Problem& problem, const Parameters& params,
-                   const std::function<bool(long long, long long)>& progress) {
-    Reconstruction rec(engine, problem, params);
-    const long long total = rec.totalIterations();
-    const long long batch = std::max<long long>(1, std::min<long long>(total, 50));
-    while (!rec.done()) {
-        rec.advance(batch);
-        if (progress && !progress(rec.iteration(), total))
-            break;
-    }
-    return rec.result();
 }
 
 } // namespace pf

@@ -124,3 +124,108 @@ long long countOnes(const Mask& m) {
 }
 
 } // namespace pf
+
+namespace pf {
+
+void AutoSupport::validate() const {
+    if (!(threshold > 0 && threshold < 1))
+        throw InvalidArgument("automatic support: threshold must lie in (0, 1), got " +
+                              std::to_string(threshold));
+    if (fillIterations < 0 || fillIterations > 100000)
+        throw InvalidArgument("automatic support: fill iterations must lie in 0..100000");
+    if (!(fillFloor >= 0 && fillFloor < 1))
+        throw InvalidArgument("automatic support: fill floor must lie in [0, 1)");
+    if (dilation < 0 || dilation > 64)
+        throw InvalidArgument("automatic support: dilation must lie in 0..64 pixels");
+}
+
+Mask dilate(const Mask& m, int radius) {
+    if (radius <= 0)
+        return m;
+    const int rows = m.shape.rows, cols = m.shape.cols;
+    Mask rowsDone(m.shape), out(m.shape);
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+            std::uint8_t v = 0;
+            for (int j = -radius; j <= radius && !v; ++j)
+                v = m.at(r, ((c + j) % cols + cols) % cols);
+            rowsDone.at(r, c) = v;
+        }
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+            std::uint8_t v = 0;
+            for (int j = -radius; j <= radius && !v; ++j)
+                v = rowsDone.at(((r + j) % rows + rows) % rows, c);
+            out.at(r, c) = v;
+        }
+    return out;
+}
+
+Mask estimateSupport(const Problem& problem, const AutoSupport& rule) {
+    problem.validate();
+    rule.validate();
+    const Shape s = problem.shape();
+    const int half = s.halfCols();
+    const std::size_t n = s.size(), nh = s.halfSize();
+    auto measuredAt = [&](std::size_t i) {
+        return problem.measured.empty() || problem.measured.data[i] != 0;
+    };
+    // Measured intensities, Hermitian-symmetrised on the half spectrum: a pixel
+    // whose mirror is unmeasured takes the mirror's value where only one is known.
+    std::vector<float> known(nh), value(nh);
+    for (int r = 0; r < s.rows; ++r)
+        for (int c = 0; c < half; ++c) {
+            const std::size_t i = std::size_t(r) * s.cols + c;
+            const std::size_t j = std::size_t((s.rows - r) % s.rows) * s.cols + (s.cols - c) % s.cols;
+            const float a = problem.magnitude.data[i], b = problem.magnitude.data[j];
+            const bool ka = measuredAt(i), kb = measuredAt(j);
+            const std::size_t h = std::size_t(r) * half + c;
+            known[h] = ka || kb;
+            value[h] = ka && kb ? 0.5f * (a * a + b * b) : ka ? a * a : kb ? b * b : 0.0f;
+        }
+    auto spectrum = fftw::allocate<std::complex<float>>(nh);
+    auto image = fftw::allocate<float>(n);
+    fftw::Plan toImage = fftw::planC2R(s.rows, s.cols, spectrum.get(), image.get(), 1, FFTW_ESTIMATE);
+    fftw::Plan toSpectrum = fftw::planR2C(s.rows, s.cols, image.get(), spectrum.get(), 1, FFTW_ESTIMATE);
+    std::vector<float> estimate(value), blurred(n), positive(n);
+    const float scale = 1.0f / float(n);
+    auto autocorrelation = [&] {
+        for (std::size_t h = 0; h < nh; ++h)
+            spectrum[h] = estimate[h];
+        fftwf_execute(toImage.get());
+    };
+    for (int it = 0; it < rule.fillIterations; ++it) {
+        autocorrelation();
+        float peak = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            positive[i] = std::max(image[i] * scale, 0.0f);
+            peak = std::max(peak, positive[i]);
+        }
+        if (!(peak > 0))
+            break;
+        if (rule.fillFloor > 0) {
+            gaussianBlurPeriodic(positive, s, 2.0f, blurred);
+            float bpeak = 0;
+            for (float v : blurred)
+                bpeak = std::max(bpeak, v);
+            for (std::size_t i = 0; i < n; ++i)
+                if (blurred[i] < rule.fillFloor * bpeak)
+                    positive[i] = 0;
+        }
+        std::copy(positive.begin(), positive.end(), image.get());
+        fftwf_execute(toSpectrum.get());
+        for (std::size_t h = 0; h < nh; ++h)
+            if (!known[h])
+                estimate[h] = std::max(spectrum[h].real(), 0.0f);
+    }
+    autocorrelation();
+    std::vector<float> a(n);
+    for (std::size_t i = 0; i < n; ++i)
+        a[i] = std::max(image[i], 0.0f);
+    Mask support = dilate(thresholdSupport(a, s, rule.threshold), rule.dilation);
+    if (countOnes(support) == 0)
+        throw InvalidArgument("automatic support: the autocorrelation is empty (no measured intensity)");
+    return support;
+}
+
+} // namespace pf

@@ -324,6 +324,26 @@ void CudaEngine::setSupport(const Mask& support) {
     m->wholeField = false;
 }
 
+void CudaEngine::setStartSupport(int start, const Mask& support) {
+    if (!m)
+        throw InvalidArgument("cuda engine: setStartSupport() before load()");
+    if (start < 0 || start >= m->starts)
+        throw InvalidArgument("support: no start " + std::to_string(start));
+    if (support.shape != m->shape)
+        throw InvalidArgument("support: shape " + support.shape.toString() +
+                              " differs from the problem's " + m->shape.toString());
+    if (countOnes(support) == 0)
+        throw InvalidArgument("support: it is empty (no pixel may be non-zero)");
+    const Shape s = m->shape;
+    double* counts = m->slot.data() + 3 * m->starts;
+    if (m->wholeField) // the other starts keep the whole field, now written out
+        detail::fillSupport(m->support.data(), counts, s, m->starts, m->cudaStream());
+    upload(m->support.data() + std::size_t(start) * s.size(), support.data.data(), s.size(),
+           m->stream.handle());
+    detail::countSupport(m->support.data(), counts, s, m->starts, m->cudaStream());
+    m->wholeField = false;
+}
+
 void CudaEngine::shrinkWrap(float sigma, float threshold) {
     if (!m)
         throw InvalidArgument("cuda engine: shrinkWrap() before load()");

@@ -54,12 +54,25 @@ __all__ = [
 class Result:
     """What ``reconstruct`` returns.
 
-    object: the best start's object estimate (float32, real space).
-    support: its support (bool).
+    object: the answer (float32, real space). With the default recipe: the
+        kept starts aligned on the best (shift and twin), averaged and centred
+        (centre of mass in the middle of the field); with ``recipe=None``: the
+        best start's object estimate as the engine holds it.
+    support: its support (bool), moved like ``object``.
+    raw_object, raw_support: the best start's object and support as the engine
+        holds them (not averaged, not centred).
     history: metrics records as numpy arrays: iteration, start, fourier_error,
         real_error, support_size.
     final_errors: the final Fourier error of each start.
-    best_start: the index of the start kept.
+    free_errors: each start's error on the held-out (free) pixels, by which the
+        starts are ranked (NaN without free pixels).
+    kept: the starts averaged into ``object``, best first.
+    prtf: dict of ``frequency`` (cycles per pixel), ``value`` (the phase-retrieval
+        transfer function per ring) and ``resolution`` (where it falls below 1/e).
+    quality: dict with ``trusted`` (False when any warning is raised),
+        ``warnings`` (sentences), ``support_fraction``, ``start_spread``,
+        ``free_error`` and ``fourier_error``.
+    best_start: the index of the best start.
     iterations: iterations run.
     parameters: everything needed to replay the run (the seed drawn when none was
         given, the schedule, beta, the engine and its device).
@@ -72,6 +85,12 @@ class Result:
     best_start: int
     iterations: int
     parameters: dict = field(default_factory=dict)
+    raw_object: np.ndarray = None
+    raw_support: np.ndarray = None
+    free_errors: list = field(default_factory=list)
+    kept: list = field(default_factory=list)
+    prtf: dict = field(default_factory=dict)
+    quality: dict = field(default_factory=dict)
 
     @property
     def errors(self) -> np.ndarray:
@@ -80,27 +99,38 @@ class Result:
         return self.history["fourier_error"][keep]
 
 
-def reconstruct(magnitude, *, algorithm="GS", iterations=None, beta=0.9, support=None,
-                mask=None, initial_phase=None, seed=None, starts=1, engine="auto",
-                threads=0, metrics_every=1, shrink_wrap=None, initial_support="problem",
-                two_pass=None):
+def reconstruct(magnitude, *, recipe="default", algorithm=None, iterations=None, beta=0.9,
+                support=None, mask=None, initial_phase=None, seed=None, starts=None,
+                keep=None, engine="auto", threads=0, metrics_every=1, shrink_wrap=None,
+                initial_support=None, two_pass=None):
     """Runs a whole reconstruction in one call, with the GIL released.
 
+    recipe: "default" runs the recipe shared with the app and the CLI
+        (docs/algorithms.md, "The default recipe"): automatic support robust
+        to a beamstop, detwinning, shrink-wrap, HIO:600,ER:200 from 8 starts
+        ranked by their free error, the best 4 aligned, averaged and centred.
+        Every other argument overrides one part of it. None runs the plain
+        loop: one start of ``algorithm`` (default GS, 200 iterations), the
+        given support only, no free pixels, the raw object.
     magnitude: measured Fourier magnitudes, 2-D float32/float64, FFT order (zero
         frequency at [0, 0], as numpy.fft.fft2 returns it).
     algorithm: "GS", "ER", "IO", "OO", "HIO" or "RAAR" run for ``iterations``
-        (default 200), or a schedule such as "HIO:200,ER:50" (then no ``iterations``).
+        (default 200), or a schedule such as "HIO:200,ER:50" (then no ``iterations``);
+        None: the recipe's schedule.
     beta: the feedback parameter, 0 < beta <= 1.
     support: optional bool mask, 1 where the object may be non-zero.
     mask: optional bool mask of measured detector pixels (1 = measured).
     initial_phase: optional starting Fourier phase (radians); else a random phase
         from ``seed`` (drawn at random when None and recorded in the parameters).
-    starts: independent starts; the one with the lowest final Fourier error wins.
+    starts: independent starts (recipe: 8; plain: 1), ranked by free error
+        (plain: final Fourier error).
+    keep: how many of the best starts are aligned and averaged (recipe: 4).
     engine: "auto" (CUDA when usable), "cuda", "cpu"/"fftw".
     threads: FFTW threads (0 = all).
-    shrink_wrap: None/False, True, or a dict of every, sigma_start, sigma_end,
-        sigma_decay, threshold.
-    initial_support: "problem" (the support given) or "autocorrelation".
+    shrink_wrap: None (the recipe's: on; plain: off), False, True, or a dict of
+        every, sigma_start, sigma_end, sigma_decay, threshold.
+    initial_support: "auto" (the recipe's automatic support), "problem" (the
+        support given; the default when ``support`` is given) or "autocorrelation".
     two_pass: CUDA engine only, an override: None (default) lets the engine pick
         its fastest iteration (the two-pass one with the project's own FFTs for
         rows and cols powers of two in 64..4096, cuFFT otherwise); True forces
@@ -109,8 +139,8 @@ def reconstruct(magnitude, *, algorithm="GS", iterations=None, beta=0.9, support
         reads "cuda two-pass" when the two-pass iteration ran.
     """
     out = _phaseforge._reconstruct(
-        magnitude, algorithm=algorithm, iterations=iterations, beta=beta, support=support,
-        mask=mask, initial_phase=initial_phase, seed=seed, starts=starts, engine=engine,
-        threads=threads, metrics_every=metrics_every, shrink_wrap=shrink_wrap,
-        initial_support=initial_support, two_pass=two_pass)
+        magnitude, recipe=recipe, algorithm=algorithm, iterations=iterations, beta=beta,
+        support=support, mask=mask, initial_phase=initial_phase, seed=seed, starts=starts,
+        keep=keep, engine=engine, threads=threads, metrics_every=metrics_every,
+        shrink_wrap=shrink_wrap, initial_support=initial_support, two_pass=two_pass)
     return Result(**out)

@@ -118,10 +118,12 @@ void checkBetaArgument(double beta) {
         throw py::value_error("beta: must satisfy 0 < beta <= 1, got " + std::to_string(beta));
 }
 
-pf::ShrinkWrap parseShrinkWrap(const py::handle& obj) {
-    pf::ShrinkWrap sw;
-    if (obj.is_none() || (py::isinstance<py::bool_>(obj) && !obj.cast<bool>()))
+/// `sw` is the rule to start from (the recipe's, or the plain default).
+pf::ShrinkWrap parseShrinkWrap(const py::handle& obj, pf::ShrinkWrap sw) {
+    if (obj.is_none() || (py::isinstance<py::bool_>(obj) && !obj.cast<bool>())) {
+        sw.enabled = false;
         return sw;
+    }
     sw.enabled = true;
     if (py::isinstance<py::bool_>(obj))
         return sw;
@@ -146,16 +148,32 @@ pf::ShrinkWrap parseShrinkWrap(const py::handle& obj) {
     return sw;
 }
 
-py::dict reconstruct(const py::handle& magnitude, const std::string& algorithm,
-                     const py::handle& iterations, double beta, const py::handle& support,
-                     const py::handle& mask, const py::handle& initialPhase,
-                     const py::handle& seed, int starts, const std::string& engine, int threads,
-                     int metricsEvery, const py::handle& shrinkWrap,
-                     const std::string& initialSupport, std::optional<bool> twoPass) {
+py::dict reconstruct(const py::handle& magnitude, const py::handle& recipe,
+                     const py::handle& algorithmArg, const py::handle& iterations, double beta,
+                     const py::handle& support, const py::handle& mask,
+                     const py::handle& initialPhase, const py::handle& seed,
+                     const py::handle& startsArg, const py::handle& keepArg,
+                     const std::string& engine, int threads, int metricsEvery,
+                     const py::handle& shrinkWrap, const py::handle& initialSupportArg,
+                     std::optional<bool> twoPass) {
+    // The recipe (core's recipeParameters(), as the app and the CLI) or the plain loop.
+    bool useRecipe = true;
+    if (recipe.is_none())
+        useRecipe = false;
+    else if (!py::isinstance<py::str>(recipe) || recipe.cast<std::string>() != "default")
+        throw py::value_error("recipe: expected 'default' or None");
+    pf::Parameters params = useRecipe ? pf::recipeParameters() : pf::Parameters{};
+    const int starts = startsArg.is_none() ? params.starts : startsArg.cast<int>();
     const ProblemInputs in =
         parseProblemInputs(magnitude, support, mask, initialPhase, seed, starts);
-    pf::Parameters params;
-    if (algorithm.find(':') != std::string::npos) {
+    const std::string algorithm = algorithmArg.is_none()
+                                      ? (useRecipe || !iterations.is_none() ? "" : "GS")
+                                      : algorithmArg.cast<std::string>();
+    if (algorithm.empty() && iterations.is_none()) {
+        // the recipe's schedule
+    } else if (algorithm.empty()) {
+        throw py::value_error("iterations: give an algorithm with it, e.g. algorithm='HIO'");
+    } else if (algorithm.find(':') != std::string::npos) {
         if (!iterations.is_none())
             throw py::value_error("iterations: a schedule ('" + algorithm +
                                   "') already gives the counts");
@@ -171,18 +189,30 @@ py::dict reconstruct(const py::handle& magnitude, const std::string& algorithm,
     if (metricsEvery < 1)
         throw py::value_error("metrics_every: must be at least 1");
     params.metricsEvery = metricsEvery;
-    params.shrinkWrap = parseShrinkWrap(shrinkWrap);
+    if (!shrinkWrap.is_none())
+        params.shrinkWrap = parseShrinkWrap(shrinkWrap, params.shrinkWrap);
+    // A support given means "use it", unless the caller names another rule.
+    std::string initialSupport = initialSupportArg.is_none()
+                                     ? (!support.is_none() || !useRecipe ? "problem" : "auto")
+                                     : initialSupportArg.cast<std::string>();
     if (initialSupport == "problem")
         params.initialSupport = pf::InitialSupport::Problem;
     else if (initialSupport == "autocorrelation")
         params.initialSupport = pf::InitialSupport::Autocorrelation;
+    else if (initialSupport == "auto")
+        params.initialSupport = pf::InitialSupport::Automatic;
     else
-        throw py::value_error("initial_support: expected 'problem' or 'autocorrelation'");
+        throw py::value_error("initial_support: expected 'auto', 'problem' or 'autocorrelation'");
     params.guess = in.guess;
     params.seed = in.seed;
     params.userPhase = in.userPhase;
     params.starts = in.starts;
-    params.validate();
+    params.keep = keepArg.is_none() ? std::min(params.keep, params.starts) : keepArg.cast<int>();
+    try {
+        params.validate();
+    } catch (const pf::InvalidArgument& e) {
+        throw py::value_error(e.what());
+    }
     const pf::EngineOptions options = parseEngineOptions(engine, threads, twoPass);
 
     pf::Result result;
@@ -214,6 +244,10 @@ py::dict reconstruct(const py::handle& magnitude, const std::string& algorithm,
     parameters["metrics_every"] = params.metricsEvery;
     parameters["shrink_wrap"] = params.shrinkWrap.enabled;
     parameters["initial_support"] = initialSupport;
+    parameters["recipe"] = useRecipe ? py::object(py::str("default")) : py::object(py::none());
+    parameters["keep"] = params.keep;
+    parameters["free_fraction"] = params.freeFraction;
+    parameters["detwin_iterations"] = params.detwinIterations;
     parameters["engine"] = result.engine.name;
     parameters["device"] = result.engine.device;
 
@@ -223,7 +257,25 @@ py::dict reconstruct(const py::handle& magnitude, const std::string& algorithm,
     out["object"] = toNumpy(std::move(result.object));
     out["support"] = toNumpy(std::move(result.support), shape);
     out["history"] = historyToDict(result.history);
+    out["raw_object"] = toNumpy(std::move(result.rawObject));
+    out["raw_support"] = toNumpy(std::move(result.rawSupport), shape);
     out["final_errors"] = py::cast(result.finalErrors);
+    out["free_errors"] = py::cast(result.freeErrors);
+    out["kept"] = py::cast(result.kept);
+    py::dict prtf;
+    prtf["frequency"] = py::array_t<double>(py::ssize_t(result.prtf.frequency.size()),
+                                            result.prtf.frequency.data());
+    prtf["value"] = py::array_t<double>(py::ssize_t(result.prtf.value.size()), result.prtf.value.data());
+    prtf["resolution"] = result.prtf.resolutionFrequency;
+    out["prtf"] = prtf;
+    py::dict quality;
+    quality["trusted"] = result.quality.trusted;
+    quality["warnings"] = py::cast(result.quality.warnings);
+    quality["support_fraction"] = result.quality.supportFraction;
+    quality["start_spread"] = result.quality.startSpread;
+    quality["free_error"] = result.quality.freeError;
+    quality["fourier_error"] = result.quality.fourierError;
+    out["quality"] = quality;
     out["best_start"] = result.bestStart;
     out["iterations"] = result.iterations;
     out["parameters"] = parameters;
@@ -234,11 +286,12 @@ py::dict reconstruct(const py::handle& magnitude, const std::string& algorithm,
 
 void bindReconstruct(py::module_& m) {
     using namespace pybind11::literals;
-    m.def("_reconstruct", &reconstruct, "magnitude"_a, py::kw_only(), "algorithm"_a = "GS",
-          "iterations"_a = py::none(), "beta"_a = 0.9, "support"_a = py::none(),
-          "mask"_a = py::none(), "initial_phase"_a = py::none(), "seed"_a = py::none(),
-          "starts"_a = 1, "engine"_a = "auto", "threads"_a = 0, "metrics_every"_a = 1,
-          "shrink_wrap"_a = py::none(), "initial_support"_a = "problem", "two_pass"_a = py::none(),
+    m.def("_reconstruct", &reconstruct, "magnitude"_a, py::kw_only(), "recipe"_a = "default",
+          "algorithm"_a = py::none(), "iterations"_a = py::none(), "beta"_a = 0.9,
+          "support"_a = py::none(), "mask"_a = py::none(), "initial_phase"_a = py::none(),
+          "seed"_a = py::none(), "starts"_a = py::none(), "keep"_a = py::none(),
+          "engine"_a = "auto", "threads"_a = 0, "metrics_every"_a = 1,
+          "shrink_wrap"_a = py::none(), "initial_support"_a = py::none(), "two_pass"_a = py::none(),
           "The whole reconstruction in one call; see phaseforge.reconstruct.");
 }
 

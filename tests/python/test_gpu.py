@@ -48,7 +48,7 @@ def test_three_granularities_are_bitwise_identical_on_cuda(rng, algorithm, shape
     support = box if with_support else None
     mask = (rng.random(shape) > 0.05) if with_mask else None
     seed, n, beta = int(rng.integers(0, 2**62)), 25, 0.8
-    one = pf.reconstruct(magnitude, algorithm=algorithm, iterations=n, beta=beta, support=support,
+    one = pf.reconstruct(magnitude, recipe=None, algorithm=algorithm, iterations=n, beta=beta, support=support,
                          mask=mask, seed=seed, engine="cuda", two_pass=False)
     r = pf.Reconstructor(magnitude, algorithm=algorithm, beta=beta, support=support, mask=mask,
                          seed=seed, engine="cuda", two_pass=False)
@@ -344,9 +344,9 @@ def test_two_pass_option_reaches_the_cuda_engine(rng):
     float rounding, in both the one-call and the per-iteration granularity."""
     magnitude, box = make_problem(rng, (128, 128))
     kw = dict(algorithm="ER:20", support=box, seed=3, engine="cuda")
-    default = pf.reconstruct(magnitude, **kw)
-    stage1 = pf.reconstruct(magnitude, two_pass=False, **kw)
-    forced = pf.reconstruct(magnitude, two_pass=True, **kw)
+    default = pf.reconstruct(magnitude, recipe=None, **kw)
+    stage1 = pf.reconstruct(magnitude, recipe=None, two_pass=False, **kw)
+    forced = pf.reconstruct(magnitude, recipe=None, two_pass=True, **kw)
     assert default.parameters["engine"] == "cuda two-pass"
     assert stage1.parameters["engine"] == "cuda"
     assert forced.parameters["engine"] == "cuda two-pass"

@@ -62,7 +62,7 @@ def test_three_granularities_are_bitwise_identical(rng, algorithm, shape, with_s
     seed = int(rng.integers(0, 2**63))
     n, beta = 30, 0.85
 
-    one = pf.reconstruct(magnitude, algorithm=algorithm, iterations=n, beta=beta, support=support,
+    one = pf.reconstruct(magnitude, recipe=None, algorithm=algorithm, iterations=n, beta=beta, support=support,
                          mask=mask, seed=seed, engine="cpu", threads=THREADS)
     r = pf.Reconstructor(magnitude, algorithm=algorithm, beta=beta, support=support, mask=mask,
                          seed=seed, engine="cpu", threads=THREADS)
@@ -82,7 +82,7 @@ def test_three_granularities_are_bitwise_identical(rng, algorithm, shape, with_s
 
 def test_schedule_and_set_step_match(rng):
     magnitude, box = make_problem(rng, (32, 36))
-    one = pf.reconstruct(magnitude, algorithm="HIO:12,ER:5,RAAR:4", beta=0.7, support=box, seed=5,
+    one = pf.reconstruct(magnitude, recipe=None, algorithm="HIO:12,ER:5,RAAR:4", beta=0.7, support=box, seed=5,
                          engine="cpu", threads=THREADS)
     r = pf.Reconstructor(magnitude, algorithm="HIO", beta=0.7, support=box, seed=5, engine="cpu",
                          threads=THREADS)
@@ -101,9 +101,9 @@ def test_schedule_and_set_step_match(rng):
 def test_seeded_phase_is_the_documented_splitmix64(rng):
     magnitude, _ = make_problem(rng, (16, 12))
     seed = int(rng.integers(0, 2**64, dtype=np.uint64))
-    by_seed = pf.reconstruct(magnitude, iterations=3, seed=seed, engine="cpu", threads=THREADS)
+    by_seed = pf.reconstruct(magnitude, recipe=None, iterations=3, seed=seed, engine="cpu", threads=THREADS)
     phase = splitmix64_phase(magnitude.shape, seed).astype(np.float32)
-    by_phase = pf.reconstruct(magnitude, iterations=3, initial_phase=phase, engine="cpu", threads=THREADS)
+    by_phase = pf.reconstruct(magnitude, recipe=None, iterations=3, initial_phase=phase, engine="cpu", threads=THREADS)
     assert np.array_equal(by_seed.object, by_phase.object)
     assert by_seed.parameters["seed"] == seed and by_phase.parameters["seed"] is None
 
@@ -200,7 +200,7 @@ def test_error_kernel_matches_reference(rng):
 
 def test_result_object(rng):
     magnitude, box = make_problem(rng, (32, 32))
-    res = pf.reconstruct(magnitude, algorithm="HIO:20,ER:10", support=box, starts=3, seed=11,
+    res = pf.reconstruct(magnitude, recipe=None, algorithm="HIO:20,ER:10", support=box, starts=3, seed=11,
                          engine="cpu", threads=THREADS)
     assert res.object.dtype == np.float32 and res.object.shape == magnitude.shape
     assert res.support.dtype == bool and np.array_equal(res.support, box)
@@ -210,10 +210,10 @@ def test_result_object(rng):
     assert res.parameters["starts"] == 3 and res.parameters["engine"] == "fftw"
     assert res.parameters["beta"] == 0.9
     # two_pass is the CUDA engine's: the FFTW engine runs unchanged.
-    same = pf.reconstruct(magnitude, algorithm="HIO:20,ER:10", support=box, starts=3, seed=11,
+    same = pf.reconstruct(magnitude, recipe=None, algorithm="HIO:20,ER:10", support=box, starts=3, seed=11,
                           engine="cpu", threads=THREADS, two_pass=True)
     assert same.parameters["engine"] == "fftw" and np.array_equal(same.object, res.object)
     # The best start of a multi-start run is the run of that start alone.
-    alone = pf.reconstruct(magnitude, algorithm="HIO:20,ER:10", support=box, seed=11 + res.best_start,
+    alone = pf.reconstruct(magnitude, recipe=None, algorithm="HIO:20,ER:10", support=box, seed=11 + res.best_start,
                            engine="cpu", threads=THREADS)
     assert np.array_equal(alone.object, res.object)

@@ -49,9 +49,9 @@ void saveRunSettings(QSettings& s, const RunSettings& run) {
     s.setValue(QStringLiteral("schedule"), QString::fromStdString(p.schedule.toString()));
     s.setValue(QStringLiteral("beta"), numberText(p.beta));
     s.setValue(QStringLiteral("initialSupport"),
-               p.initialSupport == pf::InitialSupport::Autocorrelation
-                   ? QStringLiteral("autocorrelation")
-                   : QStringLiteral("problem"));
+               p.initialSupport == pf::InitialSupport::Autocorrelation ? QStringLiteral("autocorrelation")
+               : p.initialSupport == pf::InitialSupport::Problem       ? QStringLiteral("problem")
+                                                                       : QStringLiteral("automatic"));
     s.setValue(QStringLiteral("autocorrelationThreshold"), numberText(p.autocorrelationThreshold));
     s.setValue(QStringLiteral("shrinkWrap/enabled"), p.shrinkWrap.enabled);
     s.setValue(QStringLiteral("shrinkWrap/every"), p.shrinkWrap.every);
@@ -78,17 +78,21 @@ RunSettings loadRunSettings(const QSettings& s) {
     const double beta = readNumber(s, g + QStringLiteral("beta"), p.beta);
     if (beta > pf::kBetaMin && beta <= pf::kBetaMax)
         p.beta = float(beta);
-    if (s.value(g + QStringLiteral("initialSupport")).toString() == QStringLiteral("autocorrelation"))
+    const QString support = s.value(g + QStringLiteral("initialSupport")).toString();
+    if (support == QStringLiteral("autocorrelation"))
         p.initialSupport = pf::InitialSupport::Autocorrelation;
+    else if (support == QStringLiteral("problem"))
+        p.initialSupport = pf::InitialSupport::Problem;
     p.autocorrelationThreshold =
         float(readNumber(s, g + QStringLiteral("autocorrelationThreshold"), p.autocorrelationThreshold));
-    p.shrinkWrap.enabled = s.value(g + QStringLiteral("shrinkWrap/enabled"), false).toBool();
+    p.shrinkWrap.enabled = s.value(g + QStringLiteral("shrinkWrap/enabled"), p.shrinkWrap.enabled).toBool();
     p.shrinkWrap.every = std::max(1, s.value(g + QStringLiteral("shrinkWrap/every"), p.shrinkWrap.every).toInt());
     p.shrinkWrap.sigmaStart = float(readNumber(s, g + QStringLiteral("shrinkWrap/sigmaStart"), p.shrinkWrap.sigmaStart));
     p.shrinkWrap.sigmaEnd = float(readNumber(s, g + QStringLiteral("shrinkWrap/sigmaEnd"), p.shrinkWrap.sigmaEnd));
     p.shrinkWrap.threshold = float(readNumber(s, g + QStringLiteral("shrinkWrap/threshold"), p.shrinkWrap.threshold));
     p.seed = s.value(g + QStringLiteral("seed"), QStringLiteral("0")).toString().toULongLong();
-    p.starts = std::clamp(s.value(g + QStringLiteral("starts"), 1).toInt(), 1, 64);
+    p.starts = std::clamp(s.value(g + QStringLiteral("starts"), p.starts).toInt(), 1, 64);
+    p.keep = std::min(p.keep, p.starts);
     const QString engine = s.value(g + QStringLiteral("engine")).toString();
     run.engine = engine == QStringLiteral("cuda")  ? pf::EngineKind::Cuda
                  : engine == QStringLiteral("cpu") ? pf::EngineKind::Cpu

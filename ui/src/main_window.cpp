@@ -430,11 +430,23 @@ void MainWindow::connectController() {
     connect(c, &RunController::failed, this,
             [this](QString message) { showError(tr("Reconstruction"), message); });
     connect(c, &RunController::resultReady, this, [this](ResultPtr r) {
+        if (!r)
+            return;
         // A pending Save takes the result of the iteration the run stands at
         // (the one read back at the pause it asked for), not an older one.
-        if (!m_pendingSave.isEmpty() && r && m_controller->mode() != RunGate::Mode::Running &&
+        if (!m_pendingSave.isEmpty() && m_controller->mode() != RunGate::Mode::Running &&
             r->iterations == m_controller->completedIterations())
             writeResult(std::exchange(m_pendingSave, QString()), *r);
+        if (m_controller->mode() != RunGate::Mode::Idle)
+            return;
+        // The finished run: the recipe's answer (averaged, centred), and its verdict.
+        m_reconView->setImage(std::make_shared<const ImageF>(r->object));
+        for (const auto& w : r->quality.warnings)
+            pf::log(pf::LogLevel::Warning, "do not trust this result without checking: " + w);
+        if (r->quality.trusted)
+            pf::log(pf::LogLevel::Info,
+                    std::to_string(r->kept.size()) + " starts agree; PRTF resolution " +
+                        std::to_string(r->prtf.resolutionFrequency) + " cycles per pixel");
     });
 }
 

@@ -61,7 +61,8 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     auto* support = new QGroupBox(tr("Support"));
     auto* sf = new QFormLayout(support);
     m_initialSupport = new QComboBox;
-    m_initialSupport->addItems({tr("From the data file"), tr("Autocorrelation")});
+    m_initialSupport->addItems(
+        {tr("Automatic (recommended)"), tr("From the data file"), tr("Autocorrelation")});
     m_initialSupport->setToolTip(
         tr("Where the object may be non-zero at the start: the support stored with the data "
            "(the whole field when none), or the region where the autocorrelation IFFT(|F|²) "
@@ -165,7 +166,7 @@ void ParameterPanel::scheduleEdited() {
 }
 
 void ParameterPanel::updateSupportControls() {
-    m_autoThreshold->setEnabled(m_initialSupport->currentIndex() == 1);
+    m_autoThreshold->setEnabled(m_initialSupport->currentIndex() == 2);
     const bool sw = m_shrinkWrap->isChecked();
     for (QWidget* w : {static_cast<QWidget*>(m_swEvery), static_cast<QWidget*>(m_swSigmaStart),
                        static_cast<QWidget*>(m_swSigmaEnd), static_cast<QWidget*>(m_swThreshold)})
@@ -177,8 +178,9 @@ RunSettings ParameterPanel::settings() const {
     pf::Parameters& p = s.parameters;
     p.schedule = m_lastValidSchedule;
     p.beta = float(m_beta->value());
-    p.initialSupport = m_initialSupport->currentIndex() == 1 ? pf::InitialSupport::Autocorrelation
-                                                             : pf::InitialSupport::Problem;
+    p.initialSupport = m_initialSupport->currentIndex() == 2   ? pf::InitialSupport::Autocorrelation
+                       : m_initialSupport->currentIndex() == 1 ? pf::InitialSupport::Problem
+                                                               : pf::InitialSupport::Automatic;
     p.autocorrelationThreshold = float(m_autoThreshold->value());
     p.shrinkWrap.enabled = m_shrinkWrap->isChecked();
     p.shrinkWrap.every = m_swEvery->value();
@@ -187,6 +189,7 @@ RunSettings ParameterPanel::settings() const {
     p.shrinkWrap.threshold = float(m_swThreshold->value());
     p.seed = m_seed->text().toULongLong();
     p.starts = m_starts->value();
+    p.keep = std::min(pf::recipeParameters().keep, p.starts);
     static const pf::EngineKind kinds[] = {pf::EngineKind::Auto, pf::EngineKind::Cuda,
                                            pf::EngineKind::Cpu};
     s.engine = kinds[std::clamp(m_engine->currentIndex(), 0, 2)];
@@ -202,7 +205,9 @@ void ParameterPanel::setSettings(const RunSettings& s) {
     m_schedule->setStyleSheet(QString());
     m_scheduleStatus->hide();
     m_beta->setValue(p.beta);
-    m_initialSupport->setCurrentIndex(p.initialSupport == pf::InitialSupport::Autocorrelation);
+    m_initialSupport->setCurrentIndex(p.initialSupport == pf::InitialSupport::Autocorrelation ? 2
+                                      : p.initialSupport == pf::InitialSupport::Problem       ? 1
+                                                                                              : 0);
     m_autoThreshold->setValue(p.autocorrelationThreshold);
     m_shrinkWrap->setChecked(p.shrinkWrap.enabled);
     m_swEvery->setValue(p.shrinkWrap.every);

@@ -63,6 +63,8 @@ public:
 
     /// Replaces the support of every start (empty mask = whole field).
     virtual void setSupport(const Mask& support) = 0;
+    /// Replaces the support of one start (a non-empty mask of the problem's shape).
+    virtual void setStartSupport(int start, const Mask& support) = 0;
     /// Shrink-wrap each start's support from its own object estimate,
     /// max(g, 0) inside its support (support.h's rule).
     virtual void shrinkWrap(float sigma, float threshold) = 0;

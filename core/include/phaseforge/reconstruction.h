@@ -3,6 +3,7 @@
 // every front end (CLI, app worker, Python).
 #pragma once
 
+#include "phaseforge/analysis.h"
 #include "phaseforge/engine.h"
 #include "phaseforge/problem.h"
 #include "phaseforge/schedule.h"
@@ -16,32 +17,75 @@
 namespace pf {
 
 enum class InitialSupport {
+    Automatic,        ///< estimateSupport(problem, autoSupport): robust to a beamstop (default)
     Problem,          ///< the problem's own support (or the whole field if none)
     Autocorrelation,  ///< autocorrelationSupport(problem, autocorrelationThreshold)
 };
 
+/// Everything a run is made of. `Parameters{}` is the plain loop (one start,
+/// the problem's support, no shrink-wrap, the raw iterate as the answer);
+/// `recipeParameters()` is the default recipe every front end starts from.
 struct Parameters {
     Schedule schedule = Schedule::parse("HIO:200,ER:50");
     float beta = 0.9f;
     InitialSupport initialSupport = InitialSupport::Problem;
-    float autocorrelationThreshold = 0.04f;
+    float autocorrelationThreshold = 0.04f; ///< for InitialSupport::Autocorrelation
+    AutoSupport autoSupport;                ///< for InitialSupport::Automatic
     ShrinkWrap shrinkWrap;
+    /// Safeguards on every shrink-wrap update: a start whose new support holds
+    /// fewer than `minSupportPixels` pixels or more than `maxSupportFraction`
+    /// of the field keeps its previous support.
+    int minSupportPixels = 8;
+    float maxSupportFraction = 0.5f;
+    /// Detwinning: the first `detwinIterations` run on the half of the initial
+    /// support with non-negative row frequency (rows 0 .. rows/2 in FFT order),
+    /// which breaks the symmetry between the object and its twin; then the
+    /// whole initial support returns and shrink-wrap starts. 0 = off.
+    int detwinIterations = 0;
+    /// Fraction of measured pixels held out of the iterations (in Hermitian
+    /// pairs, drawn from the seed) to rank the starts by their free error,
+    /// which a loose support cannot lower. 0 = rank by the Fourier error.
+    float freeFraction = 0.0f;
     InitialGuess::Kind guess = InitialGuess::Kind::RandomPhase;
     std::uint64_t seed = 0;  ///< start j uses seed + j
     ImageF userPhase;        ///< for InitialGuess::Kind::UserPhase
-    int starts = 1;          ///< independent starts; the best by final Fourier error wins
+    int starts = 1;          ///< independent starts, ranked (free error, else Fourier error)
+    int keep = 1;            ///< the best `keep` starts are aligned and averaged (<= starts)
+    /// Result::object centred (centre of mass in the middle of the field);
+    /// otherwise it is the average in the best start's own frame.
+    bool centre = false;
     int metricsEvery = 1;
 
     /// Throws InvalidArgument naming the bad parameter.
     void validate() const;
 };
 
+/// How far a result can be trusted: `trusted` is false when any warning is
+/// raised; each warning is one sentence for the user.
+struct Quality {
+    bool trusted = true;
+    std::vector<std::string> warnings;
+    double supportFraction = 0;  ///< best start's support / field
+    double startSpread = 0;      ///< median aligned error of the kept starts against the best
+    double freeError = 0;        ///< best start's free error (NaN without free pixels)
+    double fourierError = 0;     ///< best start's Fourier error on the pixels iterated
+};
+
 struct Result {
-    ImageF object;                       ///< best start's object estimate (real space)
-    Mask support;                        ///< its support
-    std::vector<MetricsRecord> history;  ///< its metrics
-    std::vector<float> finalErrors;      ///< final Fourier error of each start
+    /// The canonical picture: the kept starts aligned on the best (shift and
+    /// twin) and averaged, then centred (centre of mass in the middle).
+    ImageF object;
+    Mask support;                        ///< the best start's support, moved like `object`
+    ImageF rawObject;                    ///< the best start's object as the engine holds it
+    Mask rawSupport;                     ///< its support, as the engine holds it
+    std::vector<MetricsRecord> history;  ///< the best start's metrics
+    std::vector<float> finalErrors;      ///< final Fourier error of each start (engine's)
+    std::vector<float> freeErrors;       ///< each start's free error (NaN without free pixels)
+    std::vector<int> kept;               ///< the averaged starts, best first
     int bestStart = 0;
+    Prtf prtf;                           ///< over the kept starts
+    Quality quality;
+    Mask freePixels;                     ///< the held-out pixels (FFT order; empty if none)
     long long iterations = 0;
     EngineInfo engine;
 };
@@ -88,14 +132,26 @@ public:
     Engine& engine() { return m_engine; }
 
 private:
+    void updateSupports();
+    Mask initialSupportFor(InitialSupport rule, float autocorrelationThreshold) const;
+
     Engine& m_engine;
-    Problem m_problem;
-    Mask m_dataSupport; ///< the problem's own support (m_problem's may be replaced)
+    Problem m_problem;  ///< as the engine sees it: free pixels unmeasured, support in force
+    Problem m_data;     ///< as given
+    Mask m_free;        ///< held-out pixels (empty: none)
+    Mask m_initialSupport;
     Parameters m_params;
     long long m_iteration = 0;
     int m_shrinkWrapUpdates = 0;
     std::vector<MetricsRecord> m_history;
 };
+
+/// The default recipe, written once for the app, the CLI and Python:
+/// automatic support (robust to a beamstop), detwinning, shrink-wrap with
+/// safeguards, HIO:600,ER:200 from 8 starts ranked by their free error (3% of
+/// the measured pixels held out), the best 4 aligned and averaged, centred.
+/// docs/algorithms.md ("The default recipe") gives the reasons for each number.
+Parameters recipeParameters();
 
 /// One call: runs the whole schedule. `progress(done, total)` is called
 /// between batches when given; returning false stops early.

@@ -47,6 +47,30 @@ Mask thresholdSupport(std::span<const float> blurred, Shape shape, float thresho
 /// `threshold` times its maximum. FFT order, like the object.
 Mask autocorrelationSupport(const Problem& problem, float threshold = 0.04f);
 
+/// The automatic first support: the autocorrelation support made robust to
+/// an unmeasured centre (beamstop), detector gaps and masked pixels.
+/// The intensity of the unmeasured pixels is first estimated from the rest:
+/// `fillIterations` alternating projections between the measured intensities
+/// and an autocorrelation that is non-negative (the object is) and zero
+/// outside where its blur (σ = 2 px) is below `fillFloor` of its maximum.
+/// The support is then where the completed autocorrelation reaches
+/// `threshold` of its maximum, dilated by `dilation` pixels (a support a
+/// little too large costs shrink-wrap a few updates; one too small loses the
+/// object). See docs/algorithms.md.
+struct AutoSupport {
+    float threshold = 0.04f;
+    int fillIterations = 100;
+    float fillFloor = 0.01f;
+    int dilation = 1;
+    void validate() const; ///< throws InvalidArgument naming the bad field
+};
+
+/// The automatic support (AutoSupport's rule). FFT order, like the object.
+Mask estimateSupport(const Problem& problem, const AutoSupport& rule = {});
+
+/// Pixels within `radius` (Chebyshev distance, periodic) of a one.
+Mask dilate(const Mask& m, int radius);
+
 /// Number of ones in a mask.
 long long countOnes(const Mask& m);
 

@@ -18,7 +18,12 @@ inline constexpr const char* kMagnitudeGroup = "/entry_1/image_2";
 
 /// How process_1 spells the initial support rule and the initial guess.
 inline std::string_view initialSupportName(InitialSupport s) {
-    return s == InitialSupport::Autocorrelation ? "autocorrelation" : "problem";
+    switch (s) {
+    case InitialSupport::Automatic: return "automatic";
+    case InitialSupport::Autocorrelation: return "autocorrelation";
+    case InitialSupport::Problem: break;
+    }
+    return "problem";
 }
 inline std::string_view guessName(InitialGuess::Kind k) {
     switch (k) {

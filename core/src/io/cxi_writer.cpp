@@ -165,6 +165,31 @@ void writeResultCxi(const std::string& path, const Result& result, const Paramet
         const hsize_t nStarts[1] = {hsize_t(result.finalErrors.size())};
         f.array(p + "final_errors", H5T_NATIVE_FLOAT, nStarts, result.finalErrors.data(), false);
 
+        // The recipe: the raw iterate, the ranking, the PRTF and the verdict.
+        if (!result.rawObject.empty()) {
+            f.array(p + "raw_object", H5T_NATIVE_FLOAT, dims, result.rawObject.data.data(), true);
+            f.array(p + "raw_support", H5T_NATIVE_UINT8, dims, result.rawSupport.data.data(), true);
+        }
+        f.group(p + "prtf");
+        f.group(p + "quality");
+        f.scalar(p + "keep", H5T_NATIVE_INT, params.keep);
+        f.scalar(p + "free_fraction", H5T_NATIVE_DOUBLE, double(params.freeFraction));
+        f.scalar(p + "detwin_iterations", H5T_NATIVE_INT, params.detwinIterations);
+        f.scalar(p + "centred", H5T_NATIVE_INT, params.centre ? 1 : 0);
+        f.array(p + "free_errors", H5T_NATIVE_FLOAT, nStarts, result.freeErrors.data(), false);
+        const hsize_t nKept[1] = {hsize_t(result.kept.size())};
+        f.array(p + "kept_starts", H5T_NATIVE_INT, nKept, result.kept.data(), false);
+        const hsize_t nRings[1] = {hsize_t(result.prtf.value.size())};
+        f.array(p + "prtf/frequency", H5T_NATIVE_DOUBLE, nRings, result.prtf.frequency.data(), false);
+        f.array(p + "prtf/value", H5T_NATIVE_DOUBLE, nRings, result.prtf.value.data(), false);
+        f.scalar(p + "prtf/resolution_cycles_per_pixel", H5T_NATIVE_DOUBLE,
+                 result.prtf.resolutionFrequency);
+        f.scalar(p + "quality/trusted", H5T_NATIVE_INT, result.quality.trusted ? 1 : 0);
+        std::string warnings;
+        for (const auto& w : result.quality.warnings)
+            warnings += (warnings.empty() ? "" : "\n") + w;
+        f.text(p + "quality/warnings", warnings);
+
         const std::size_t n = result.history.size();
         std::vector<long long> iteration(n), supportSize(n);
         std::vector<float> fourier(n), real(n);

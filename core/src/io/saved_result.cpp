@@ -105,7 +105,8 @@ void applyFields(const RawImage& raw, SavedResult& out) {
     if (const std::string* s = find("seed")) p.seed = std::strtoull(s->c_str(), nullptr, 10);
     if (auto v = number("starts", 1, 256)) p.starts = int(*v);
     if (const std::string* s = find("initial_support")) {
-        if (*s == cxi::initialSupportName(InitialSupport::Autocorrelation)) p.initialSupport = InitialSupport::Autocorrelation;
+        if (*s == cxi::initialSupportName(InitialSupport::Automatic)) p.initialSupport = InitialSupport::Automatic;
+        else if (*s == cxi::initialSupportName(InitialSupport::Autocorrelation)) p.initialSupport = InitialSupport::Autocorrelation;
         else if (*s == cxi::initialSupportName(InitialSupport::Problem)) p.initialSupport = InitialSupport::Problem;
         else out.notices.push_back("the saved initial_support '" + *s + "' is not understood; the default is used");
     }

@@ -50,6 +50,7 @@ public:
     long long iteration() const override;
     void iterate(const Step& step, int count) override;
     void setSupport(const Mask& support) override;
+    void setStartSupport(int start, const Mask& support) override;
     void shrinkWrap(float sigma, float threshold) override;
     void setMetricsInterval(int every) override;
     std::vector<MetricsRecord> takeMetrics() override;

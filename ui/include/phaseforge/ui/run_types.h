@@ -17,13 +17,13 @@ namespace pf::ui {
 
 /// Everything that defines a run besides the data.
 struct RunSettings {
-    pf::Parameters parameters;
+    pf::Parameters parameters = pf::recipeParameters();
     pf::EngineKind engine = pf::EngineKind::Auto;
 };
 
 /// The support rules of a run, changed live (RunController::setSupportRules).
 struct SupportRules {
-    pf::InitialSupport initial = pf::InitialSupport::Problem;
+    pf::InitialSupport initial = pf::InitialSupport::Automatic;
     float autocorrelationThreshold = 0.04f; ///< used when initial is Autocorrelation
     pf::ShrinkWrap shrinkWrap;
 

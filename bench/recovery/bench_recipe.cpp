@@ -1,0 +1,160 @@
+// pf_bench_recipe CASES.json [--config recipe|old|truth] [--engine auto|cpu|cuda]
+//                   [--only NAME] [--starts K]
+// Runs each case of the recovery benchmark (made by make_cases.py) and prints
+// one JSON line per case: the error after the best shift, twin and positive
+// scale, whether it is recovered (error <= the case's bound), the quality
+// verdict, and the seconds from the loaded arrays to the result.
+#include <phaseforge/analysis.h>
+#include <phaseforge/engine_factory.h>
+#include <phaseforge/error.h>
+#include <phaseforge/io/load.h>
+#include <phaseforge/reconstruction.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Case {
+    std::string name, magnitude, mask, truth;
+    double bound = 0.05;
+};
+
+// cases.json holds one object per line: {"name": ..., "magnitude": ..., ...}.
+std::string field(const std::string& line, const std::string& key) {
+    const std::string tag = "\"" + key + "\": ";
+    const auto at = line.find(tag);
+    if (at == std::string::npos)
+        throw pf::InvalidArgument("cases: no '" + key + "' in " + line);
+    auto begin = at + tag.size();
+    if (line[begin] == '"') {
+        const auto end = line.find('"', begin + 1);
+        return line.substr(begin + 1, end - begin - 1);
+    }
+    const auto end = line.find_first_of(",}", begin);
+    return line.substr(begin, end - begin);
+}
+
+std::vector<Case> readCases(const std::string& path) {
+    std::ifstream in(path);
+    if (!in)
+        throw pf::FileError(path, "cannot open");
+    const std::string dir = path.substr(0, path.find_last_of('/') + 1);
+    std::vector<Case> cases;
+    for (std::string line; std::getline(in, line);) {
+        if (line.find('{') == std::string::npos)
+            continue;
+        Case c;
+        c.name = field(line, "name");
+        c.magnitude = dir + field(line, "magnitude");
+        c.mask = dir + field(line, "mask");
+        c.truth = dir + field(line, "truth");
+        c.bound = std::stod(field(line, "bound"));
+        cases.push_back(c);
+    }
+    return cases;
+}
+
+pf::Mask nonZero(const pf::ImageF& image) {
+    pf::Mask m(image.shape);
+    for (std::size_t i = 0; i < m.data.size(); ++i)
+        m.data[i] = image.data[i] != 0;
+    return m;
+}
+
+pf::Parameters parametersFor(const std::string& config, pf::Problem& problem, const pf::ImageF& truth) {
+    pf::Parameters p = pf::recipeParameters();
+    if (config == "old") {
+        p.schedule = pf::Schedule::parse("HIO:200,ER:50");
+        p.initialSupport = pf::InitialSupport::Autocorrelation;
+        p.shrinkWrap = pf::ShrinkWrap{};
+        p.shrinkWrap.enabled = true;
+        p.starts = 1;
+        p.keep = 1;
+        p.freeFraction = 0;
+        p.detwinIterations = 0;
+    } else if (config == "truth") {
+        problem.support = nonZero(truth);
+        p.initialSupport = pf::InitialSupport::Problem;
+        p.shrinkWrap.enabled = false;
+        p.detwinIterations = 0;
+    } else if (config != "recipe") {
+        throw pf::InvalidArgument("--config: expected recipe, old or truth, got '" + config + "'");
+    }
+    return p;
+}
+
+} // namespace
+
+int main(int argc, char** argv) try {
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: pf_bench_recipe CASES.json [--config recipe|old|truth] "
+                             "[--engine auto|cpu|cuda] [--only NAME] [--starts K] [--seed S]\n"
+                             "       [--sw-threshold T] [--sw-sigma-end S]\n");
+        return 2;
+    }
+    std::string config = "recipe", only;
+    pf::EngineOptions engineOptions;
+    int starts = 0;
+    long long seed = 0;
+    float swThreshold = 0, swSigmaEnd = 0;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        const std::string key = argv[i], value = argv[i + 1];
+        if (key == "--config") config = value;
+        else if (key == "--engine") engineOptions.kind = pf::parseEngineKind(value);
+        else if (key == "--only") only = value;
+        else if (key == "--starts") starts = std::stoi(value);
+        else if (key == "--seed") seed = std::stoll(value);
+        else if (key == "--sw-threshold") swThreshold = std::stof(value);
+        else if (key == "--sw-sigma-end") swSigmaEnd = std::stof(value);
+        else throw pf::InvalidArgument("unknown option " + key);
+    }
+    auto engine = pf::makeEngine(engineOptions);
+    int recovered = 0, total = 0;
+    double seconds = 0;
+    for (const Case& c : readCases(argv[1])) {
+        if (!only.empty() && c.name.find(only) == std::string::npos)
+            continue;
+        pf::Problem problem;
+        problem.magnitude = pf::io::loadImage(c.magnitude).image;
+        problem.measured = nonZero(pf::io::loadImage(c.mask).image);
+        const pf::ImageF truth = pf::io::loadImage(c.truth).image;
+        pf::Parameters p = parametersFor(config, problem, truth);
+        p.seed = std::uint64_t(seed);
+        if (swThreshold > 0) p.shrinkWrap.threshold = swThreshold;
+        if (swSigmaEnd > 0) p.shrinkWrap.sigmaEnd = swSigmaEnd;
+        if (starts > 0) {
+            p.starts = starts;
+            p.keep = std::min(p.keep, starts);
+        }
+        const auto t0 = std::chrono::steady_clock::now();
+        const pf::Result r = pf::reconstruct(*engine, problem, p);
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double error = pf::errorAfterAlignment(r.object, truth);
+        const bool ok = error <= c.bound;
+        recovered += ok;
+        ++total;
+        seconds += s;
+        std::printf("{\"case\": \"%s\", \"config\": \"%s\", \"engine\": \"%s\", \"error\": %.4f, "
+                    "\"bound\": %.2f, \"recovered\": %s, \"trusted\": %s, \"warnings\": %zu, "
+                    "\"free_error\": %.4f, \"support_fraction\": %.3f, \"kept\": %zu, "
+                    "\"resolution\": %.3f, \"seconds\": %.2f}\n",
+                    c.name.c_str(), config.c_str(), r.engine.name.c_str(), error, c.bound,
+                    ok ? "true" : "false", r.quality.trusted ? "true" : "false",
+                    r.quality.warnings.size(), r.quality.freeError, r.quality.supportFraction,
+                    r.kept.size(), r.prtf.resolutionFrequency, s);
+        std::fflush(stdout);
+    }
+    std::printf("{\"summary\": true, \"config\": \"%s\", \"recovered\": %d, \"total\": %d, "
+                "\"seconds\": %.1f}\n",
+                config.c_str(), recovered, total, seconds);
+    return 0;
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "pf_bench_recipe: %s\n", e.what());
+    return 1;
+}

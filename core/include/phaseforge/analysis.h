@@ -1,0 +1,65 @@
+// What is done with reconstructed objects after the iterations: comparing
+// starts (shift and twin), averaging them, centring the picture, the errors on
+// chosen Fourier pixels and the phase-retrieval transfer function (PRTF).
+// Host code, used by the recipe (reconstruction.h) and the benchmarks.
+#pragma once
+
+#include "phaseforge/image.h"
+#include "phaseforge/problem.h"
+
+#include <vector>
+
+namespace pf {
+
+/// Circular shift: out(r + dr, c + dc) = in(r, c), indices wrapping.
+ImageF circularShift(const ImageF& in, int dr, int dc);
+Mask circularShift(const Mask& in, int dr, int dc);
+/// The twin of a real object: x(-r, -c), indices wrapping (|FFT| is the same).
+ImageF twinOf(const ImageF& in);
+Mask twinOf(const Mask& in);
+
+/// How `moving` is brought onto `reference`: optionally take its twin, then
+/// shift it by (dr, dc). Chosen to maximise the circular cross-correlation.
+struct Alignment {
+    bool twin = false;
+    int dr = 0;
+    int dc = 0;
+    ImageF apply(const ImageF& moving) const;
+    Mask apply(const Mask& moving) const;
+};
+Alignment align(const ImageF& reference, const ImageF& moving);
+
+/// min over twin, shift and a scale a >= 0 of ‖a·x − t‖ / ‖t‖: the error of a
+/// reconstruction x against a truth t, blind to what phase retrieval cannot
+/// tell apart. 0 for a perfect reconstruction; 1 for x = 0.
+double errorAfterAlignment(const ImageF& x, const ImageF& truth);
+
+/// The shift that puts the object's centre of mass (periodic: the mean angle
+/// of its pixels on each axis, weighted by max(x, 0)) in the middle of the
+/// field, at (rows / 2, cols / 2).
+struct Centring {
+    int dr = 0;
+    int dc = 0;
+};
+Centring centringOf(const ImageF& object);
+
+/// ‖|FFT x| − M‖ / ‖M‖ over the pixels where `pixels` is 1 (all when empty).
+/// NaN when those pixels carry no intensity.
+double fourierErrorOn(const ImageF& object, const ImageF& magnitude, const Mask& pixels);
+
+/// The phase-retrieval transfer function of several aligned reconstructions
+/// of one pattern: in rings of spatial frequency q (cycles per pixel, ring
+/// width 1 / max(rows, cols)), PRTF(q) = Σ|mean_k F_k| / Σ M over the measured
+/// pixels of the ring, F_k = FFT of reconstruction k. 1 where every start
+/// agrees with the data; it falls where the phases disagree.
+struct Prtf {
+    std::vector<double> frequency; ///< ring centres, cycles per pixel (0 .. 0.5√2)
+    std::vector<double> value;     ///< PRTF per ring (NaN where nothing was measured)
+    /// The first frequency above which the PRTF stays below 1/e for a ring;
+    /// 0.5 (Nyquist) when it never falls below. Half-period resolution in
+    /// pixels: 1 / (2 · resolutionFrequency).
+    double resolutionFrequency = 0.5;
+};
+Prtf prtf(const std::vector<ImageF>& aligned, const Problem& problem);
+
+} // namespace pf

@@ -1,0 +1,224 @@
+#include "phaseforge/analysis.h"
+
+#include "fftw_util.h"
+#include "phaseforge/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace pf {
+
+namespace {
+
+template <class T> Image<T> shiftImage(const Image<T>& in, int dr, int dc) {
+    Image<T> out(in.shape);
+    const int rows = in.shape.rows, cols = in.shape.cols;
+    dr = ((dr % rows) + rows) % rows;
+    dc = ((dc % cols) + cols) % cols;
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c)
+            out.at((r + dr) % rows, (c + dc) % cols) = in.at(r, c);
+    return out;
+}
+
+template <class T> Image<T> twinImage(const Image<T>& in) {
+    Image<T> out(in.shape);
+    const int rows = in.shape.rows, cols = in.shape.cols;
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c)
+            out.at((rows - r) % rows, (cols - c) % cols) = in.at(r, c);
+    return out;
+}
+
+/// The half spectrum of a real image (FFTW's R2C, unnormalised).
+std::vector<std::complex<float>> halfSpectrum(const ImageF& x) {
+    const Shape s = x.shape;
+    auto in = fftw::allocate<float>(s.size());
+    auto out = fftw::allocate<std::complex<float>>(s.halfSize());
+    fftw::Plan plan = fftw::planR2C(s.rows, s.cols, in.get(), out.get(), 1, FFTW_ESTIMATE);
+    std::copy(x.data.begin(), x.data.end(), in.get());
+    fftwf_execute(plan.get());
+    return {out.get(), out.get() + s.halfSize()};
+}
+
+/// The real image of a Hermitian half spectrum (FFTW's C2R, unnormalised).
+std::vector<float> fromHalfSpectrum(std::vector<std::complex<float>> spectrum, Shape s) {
+    auto in = fftw::allocate<std::complex<float>>(s.halfSize());
+    auto out = fftw::allocate<float>(s.size());
+    fftw::Plan plan = fftw::planC2R(s.rows, s.cols, in.get(), out.get(), 1, FFTW_ESTIMATE);
+    std::copy(spectrum.begin(), spectrum.end(), in.get());
+    fftwf_execute(plan.get());
+    return {out.get(), out.get() + s.size()};
+}
+
+/// |value| at full-grid pixel (r, c) from a half spectrum.
+template <class F> auto atFull(const std::vector<F>& half, Shape s, int r, int c) {
+    const int h = s.halfCols();
+    if (c < h)
+        return half[std::size_t(r) * h + c];
+    return half[std::size_t((s.rows - r) % s.rows) * h + (s.cols - c)];
+}
+
+struct Peak {
+    double value = -1;
+    int r = 0, c = 0;
+};
+
+Peak peakOf(const std::vector<float>& cc, Shape s) {
+    Peak p;
+    for (int r = 0; r < s.rows; ++r)
+        for (int c = 0; c < s.cols; ++c) {
+            const float v = cc[std::size_t(r) * s.cols + c];
+            if (v > p.value) {
+                p.value = v;
+                p.r = r;
+                p.c = c;
+            }
+        }
+    return p;
+}
+
+void requireSameShape(const ImageF& a, const ImageF& b, const char* what) {
+    if (a.shape != b.shape || a.empty())
+        throw InvalidArgument(std::string(what) + ": the images differ in shape or are empty");
+}
+
+} // namespace
+
+ImageF circularShift(const ImageF& in, int dr, int dc) { return shiftImage(in, dr, dc); }
+Mask circularShift(const Mask& in, int dr, int dc) { return shiftImage(in, dr, dc); }
+ImageF twinOf(const ImageF& in) { return twinImage(in); }
+Mask twinOf(const Mask& in) { return twinImage(in); }
+
+ImageF Alignment::apply(const ImageF& moving) const {
+    return circularShift(twin ? twinOf(moving) : moving, dr, dc);
+}
+Mask Alignment::apply(const Mask& moving) const {
+    return circularShift(twin ? twinOf(moving) : moving, dr, dc);
+}
+
+Alignment align(const ImageF& reference, const ImageF& moving) {
+    requireSameShape(reference, moving, "align");
+    const Shape s = reference.shape;
+    const auto R = halfSpectrum(reference), X = halfSpectrum(moving);
+    std::vector<std::complex<float>> direct(R.size()), twin(R.size());
+    // ref ⋆ x peaks at the shift bringing x onto ref; the twin's spectrum is conj(X).
+    for (std::size_t i = 0; i < R.size(); ++i) {
+        direct[i] = R[i] * std::conj(X[i]);
+        twin[i] = R[i] * X[i];
+    }
+    const Peak d = peakOf(fromHalfSpectrum(direct, s), s);
+    const Peak t = peakOf(fromHalfSpectrum(twin, s), s);
+    if (t.value > d.value)
+        return {true, t.r, t.c};
+    return {false, d.r, d.c};
+}
+
+double errorAfterAlignment(const ImageF& x, const ImageF& truth) {
+    requireSameShape(x, truth, "errorAfterAlignment");
+    const ImageF moved = align(truth, x).apply(x);
+    double xt = 0, xx = 0, tt = 0;
+    for (std::size_t i = 0; i < moved.data.size(); ++i) {
+        xt += double(moved.data[i]) * truth.data[i];
+        xx += double(moved.data[i]) * moved.data[i];
+        tt += double(truth.data[i]) * truth.data[i];
+    }
+    if (!(tt > 0))
+        throw InvalidArgument("errorAfterAlignment: the truth is zero");
+    const double a = xx > 0 ? std::max(0.0, xt / xx) : 0.0;
+    double e = 0;
+    for (std::size_t i = 0; i < moved.data.size(); ++i) {
+        const double d = a * moved.data[i] - truth.data[i];
+        e += d * d;
+    }
+    return std::sqrt(e / tt);
+}
+
+Centring centringOf(const ImageF& object) {
+    const Shape s = object.shape;
+    double cr = 0, sr = 0, cc = 0, sc = 0;
+    const double tau = 2 * std::numbers::pi;
+    for (int r = 0; r < s.rows; ++r)
+        for (int c = 0; c < s.cols; ++c) {
+            const double w = std::max(0.0f, object.at(r, c));
+            cr += w * std::cos(tau * r / s.rows);
+            sr += w * std::sin(tau * r / s.rows);
+            cc += w * std::cos(tau * c / s.cols);
+            sc += w * std::sin(tau * c / s.cols);
+        }
+    auto centre = [&](double cosSum, double sinSum, int n) {
+        if (cosSum == 0 && sinSum == 0)
+            return n / 2; // nothing to centre
+        double a = std::atan2(sinSum, cosSum);
+        if (a < 0)
+            a += tau;
+        return int(std::lround(a / tau * n)) % n;
+    };
+    Centring out;
+    out.dr = ((s.rows / 2 - centre(cr, sr, s.rows)) % s.rows + s.rows) % s.rows;
+    out.dc = ((s.cols / 2 - centre(cc, sc, s.cols)) % s.cols + s.cols) % s.cols;
+    return out;
+}
+
+double fourierErrorOn(const ImageF& object, const ImageF& magnitude, const Mask& pixels) {
+    requireSameShape(object, magnitude, "fourierErrorOn");
+    const Shape s = object.shape;
+    const auto F = halfSpectrum(object);
+    double num = 0, den = 0;
+    for (int r = 0; r < s.rows; ++r)
+        for (int c = 0; c < s.cols; ++c) {
+            const std::size_t i = std::size_t(r) * s.cols + c;
+            if (!pixels.empty() && !pixels.data[i])
+                continue;
+            const double d = std::abs(atFull(F, s, r, c)) - magnitude.data[i];
+            num += d * d;
+            den += double(magnitude.data[i]) * magnitude.data[i];
+        }
+    return den > 0 ? std::sqrt(num / den) : std::nan("");
+}
+
+Prtf prtf(const std::vector<ImageF>& aligned, const Problem& problem) {
+    if (aligned.empty())
+        throw InvalidArgument("prtf: no reconstruction given");
+    const Shape s = problem.shape();
+    for (const auto& x : aligned)
+        if (x.shape != s)
+            throw InvalidArgument("prtf: a reconstruction differs in shape from the pattern");
+    std::vector<std::complex<double>> mean(s.halfSize());
+    for (const auto& x : aligned) {
+        const auto F = halfSpectrum(x);
+        for (std::size_t i = 0; i < F.size(); ++i)
+            mean[i] += std::complex<double>(F[i]) / double(aligned.size());
+    }
+    const int longest = std::max(s.rows, s.cols);
+    const int rings = int(std::ceil(0.5 * std::sqrt(2.0) * longest)) + 1;
+    std::vector<double> agree(std::size_t(rings), 0.0), data(std::size_t(rings), 0.0);
+    for (int r = 0; r < s.rows; ++r)
+        for (int c = 0; c < s.cols; ++c) {
+            const std::size_t i = std::size_t(r) * s.cols + c;
+            if (!problem.measured.empty() && !problem.measured.data[i])
+                continue;
+            const double fy = double(r <= s.rows / 2 ? r : r - s.rows) / s.rows;
+            const double fx = double(c <= s.cols / 2 ? c : c - s.cols) / s.cols;
+            const int k = std::min(rings - 1, int(std::lround(std::hypot(fy, fx) * longest)));
+            agree[std::size_t(k)] += std::abs(atFull(mean, s, r, c));
+            data[std::size_t(k)] += problem.magnitude.data[i];
+        }
+    Prtf out;
+    bool fell = false;
+    for (int k = 0; k < rings; ++k) {
+        const double q = double(k) / longest;
+        out.frequency.push_back(q);
+        const double v = data[std::size_t(k)] > 0 ? agree[std::size_t(k)] / data[std::size_t(k)]
+                                                   : std::nan("");
+        out.value.push_back(v);
+        if (!fell && k > 0 && std::isfinite(v) && v < std::exp(-1.0)) {
+            out.resolutionFrequency = std::min(0.5, q);
+            fell = true;
+        }
+    }
+    return out;
+}
+
+} // namespace pf
