@@ -334,13 +334,13 @@ void CudaEngine::setStartSupport(int start, const Mask& support) {
                               " differs from the problem's " + m->shape.toString());
     if (countOnes(support) == 0)
         throw InvalidArgument("support: it is empty (no pixel may be non-zero)");
+    detail::DeviceGuard guard(m_device);
     const Shape s = m->shape;
-    double* counts = m->slot.data() + 3 * m->starts;
     if (m->wholeField) // the other starts keep the whole field, now written out
-        detail::fillSupport(m->support.data(), counts, s, m->starts, m->cudaStream());
+        detail::fillSupport(m->support.data(), m->supportCounts(), s, m->starts, m->cudaStream());
     upload(m->support.data() + std::size_t(start) * s.size(), support.data.data(), s.size(),
            m->stream.handle());
-    detail::countSupport(m->support.data(), counts, s, m->starts, m->cudaStream());
+    detail::countSupport(m->support.data(), m->supportCounts(), s, m->starts, m->cudaStream());
     m->wholeField = false;
 }
 
