@@ -217,6 +217,10 @@ QWidget* framedView(const QString& title, ImageView* view, const QList<QWidget*>
     layout->setSpacing(2);
     auto* header = new QHBoxLayout;
     auto* label = new QLabel(QStringLiteral("<b>%1</b>").arg(title));
+    // The title gives way first when the window is narrow (a small screen, a
+    // large scale factor): the controls beside it stay whole.
+    label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    label->setToolTip(title);
     header->addWidget(label);
     header->addStretch(1);
     for (QWidget* w : controls)
@@ -375,7 +379,7 @@ void MainWindow::buildStatusBar() {
         return l;
     };
     m_stateLabel = label(tr("What the run is doing: idle, running, paused, stopped or finished"), 90, "runState");
-    m_pixelLabel = label(tr("Value under the cursor: (row, column) = value"), 140, "pixelValue");
+    m_pixelLabel = label(tr("Value under the cursor: (row, column) = value"), 0, "pixelValue");
     m_engineLabel = label(tr("Engine, device and how frames reach the screen"), 160, "engine");
     m_iterationLabel = label(tr("Iterations done / in the schedule"), 110, "iteration");
     m_rateLabel = label(tr("Iterations per second"), 80, "rate");
