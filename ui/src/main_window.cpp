@@ -219,7 +219,9 @@ QWidget* framedView(const QString& title, ImageView* view, const QList<QWidget*>
     auto* label = new QLabel(QStringLiteral("<b>%1</b>").arg(title));
     // The title gives way first when the window is narrow (a small screen, a
     // large scale factor): the controls beside it stay whole.
-    label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    label->setMinimumWidth(1); // below its text's width, down to nothing
+    // Headers line up whether or not they hold a combo box.
+    label->setMinimumHeight(QComboBox().sizeHint().height());
     label->setToolTip(title);
     header->addWidget(label);
     header->addStretch(1);
@@ -527,8 +529,11 @@ void MainWindow::showFourierEstimate(bool on) {
         int total = 0;
         for (int s : sizes)
             total += s;
+        // The diffraction column keeps room for its header's title and boxes.
+        const int diff = std::min(std::max(total / 3, splitter->widget(0)->sizeHint().width()),
+                                  total / 2);
         if (on && sizes.size() == 3 && total > 0)
-            splitter->setSizes({total / 3, total / 3, total - 2 * (total / 3)});
+            splitter->setSizes({diff, (total - diff) / 2, total - diff - (total - diff) / 2});
     }
     m_controller->setFourierUpdates(on);
     if (!on) {
