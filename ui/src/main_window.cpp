@@ -58,6 +58,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     restoreSettings();
     updateRunActions();
     updateRecentMenu();
+    updateStatus();
     wrapToolTips(this);
 
     auto* statusTimer = new QTimer(this);
