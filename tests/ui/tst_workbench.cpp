@@ -85,6 +85,7 @@ private slots:
     void longRunPlotStaysBounded();
     void saveDuringRunPausesFirst();
     void openingOverUnsavedResultAsks();
+    void closingOverUnsavedResultAsks();
     void spaceAndSLeaveTextFieldsAlone();
     void stateIsReadable();
     void toolTipsAndLogLinesWrap();
@@ -335,6 +336,43 @@ void TestWorkbench::openingOverUnsavedResultAsks() {
     QVERIFY(!w->hasUnsavedResult());
     QVERIFY(w->openFile(other));
     QCOMPARE(asked, 4);
+}
+
+// Closing asks as opening does: Cancel keeps the window, Save writes the file
+// and then closes, Discard closes.
+void TestWorkbench::closingOverUnsavedResultAsks() {
+    for (const auto answer : {QMessageBox::Cancel, QMessageBox::Save, QMessageBox::Discard}) {
+        auto w = makeWindow(m_dir.filePath(QStringLiteral("close.ini")));
+        w->setAskBeforeDiscarding(true);
+        w->openData(builtInSample(64));
+        finishShortRun(*w);
+        const QString path = m_dir.filePath(QStringLiteral("close-%1.cxi").arg(int(answer)));
+        if (answer == QMessageBox::Save) {
+            // Saved once, so Save needs no file dialog; then 20 more iterations.
+            QSignalSpy saved(w.get(), &MainWindow::saved);
+            QVERIFY(w->saveResultAs(path));
+            QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 20000);
+            typeSchedule(*w, QStringLiteral("ER:40"));
+            QSignalSpy finished(&w->controller(), &RunController::finished);
+            w->start();
+            QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
+            QVERIFY(w->hasUnsavedResult());
+        }
+        int asked = 0;
+        answerNextQuestion(*w, answer, &asked);
+        QSignalSpy saved(w.get(), &MainWindow::saved);
+        w->close();
+        QCOMPARE(asked, 1);
+        if (answer == QMessageBox::Cancel) {
+            QVERIFY(w->isVisible());
+            QVERIFY(w->hasUnsavedResult());
+            continue;
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(!w->isVisible(), 20000);
+        QCOMPARE(saved.count(), answer == QMessageBox::Save ? 1 : 0);
+        if (answer == QMessageBox::Save)
+            QCOMPARE(w->savedIteration(), 40LL);
+    }
 }
 
 void TestWorkbench::spaceAndSLeaveTextFieldsAlone() {

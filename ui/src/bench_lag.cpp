@@ -100,7 +100,8 @@ QJsonObject measureDisplayLag(const BenchOptions& o) {
     out[QStringLiteral("pause_clicked_at_iteration")] = clickedAt;
     out[QStringLiteral("paused_at_iteration")] = c.completedIterations();
     out[QStringLiteral("pause_ms")] = paused ? double(c.pausedSinceNs() - pauseClickNs) * 1e-6 : -1.0;
-    window.togglePause();
+    if (paused)
+        window.togglePause(); // resume (a run that ended first is not started again)
     if (!waitFor([&] { return finished; }, 3600))
         throw std::runtime_error("the lag run did not finish");
     const double seconds = double(run.nsecsElapsed()) * 1e-9;

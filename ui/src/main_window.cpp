@@ -58,6 +58,7 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     restoreSettings();
     updateRunActions();
     updateRecentMenu();
+    updateStatus();
     wrapToolTips(this);
 
     auto* statusTimer = new QTimer(this);
@@ -217,6 +218,12 @@ QWidget* framedView(const QString& title, ImageView* view, const QList<QWidget*>
     layout->setSpacing(2);
     auto* header = new QHBoxLayout;
     auto* label = new QLabel(QStringLiteral("<b>%1</b>").arg(title));
+    // The title gives way first when the window is narrow (a small screen, a
+    // large scale factor): the controls beside it stay whole.
+    label->setMinimumWidth(1); // below its text's width, down to nothing
+    // Headers line up whether or not they hold a combo box.
+    label->setMinimumHeight(QComboBox().sizeHint().height());
+    label->setToolTip(title);
     header->addWidget(label);
     header->addStretch(1);
     for (QWidget* w : controls)
@@ -375,7 +382,7 @@ void MainWindow::buildStatusBar() {
         return l;
     };
     m_stateLabel = label(tr("What the run is doing: idle, running, paused, stopped or finished"), 90, "runState");
-    m_pixelLabel = label(tr("Value under the cursor: (row, column) = value"), 140, "pixelValue");
+    m_pixelLabel = label(tr("Value under the cursor: (row, column) = value"), 0, "pixelValue");
     m_engineLabel = label(tr("Engine, device and how frames reach the screen"), 160, "engine");
     m_iterationLabel = label(tr("Iterations done / in the schedule"), 110, "iteration");
     m_rateLabel = label(tr("Iterations per second"), 80, "rate");
@@ -535,8 +542,11 @@ void MainWindow::showFourierEstimate(bool on) {
         int total = 0;
         for (int s : sizes)
             total += s;
+        // The diffraction column keeps room for its header's title and boxes.
+        const int diff = std::min(std::max(total / 3, splitter->widget(0)->sizeHint().width()),
+                                  total / 2);
         if (on && sizes.size() == 3 && total > 0)
-            splitter->setSizes({total / 3, total / 3, total - 2 * (total / 3)});
+            splitter->setSizes({diff, (total - diff) / 2, total - diff - (total - diff) / 2});
     }
     m_controller->setFourierUpdates(on);
     if (!on) {
