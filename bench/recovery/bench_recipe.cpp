@@ -102,7 +102,9 @@ int main(int argc, char** argv) try {
     pf::EngineOptions engineOptions;
     int starts = 0;
     long long seed = 0;
-    float swThreshold = 0, swSigmaEnd = 0;
+    float swThreshold = 0, swSigmaEnd = 0, swSigmaStart = 0, beta = 0, acThreshold = 0;
+    std::string schedule;
+    int swStarts = -2, detwin = -1, swEvery = 0, fill = -1, dilation = -1;
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string key = argv[i], value = argv[i + 1];
         if (key == "--config") config = value;
@@ -112,6 +114,15 @@ int main(int argc, char** argv) try {
         else if (key == "--seed") seed = std::stoll(value);
         else if (key == "--sw-threshold") swThreshold = std::stof(value);
         else if (key == "--sw-sigma-end") swSigmaEnd = std::stof(value);
+        else if (key == "--sw-sigma-start") swSigmaStart = std::stof(value);
+        else if (key == "--sw-every") swEvery = std::stoi(value);
+        else if (key == "--schedule") schedule = value;
+        else if (key == "--beta") beta = std::stof(value);
+        else if (key == "--detwin") detwin = std::stoi(value);
+        else if (key == "--fill") fill = std::stoi(value);
+        else if (key == "--sw-starts") swStarts = std::stoi(value);
+        else if (key == "--dilation") dilation = std::stoi(value);
+        else if (key == "--support-threshold") acThreshold = std::stof(value);
         else throw pf::InvalidArgument("unknown option " + key);
     }
     auto engine = pf::makeEngine(engineOptions);
@@ -128,6 +139,15 @@ int main(int argc, char** argv) try {
         p.seed = std::uint64_t(seed);
         if (swThreshold > 0) p.shrinkWrap.threshold = swThreshold;
         if (swSigmaEnd > 0) p.shrinkWrap.sigmaEnd = swSigmaEnd;
+        if (swSigmaStart > 0) p.shrinkWrap.sigmaStart = swSigmaStart;
+        if (swEvery > 0) p.shrinkWrap.every = swEvery;
+        if (!schedule.empty()) p.schedule = pf::Schedule::parse(schedule);
+        if (beta > 0) p.beta = beta;
+        if (detwin >= 0) p.detwinIterations = detwin;
+        if (fill >= 0) p.autoSupport.fillIterations = fill;
+        if (swStarts >= -1) p.shrinkWrapStarts = swStarts;
+        if (dilation >= 0) p.autoSupport.dilation = dilation;
+        if (acThreshold > 0) p.autoSupport.threshold = acThreshold;
         if (starts > 0) {
             p.starts = starts;
             p.keep = std::min(p.keep, starts);

@@ -23,6 +23,7 @@ Parameters recipeParameters() {
     p.detwinIterations = 100;
     p.freeFraction = 0.03f;
     p.starts = 8;
+    p.shrinkWrapStarts = 4;
     p.keep = 4;
     p.centre = true;
     return p;
@@ -48,6 +49,8 @@ void Parameters::validate() const {
         throw InvalidArgument("detwin iterations: must be at least 0");
     if (!(freeFraction >= 0 && freeFraction <= 0.2f))
         throw InvalidArgument("free fraction: must lie in [0, 0.2], got " + std::to_string(freeFraction));
+    if (shrinkWrapStarts < -1)
+        throw InvalidArgument("shrink-wrap starts: must be -1 (all) or at least 0");
     if (minSupportPixels < 1)
         throw InvalidArgument("minimum support: must be at least 1 pixel");
     if (!(maxSupportFraction > 0 && maxSupportFraction <= 1))
@@ -170,7 +173,8 @@ long long Reconstruction::advance(long long n) {
         ran += chunk;
         if (detwin > 0 && m_iteration == detwin)
             m_engine.setSupport(m_initialSupport);
-        if (sw.enabled && m_iteration % sw.every == 0 && m_iteration > detwin)
+        if (sw.enabled && m_params.shrinkWrapStarts != 0 && m_iteration % sw.every == 0 &&
+            m_iteration > detwin)
             updateSupports();
     }
     return ran;
@@ -186,10 +190,17 @@ void Reconstruction::updateSupports() {
     m_engine.shrinkWrap(sw.sigmaAt(m_shrinkWrapUpdates++), sw.threshold);
     const long long most = (long long)(double(m_params.maxSupportFraction) * double(s.size()));
     Mask after;
+    const int wrapping = m_params.shrinkWrapStarts < 0 ? starts : m_params.shrinkWrapStarts;
     for (int k = 0; k < starts; ++k) {
+        if (before[std::size_t(k)].empty())
+            continue;
+        if (k >= wrapping) {
+            m_engine.setStartSupport(k, before[std::size_t(k)]);
+            continue;
+        }
         m_engine.readSupport(k, after);
         const long long size = after.empty() ? (long long)s.size() : countOnes(after);
-        if ((size < m_params.minSupportPixels || size > most) && !before[std::size_t(k)].empty())
+        if (size < m_params.minSupportPixels || size > most)
             m_engine.setStartSupport(k, before[std::size_t(k)]);
     }
 }

@@ -17,7 +17,12 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 /// A kept start further than this from the best (aligned error) is a
 /// different answer, not a noisy copy of the same one: it is not averaged.
-constexpr double kSameAnswer = 0.5;
+constexpr double kSameAnswer = 0.3;
+
+/// A start is averaged only when its score (free error) is close to the
+/// best's: within this factor, plus an absolute slack for exact data.
+constexpr double kScoreFactor = 1.25;
+constexpr double kScoreSlack = 0.005;
 
 double median(std::vector<double> v) {
     if (v.empty())
@@ -108,7 +113,8 @@ Result Reconstruction::result() {
     const int keep = std::min(m_params.keep, starts);
     for (int i = 1; i < starts && int(r.kept.size()) < keep; ++i) {
         const int k = order[std::size_t(i)];
-        if (!std::isfinite(score[std::size_t(k)]))
+        const double mine = score[std::size_t(k)], top = score[std::size_t(r.bestStart)];
+        if (!std::isfinite(mine) || mine > kScoreFactor * top + kScoreSlack)
             break;
         ImageF moved = align(best, objects[std::size_t(k)]).apply(objects[std::size_t(k)]);
         const double distance = errorAfterAlignment(moved, best);

@@ -37,6 +37,11 @@ struct Parameters {
     /// of the field keeps its previous support.
     int minSupportPixels = 8;
     float maxSupportFraction = 0.5f;
+    /// How many starts (the first ones) shrink-wrap; the others keep their
+    /// initial support. -1 = all. Shrink-wrap tightens a loose support but can
+    /// cut the faint edges of smooth objects; a share of starts without it,
+    /// ranked by free error with the rest, keeps the better of the two.
+    int shrinkWrapStarts = -1;
     /// Detwinning: the first `detwinIterations` run on the half of the initial
     /// support with non-negative row frequency (rows 0 .. rows/2 in FFT order),
     /// which breaks the symmetry between the object and its twin; then the
