@@ -219,16 +219,26 @@ private slots:
         p.start(qEnvironmentVariable("PF_CLI"), {"info", hang});
         QVERIFY(p.waitForStarted());
         const qint64 pid = p.processId();
-        QString children;
+        // The reading child: the process whose parent is the CLI (/proc/N/stat's
+        // fourth field).
+        const auto childOf = [](qint64 parent) -> pid_t {
+            for (const QString& entry : QDir("/proc").entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+                QFile stat("/proc/" + entry + "/stat");
+                if (!stat.open(QIODevice::ReadOnly)) continue;
+                const QString text = QString::fromLatin1(stat.readAll());
+                const QStringList after = text.mid(text.lastIndexOf(')') + 2).split(' ');
+                if (after.size() > 1 && after[1].toLongLong() == parent) return pid_t(entry.toInt());
+            }
+            return 0;
+        };
+        pid_t reader = 0;
         QElapsedTimer wait;
         wait.start();
-        while (children.isEmpty() && wait.elapsed() < 60000 && p.state() == QProcess::Running) {
-            QFile list(QString("/proc/%1/task/%1/children").arg(pid));
-            if (list.open(QIODevice::ReadOnly)) children = QString::fromLatin1(list.readAll()).trimmed();
-            if (children.isEmpty()) QThread::msleep(10);
+        while (!reader && wait.elapsed() < 60000 && p.state() == QProcess::Running) {
+            reader = childOf(pid);
+            if (!reader) QThread::msleep(10);
         }
-        QVERIFY2(!children.isEmpty(), "the CLI started no process to read the file");
-        const pid_t reader = pid_t(children.section(' ', 0, 0).toInt());
+        QVERIFY2(reader, "the CLI started no process to read the file");
         QElapsedTimer clock;
         clock.start();
         QCOMPARE(::kill(pid_t(pid), SIGINT), 0);

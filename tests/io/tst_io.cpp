@@ -2,6 +2,7 @@
 // compared with the Problem that numpy itself computes from the same values
 // (tests/io/make_reference_files.py).
 #include <phaseforge/error.h>
+#include <phaseforge/io/formats.h>
 #include <phaseforge/io/load.h>
 #include <phaseforge/io/write.h>
 
@@ -9,6 +10,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -235,6 +237,37 @@ private slots:
         io::writeTiff(file("eight.tif"), pattern(8, 8));
         QCOMPARE(io::loadDiffraction(file("eight.tif")).problem.shape(), (Shape{8, 8}));
         QCOMPARE(io::loadImage(file("one.tif")).image.shape, (Shape{1, 1})); // an image may be tiny
+    }
+
+    // The format table: what each file was read as is a row of it, the row
+    // its extension names carries the same signature, and the dialog filter
+    // and help list come from it.
+    void registryDescribesWhatIsRead() {
+        const auto& formats = io::supportedFormats();
+        const auto rowNamed = [&](const std::string& name) -> const io::FormatInfo* {
+            for (const auto& f : formats)
+                if (f.name == name) return &f;
+            return nullptr;
+        };
+        for (const QString& line : m_manifest) {
+            const QString name = line.section('\t', 0, 0).section('#', 0, 0).section(':', 0, 0);
+            const auto p = io::loadDiffraction((m_dir.path() + "/" + line.section('\t', 0, 0).section('#', 0, 0)).toStdString());
+            const io::FormatInfo* read = rowNamed(p.info.format);
+            QVERIFY2(read, qPrintable(name + " read as " + QString::fromStdString(p.info.format)));
+            const io::FormatInfo* byExtension = io::formatForExtension(QFileInfo(name).suffix().toStdString());
+            QVERIFY2(byExtension, qPrintable(name));
+            QCOMPARE(byExtension->container, read->container);
+        }
+        QCOMPARE(std::string(io::formatForExtension(".NXS")->name), std::string("HDF5"));
+        QVERIFY(io::formatForExtension("jpg") == nullptr);
+        const std::string filter = io::fileDialogFilter("Data");
+        QVERIFY(filter.rfind("Data (*.", 0) == 0);
+        QVERIFY(filter.ends_with(";;All files (*)"));
+        for (const auto& f : formats) {
+            QVERIFY(io::formatListText().find(std::string(f.name)) != std::string::npos);
+            for (std::string_view e : f.extensions)
+                QVERIFY2(filter.find("*." + std::string(e)) != std::string::npos, filter.c_str());
+        }
     }
 
     void splitsDatasetPaths() {

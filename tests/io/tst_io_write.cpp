@@ -231,15 +231,19 @@ private slots:
         const std::string target = (sub + "/r.cxi").toStdString();
         int ready[2];
         QVERIFY(::pipe(ready) == 0);
+        const std::vector<unsigned char> bytes(1 << 20, 0x5a);
         const pid_t child = ::fork();
         QVERIFY(child >= 0);
-        if (child == 0) {
-            io::detail::AtomicFile out(target);
-            const std::vector<unsigned char> bytes(1 << 20, 0x5a);
-            out.write(bytes);
-            const char byte = out.unnamed() ? 'U' : 'N';
-            (void)!::write(ready[1], &byte, 1);
-            ::pause(); // killed here, before commit()
+        if (child == 0) { // never returns into the test
+            try {
+                io::detail::AtomicFile out(target);
+                out.write(bytes);
+                const char byte = out.unnamed() ? 'U' : 'N';
+                (void)!::write(ready[1], &byte, 1);
+                ::pause(); // killed here, before commit()
+            } catch (...) {
+                (void)!::write(ready[1], "F", 1);
+            }
             _exit(0);
         }
         ::close(ready[1]);
@@ -247,6 +251,7 @@ private slots:
         QCOMPARE(::read(ready[0], &how, 1), ssize_t(1));
         ::close(ready[0]);
         ::kill(child, SIGKILL);
+        QVERIFY2(how != 'F', "the writer could not start");
         int status = 0;
         QCOMPARE(::waitpid(child, &status, 0), child);
         QVERIFY(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
@@ -274,10 +279,11 @@ private slots:
         touch(".a.png.notours");    // not a temporary's name
         int ready[2];
         QVERIFY(::pipe(ready) == 0);
+        const QByteArray livePath = (sub + "/.a.png.Live99").toLocal8Bit();
         const pid_t live = ::fork(); // a writer still at work on a.png
         QVERIFY(live >= 0);
         if (live == 0) {
-            const int fd = ::open((sub + "/.a.png.Live99").toLocal8Bit().constData(), O_RDWR | O_CREAT, 0644);
+            const int fd = ::open(livePath.constData(), O_RDWR | O_CREAT, 0644);
             struct flock lock {};
             lock.l_type = F_WRLCK;
             const char ok = fd >= 0 && ::fcntl(fd, F_OFD_SETLK, &lock) == 0 ? 'L' : 'F';

@@ -7,10 +7,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <limits>
 
 namespace pf::io {
@@ -49,8 +47,12 @@ detail::RawImage readAnyFile(const std::string& file, const std::string& dataset
                                               std::string(expected->container)
                                         : "is not a " + formatListText(false) + " file");
         }
-        if (!row->info.datasetPath && !dataset.empty())
-            detail::fail(file, "a dataset path (':" + dataset + "') only applies to HDF5 and CXI files");
+        if (!row->info.datasetPath && !dataset.empty()) {
+            std::string takers;
+            for (const FormatInfo& f : supportedFormats())
+                if (f.datasetPath) takers += (takers.empty() ? "" : " and ") + std::string(f.name);
+            detail::fail(file, "a dataset path (':" + dataset + "') only applies to " + takers + " files");
+        }
         if (!row->info.isolated) return row->readMemory(file, mapped.bytes(), dataset, options, purpose);
     }
     // An isolated format's reader opens the file itself (no copy of a large
