@@ -482,6 +482,8 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
             if scheduler:
                 client = stack.enter_context(Client(scheduler))
             else:
+                if gpus is None and recipe.engine in ("cpu", "fftw"):
+                    gpus = []   # the CPU engine: CPU workers, whatever GPUs there are
                 cluster = stack.enter_context(local_cluster(workers, gpus))
                 client = stack.enter_context(Client(cluster))
                 client.wait_for_workers(len(cluster.worker_spec))
