@@ -146,21 +146,37 @@ def _device_kwargs(engine: str) -> dict:
     the environment pinning does the work alone). A pinned worker sees its
     one GPU as device 0."""
     import phaseforge
-    if (engine != "cpu" and os.environ.get(ENV_GPU)
+    if (engine not in ("cpu", "fftw") and os.environ.get(ENV_GPU)
             and "device" in inspect.signature(phaseforge.reconstruct).parameters):
         return {"device": 0}
     return {}
 
 
-def _wisdom_lock_path() -> Optional[str]:
+@contextlib.contextmanager
+def _wisdom_lock():
+    """An exclusive lock on a file beside FFTW's wisdom file (the path rule of
+    core/src/fftw_util.cpp); none when there is no wisdom file or the folder
+    cannot be written (planning then goes on unlocked)."""
     path = os.environ.get("PF_FFTW_WISDOM")
     if path is None:
         cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         path = os.path.join(cache, "phaseforge", "fftw-wisdom-float")
-    if not path:
-        return None
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    return path + ".lock"
+    f = None
+    if path:
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            f = open(path + ".lock", "a")
+            fcntl.flock(f, fcntl.LOCK_EX)
+        except OSError:
+            if f:
+                f.close()
+            f = None
+    try:
+        yield
+    finally:
+        if f:
+            fcntl.flock(f, fcntl.LOCK_UN)
+            f.close()
 
 
 def warm_plans(shapes: Sequence[tuple], engine: str = "auto") -> list:
@@ -179,19 +195,17 @@ def warm_plans(shapes: Sequence[tuple], engine: str = "auto") -> list:
 
     import phaseforge
     threads = _worker_threads()
-    lock = _wisdom_lock_path()
-    with open(lock, "a") if lock else contextlib.nullcontext() as f:
-        if f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            for shape in shapes:
+    planned = []
+    with _wisdom_lock():
+        for shape in shapes:
+            try:
                 phaseforge.reconstruct(np.ones(tuple(shape), np.float32), algorithm="ER",
                                        iterations=1, seed=0, engine=engine, threads=threads,
                                        **_device_kwargs(engine))
-        finally:
-            if f:
-                fcntl.flock(f, fcntl.LOCK_UN)
-    return [list(s) for s in shapes]
+                planned.append(list(shape))
+            except Exception:   # e.g. no GPU for engine="cuda": each task will say so
+                pass
+    return planned
 
 
 def _stored_row(item: Item, out: str, prov: dict) -> dict:
