@@ -391,6 +391,10 @@ def local_cluster(workers: Optional[int] = None, gpus: Optional[Sequence] = None
     return cluster
 
 
+def _quiet_dask_logs():
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+
+
 def register_worker_plugin(client, plugin):
     """``Client.register_plugin`` (dask 2023.9 on), else the older
     ``register_worker_plugin`` (Debian 12 has dask 2022.12)."""
@@ -489,6 +493,7 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
 
     rows: dict = {}
     run = ""
+    own_cluster = False
     stack = contextlib.ExitStack()
     futures = []
     try:
@@ -499,6 +504,7 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
                 if gpus is None and recipe.engine in ("cpu", "fftw"):
                     gpus = []   # the CPU engine: CPU workers, whatever GPUs there are
                 cluster = stack.enter_context(local_cluster(workers, gpus))
+                own_cluster = True
                 client = stack.enter_context(Client(cluster))
                 client.wait_for_workers(len(cluster.worker_spec))
                 register_worker_plugin(client, _ignore_interrupts_plugin())
@@ -542,8 +548,17 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
         with contextlib.suppress(BaseException):
             if client is not None and futures:
                 client.cancel(futures)
+        if own_cluster:
+            # Closing a cluster under a running task can make its workers log
+            # a failed heartbeat with a traceback: noise after a Ctrl-C.
+            with contextlib.suppress(BaseException):
+                client.run(_quiet_dask_logs)
+            level = logging.getLogger("distributed").level
+            _quiet_dask_logs()
         with contextlib.suppress(BaseException):
             stack.close()
+        if own_cluster:
+            logging.getLogger("distributed").setLevel(level)
         remove_temporaries(output_dir, names)
         for i, item in enumerate(items):   # written by a worker before its row came back
             if i not in rows and run:
