@@ -486,6 +486,9 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
     if paths:
         items += expand_inputs(paths, frames)
     output_dir = os.path.abspath(output_dir)
+    for it in items:
+        if os.path.abspath(it.file) == os.path.join(output_dir, it.output_name):
+            raise ValueError(f"{it.path}: its result would replace it; choose another output folder")
     os.makedirs(output_dir, exist_ok=True)
     summary_path = os.path.join(output_dir, summary)
     names = [it.output_name for it in items]
