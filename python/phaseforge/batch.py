@@ -146,21 +146,37 @@ def _device_kwargs(engine: str) -> dict:
     the environment pinning does the work alone). A pinned worker sees its
     one GPU as device 0."""
     import phaseforge
-    if (engine != "cpu" and os.environ.get(ENV_GPU)
+    if (engine not in ("cpu", "fftw") and os.environ.get(ENV_GPU)
             and "device" in inspect.signature(phaseforge.reconstruct).parameters):
         return {"device": 0}
     return {}
 
 
-def _wisdom_lock_path() -> Optional[str]:
+@contextlib.contextmanager
+def _wisdom_lock():
+    """An exclusive lock on a file beside FFTW's wisdom file (the path rule of
+    core/src/fftw_util.cpp); none when there is no wisdom file or the folder
+    cannot be written (planning then goes on unlocked)."""
     path = os.environ.get("PF_FFTW_WISDOM")
     if path is None:
         cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         path = os.path.join(cache, "phaseforge", "fftw-wisdom-float")
-    if not path:
-        return None
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    return path + ".lock"
+    f = None
+    if path:
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            f = open(path + ".lock", "a")
+            fcntl.flock(f, fcntl.LOCK_EX)
+        except OSError:
+            if f:
+                f.close()
+            f = None
+    try:
+        yield
+    finally:
+        if f:
+            fcntl.flock(f, fcntl.LOCK_UN)
+            f.close()
 
 
 def warm_plans(shapes: Sequence[tuple], engine: str = "auto") -> list:
@@ -179,19 +195,17 @@ def warm_plans(shapes: Sequence[tuple], engine: str = "auto") -> list:
 
     import phaseforge
     threads = _worker_threads()
-    lock = _wisdom_lock_path()
-    with open(lock, "a") if lock else contextlib.nullcontext() as f:
-        if f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            for shape in shapes:
+    planned = []
+    with _wisdom_lock():
+        for shape in shapes:
+            try:
                 phaseforge.reconstruct(np.ones(tuple(shape), np.float32), algorithm="ER",
                                        iterations=1, seed=0, engine=engine, threads=threads,
                                        **_device_kwargs(engine))
-        finally:
-            if f:
-                fcntl.flock(f, fcntl.LOCK_UN)
-    return [list(s) for s in shapes]
+                planned.append(list(shape))
+            except Exception:   # e.g. no GPU for engine="cuda": each task will say so
+                pass
+    return planned
 
 
 def _stored_row(item: Item, out: str, prov: dict) -> dict:
@@ -377,6 +391,10 @@ def local_cluster(workers: Optional[int] = None, gpus: Optional[Sequence] = None
     return cluster
 
 
+def _quiet_dask_logs():
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+
+
 def register_worker_plugin(client, plugin):
     """``Client.register_plugin`` (dask 2023.9 on), else the older
     ``register_worker_plugin`` (Debian 12 has dask 2022.12)."""
@@ -468,6 +486,9 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
     if paths:
         items += expand_inputs(paths, frames)
     output_dir = os.path.abspath(output_dir)
+    for it in items:
+        if os.path.abspath(it.file) == os.path.join(output_dir, it.output_name):
+            raise ValueError(f"{it.path}: its result would replace it; choose another output folder")
     os.makedirs(output_dir, exist_ok=True)
     summary_path = os.path.join(output_dir, summary)
     names = [it.output_name for it in items]
@@ -475,6 +496,7 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
 
     rows: dict = {}
     run = ""
+    own_cluster = False
     stack = contextlib.ExitStack()
     futures = []
     try:
@@ -482,7 +504,10 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
             if scheduler:
                 client = stack.enter_context(Client(scheduler))
             else:
+                if gpus is None and recipe.engine in ("cpu", "fftw"):
+                    gpus = []   # the CPU engine: CPU workers, whatever GPUs there are
                 cluster = stack.enter_context(local_cluster(workers, gpus))
+                own_cluster = True
                 client = stack.enter_context(Client(cluster))
                 client.wait_for_workers(len(cluster.worker_spec))
                 register_worker_plugin(client, _ignore_interrupts_plugin())
@@ -526,8 +551,17 @@ def run_batch(inputs: Iterable, output_dir: str, *, recipe: Optional[Recipe] = N
         with contextlib.suppress(BaseException):
             if client is not None and futures:
                 client.cancel(futures)
+        if own_cluster:
+            # Closing a cluster under a running task can make its workers log
+            # a failed heartbeat with a traceback: noise after a Ctrl-C.
+            with contextlib.suppress(BaseException):
+                client.run(_quiet_dask_logs)
+            level = logging.getLogger("distributed").level
+            _quiet_dask_logs()
         with contextlib.suppress(BaseException):
             stack.close()
+        if own_cluster:
+            logging.getLogger("distributed").setLevel(level)
         remove_temporaries(output_dir, names)
         for i, item in enumerate(items):   # written by a worker before its row came back
             if i not in rows and run:
