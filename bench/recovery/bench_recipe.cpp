@@ -104,6 +104,7 @@ int main(int argc, char** argv) try {
     long long seed = 0;
     float swThreshold = 0, swSigmaEnd = 0, swSigmaStart = 0, beta = 0, acThreshold = 0;
     std::string schedule;
+    float gentle = -1;
     int swStarts = -2, detwin = -1, swEvery = 0, fill = -1, dilation = -1;
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string key = argv[i], value = argv[i + 1];
@@ -121,6 +122,7 @@ int main(int argc, char** argv) try {
         else if (key == "--detwin") detwin = std::stoi(value);
         else if (key == "--fill") fill = std::stoi(value);
         else if (key == "--sw-starts") swStarts = std::stoi(value);
+        else if (key == "--gentle") gentle = std::stof(value);
         else if (key == "--dilation") dilation = std::stoi(value);
         else if (key == "--support-threshold") acThreshold = std::stof(value);
         else throw pf::InvalidArgument("unknown option " + key);
@@ -146,6 +148,7 @@ int main(int argc, char** argv) try {
         if (detwin >= 0) p.detwinIterations = detwin;
         if (fill >= 0) p.autoSupport.fillIterations = fill;
         if (swStarts >= -1) p.shrinkWrapStarts = swStarts;
+        if (gentle >= 0) p.gentleThreshold = gentle;
         if (dilation >= 0) p.autoSupport.dilation = dilation;
         if (acThreshold > 0) p.autoSupport.threshold = acThreshold;
         if (starts > 0) {

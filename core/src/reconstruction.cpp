@@ -24,6 +24,7 @@ Parameters recipeParameters() {
     p.freeFraction = 0.03f;
     p.starts = 8;
     p.shrinkWrapStarts = 4;
+    p.gentleThreshold = 0.05f;
     p.keep = 4;
     p.centre = true;
     return p;
@@ -51,6 +52,8 @@ void Parameters::validate() const {
         throw InvalidArgument("free fraction: must lie in [0, 0.2], got " + std::to_string(freeFraction));
     if (shrinkWrapStarts < -1)
         throw InvalidArgument("shrink-wrap starts: must be -1 (all) or at least 0");
+    if (!(gentleThreshold >= 0 && gentleThreshold < 1))
+        throw InvalidArgument("gentle shrink-wrap threshold: must lie in [0, 1)");
     if (minSupportPixels < 1)
         throw InvalidArgument("minimum support: must be at least 1 pixel");
     if (!(maxSupportFraction > 0 && maxSupportFraction <= 1))
@@ -184,24 +187,41 @@ void Reconstruction::updateSupports() {
     const ShrinkWrap& sw = m_params.shrinkWrap;
     const int starts = m_engine.startCount();
     const Shape s = m_engine.shape();
-    std::vector<Mask> before(static_cast<std::size_t>(starts));
+    const float sigma = sw.sigmaAt(m_shrinkWrapUpdates++);
+    const int wrapping =
+        m_params.shrinkWrapStarts < 0 ? starts : std::min(starts, m_params.shrinkWrapStarts);
+    const bool gentle = wrapping < starts && m_params.gentleThreshold > 0;
+    std::vector<Mask> before(static_cast<std::size_t>(starts)), next(before.size());
     for (int k = 0; k < starts; ++k)
         m_engine.readSupport(k, before[std::size_t(k)]);
-    m_engine.shrinkWrap(sw.sigmaAt(m_shrinkWrapUpdates++), sw.threshold);
+    // The engine applies one rule to every start: run each group's rule and
+    // keep, per start, the result of its own group.
+    if (gentle) {
+        m_engine.shrinkWrap(sigma, m_params.gentleThreshold);
+        for (int k = wrapping; k < starts; ++k)
+            m_engine.readSupport(k, next[std::size_t(k)]);
+        for (int k = 0; k < wrapping; ++k)
+            if (!before[std::size_t(k)].empty())
+                m_engine.setStartSupport(k, before[std::size_t(k)]);
+    } else {
+        for (int k = wrapping; k < starts; ++k)
+            next[std::size_t(k)] = before[std::size_t(k)];
+    }
+    if (wrapping > 0) {
+        m_engine.shrinkWrap(sigma, sw.threshold);
+        for (int k = 0; k < wrapping; ++k)
+            m_engine.readSupport(k, next[std::size_t(k)]);
+    }
+    // Safeguards: a support that collapsed or grew past the limit is undone.
     const long long most = (long long)(double(m_params.maxSupportFraction) * double(s.size()));
-    Mask after;
-    const int wrapping = m_params.shrinkWrapStarts < 0 ? starts : m_params.shrinkWrapStarts;
     for (int k = 0; k < starts; ++k) {
+        Mask& mine = next[std::size_t(k)];
         if (before[std::size_t(k)].empty())
             continue;
-        if (k >= wrapping) {
-            m_engine.setStartSupport(k, before[std::size_t(k)]);
-            continue;
-        }
-        m_engine.readSupport(k, after);
-        const long long size = after.empty() ? (long long)s.size() : countOnes(after);
-        if (size < m_params.minSupportPixels || size > most)
-            m_engine.setStartSupport(k, before[std::size_t(k)]);
+        const long long size = mine.empty() ? (long long)s.size() : countOnes(mine);
+        if (mine.empty() || size < m_params.minSupportPixels || size > most)
+            mine = before[std::size_t(k)];
+        m_engine.setStartSupport(k, mine);
     }
 }
 

@@ -42,6 +42,10 @@ struct Parameters {
     /// cut the faint edges of smooth objects; a share of starts without it,
     /// ranked by free error with the rest, keeps the better of the two.
     int shrinkWrapStarts = -1;
+    /// The threshold of a gentler shrink-wrap for the other starts (same σ and
+    /// timing), which trims only what is clearly empty; 0 = they keep their
+    /// initial support.
+    float gentleThreshold = 0.0f;
     /// Detwinning: the first `detwinIterations` run on the half of the initial
     /// support with non-negative row frequency (rows 0 .. rows/2 in FFT order),
     /// which breaks the symmetry between the object and its twin; then the
@@ -153,7 +157,8 @@ private:
 
 /// The default recipe, written once for the app, the CLI and Python:
 /// automatic support (robust to a beamstop), detwinning, shrink-wrap with
-/// safeguards, HIO:600,ER:200 from 8 starts ranked by their free error (3% of
+/// safeguards (threshold 0.2 in half the starts, 0.05 in the others),
+/// HIO:600,ER:200 from 8 starts ranked by their free error (3% of
 /// the measured pixels held out), the best 4 aligned and averaged, centred.
 /// docs/algorithms.md ("The default recipe") gives the reasons for each number.
 Parameters recipeParameters();

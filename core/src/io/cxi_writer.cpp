@@ -173,6 +173,8 @@ void writeResultCxi(const std::string& path, const Result& result, const Paramet
         f.group(p + "prtf");
         f.group(p + "quality");
         f.scalar(p + "keep", H5T_NATIVE_INT, params.keep);
+        f.scalar(p + "shrink_wrap_starts", H5T_NATIVE_INT, params.shrinkWrapStarts);
+        f.scalar(p + "shrink_wrap_gentle_threshold", H5T_NATIVE_DOUBLE, double(params.gentleThreshold));
         f.scalar(p + "free_fraction", H5T_NATIVE_DOUBLE, double(params.freeFraction));
         f.scalar(p + "detwin_iterations", H5T_NATIVE_INT, params.detwinIterations);
         f.scalar(p + "centred", H5T_NATIVE_INT, params.centre ? 1 : 0);
