@@ -38,6 +38,7 @@ public:
         }
     }
     void setSupport(const Mask& m) override { m_engine->setSupport(m); }
+    void setStartSupport(int start, const Mask& m) override { m_engine->setStartSupport(start, m); }
     void shrinkWrap(float sigma, float threshold) override { m_engine->shrinkWrap(sigma, threshold); }
     void setMetricsInterval(int every) override { m_engine->setMetricsInterval(every); }
     std::vector<MetricsRecord> takeMetrics() override { return m_engine->takeMetrics(); }
