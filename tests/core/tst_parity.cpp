@@ -1,6 +1,7 @@
 // The FFTW engine against the independent float64 reference (tests/support),
 // on fresh random magnitudes and phases every run, for every algorithm and for
-// square, rectangular and odd sizes.
+// square, rectangular and odd sizes: the first steps from a shared start, and
+// every step of a 50-step run from the engine's own state (see kFreeSteps).
 #include "reference.h"
 
 #include <phaseforge/fftw_engine.h>
@@ -55,18 +56,20 @@ struct PairResult {
 };
 
 // Over many steps a trajectory amplifies float32 rounding without bound (seen
-// over 300 seeds: GS/OO/ER runs end 1e-3 from float64 after 50 steps, as far as
+// over 80 seeds: GS/OO/ER runs end 1e-3 from float64 after 50 steps, as far as
 // a float64 run started 1e-7 away; IO/HIO/RAAR O(1) after 50 and 1e-2 after
 // 10), so no fixed tolerance holds a long free run, and one that widens with
 // the run lets anything through. Two quantities do not compound, and each has
 // a fixed bound:
-// - the first kFreeSteps steps from the same start (seen <= 4.4e-6);
+// - the first kFreeSteps steps from the same start;
 // - every single step from the engine's own state, over the whole run. Its
-//   median is float32 rounding (seen <= 1e-6). A step on which a Fourier
-//   coefficient lies within rounding of 0 takes its phase from rounding noise
-//   (seen once in ~13,000 steps: 1.1e-5 where the run's other steps gave 3e-7;
-//   the odds of a larger one fall with its square), so every step is held to a
-//   looser bound that a wrong rule or projection still exceeds by far.
+//   median is float32 rounding. A step on which a Fourier coefficient lies
+//   within rounding of 0 takes its phase from rounding noise (a lone step of
+//   1e-5 where the run's others give 3e-7; the odds of a larger one fall with
+//   its square), so each step is also held to a looser bound that a wrong rule
+//   or projection still exceeds by far.
+// Seen over 111 fresh seeds (3,650 runs of a rule, 180,000 single steps):
+// after 3 steps <= 9.6e-6, medians <= 3.4e-7, single steps <= 1.1e-5, ties <= 1.
 constexpr int kFreeSteps = 3;
 constexpr double kFreeTolerance = 1e-4;
 constexpr double kStepMedianTolerance = 1e-5;
