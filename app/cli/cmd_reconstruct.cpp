@@ -263,13 +263,16 @@ int runReconstruct(int argc, char** argv, int first) {
                     result.engine.name.c_str(), result.engine.device.c_str(), seconds, finalError,
                     params.starts > 1 ? (" (best of " + std::to_string(params.starts) + " starts)").c_str() : "",
                     output.c_str());
+        // Details and warnings go to stderr, beside the notes: stdout keeps one line.
         if (params.starts > 1)
-            std::printf("  %zu of %d starts averaged; free error %.4g; PRTF resolution %.3g cycles/pixel"
-                        " (half-period %.2g px)\n",
-                        result.kept.size(), params.starts, result.quality.freeError,
-                        result.prtf.resolutionFrequency, 0.5 / result.prtf.resolutionFrequency);
+            std::fprintf(stderr,
+                         "phaseforge-cli: %zu of %d starts averaged; free error %.4g; PRTF resolution "
+                         "%.3g cycles/pixel (half-period %.2g px)\n",
+                         result.kept.size(), params.starts, result.quality.freeError,
+                         result.prtf.resolutionFrequency, 0.5 / result.prtf.resolutionFrequency);
         for (const auto& w : result.quality.warnings)
-            std::printf("  warning: %s: do not trust this result without checking\n", w.c_str());
+            std::fprintf(stderr, "phaseforge-cli: warning: %s: do not trust this result without checking\n",
+                         w.c_str());
     }
     return kExitOk;
 }

@@ -167,7 +167,7 @@ py::dict reconstruct(const py::handle& magnitude, const py::handle& recipe,
     const ProblemInputs in =
         parseProblemInputs(magnitude, support, mask, initialPhase, seed, starts);
     const std::string algorithm = algorithmArg.is_none()
-                                      ? (useRecipe || !iterations.is_none() ? "" : "GS")
+                                      ? (useRecipe ? "" : "GS")
                                       : algorithmArg.cast<std::string>();
     if (algorithm.empty() && iterations.is_none()) {
         // the recipe's schedule

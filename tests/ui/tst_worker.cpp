@@ -36,8 +36,11 @@ ProblemPtr makeProblem(int objectSize = 24) {
         simulate(randomBlobs({objectSize, objectSize}, 4, 7), options).problem);
 }
 
+// The plain loop (one start, the data's support): these tests are about the
+// worker's batches, pauses and changes, not the recipe.
 RunSettings makeSettings(const char* schedule, float beta = 0.9f) {
     RunSettings s;
+    s.parameters = pf::Parameters{};
     s.engine = EngineKind::Cpu;
     s.parameters.schedule = Schedule::parse(schedule);
     s.parameters.beta = beta;
