@@ -22,11 +22,11 @@ constexpr std::uint64_t kKnownSupportSeed = 20261202;
 constexpr std::uint64_t kShrinkWrapSeed = 20261203;
 
 // The bounds, with the sweep's per-object rates (bench/results/recovery-sweep.md,
-// 300 and 60 objects): the known support recovered all 60 objects to 2%;
+// 300 and 160 objects): the known support recovered all 160 objects to 2%;
 // shrink-wrap recovered 66% to 5% and the fixed autocorrelation support 5%
 // (never an object that shrink-wrap missed). For a fresh seed the shrink-wrap
 // bounds fail with probability 5e-5 at the measured rates, 3e-3 at the edges
-// of their 95% intervals; the known-support bound 6e-3 at its interval's edge.
+// of their 95% intervals; the known-support bound 8e-5 at its interval's edge.
 constexpr int kKnownSupportAtLeast = 16;  // of 20, to 2%
 constexpr int kShrinkWrapAtLeast = 5; // of 20, to 5%
 constexpr int kShrinkWrapMargin = 4; // more recoveries than the fixed support
