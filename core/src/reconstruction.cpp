@@ -19,12 +19,12 @@ Parameters recipeParameters() {
     p.shrinkWrap.sigmaStart = 3.0f;
     p.shrinkWrap.sigmaEnd = 1.0f;
     p.shrinkWrap.sigmaDecay = 0.97f;
-    p.shrinkWrap.threshold = 0.2f;
+    p.shrinkWrap.threshold = 0.15f;
     p.detwinIterations = 100;
     p.freeFraction = 0.03f;
     p.starts = 8;
     p.shrinkWrapStarts = 4;
-    p.gentleThreshold = 0.05f;
+    p.gentleThreshold = 0.02f;
     p.keep = 4;
     p.centre = true;
     return p;
