@@ -11,6 +11,7 @@
 #include <phaseforge/reconstruction.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -58,6 +59,15 @@ std::vector<Case> readCases(const std::string& path) {
         cases.push_back(c);
     }
     return cases;
+}
+
+/// A JSON number, or null for NaN/Inf (the free error without free pixels).
+std::string number(double v, const char* format = "%.4f") {
+    if (!std::isfinite(v))
+        return "null";
+    char text[64];
+    std::snprintf(text, sizeof text, format, v);
+    return text;
 }
 
 pf::Mask nonZero(const pf::ImageF& image) {
@@ -165,11 +175,11 @@ int main(int argc, char** argv) try {
         seconds += s;
         std::printf("{\"case\": \"%s\", \"config\": \"%s\", \"engine\": \"%s\", \"error\": %.4f, "
                     "\"bound\": %.2f, \"recovered\": %s, \"trusted\": %s, \"warnings\": %zu, "
-                    "\"free_error\": %.4f, \"support_fraction\": %.3f, \"kept\": %zu, "
+                    "\"free_error\": %s, \"support_fraction\": %.3f, \"kept\": %zu, "
                     "\"resolution\": %.3f, \"seconds\": %.2f}\n",
                     c.name.c_str(), config.c_str(), r.engine.name.c_str(), error, c.bound,
                     ok ? "true" : "false", r.quality.trusted ? "true" : "false",
-                    r.quality.warnings.size(), r.quality.freeError, r.quality.supportFraction,
+                    r.quality.warnings.size(), number(r.quality.freeError).c_str(), r.quality.supportFraction,
                     r.kept.size(), r.prtf.resolutionFrequency, s);
         std::fflush(stdout);
     }
