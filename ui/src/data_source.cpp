@@ -16,42 +16,11 @@
 
 namespace pf::ui {
 
-namespace {
-
-/// A reconstruction saved by PhaseForge keeps the magnitudes it was computed
-/// from in entry_1/image_2 (entry_1/data_1 is the object): reopening such a
-/// file means reopening those.
-constexpr const char* kSavedMagnitudes = "/entry_1/image_2/data";
-
-pf::io::LoadedPattern readPattern(const QString& path, QStringList& notices) {
-    const std::string file = path.toStdString();
-    try {
-        return pf::io::loadDiffraction(file);
-    } catch (const pf::FileError& first) {
-        if (!path.endsWith(QStringLiteral(".cxi"), Qt::CaseInsensitive) ||
-            !pf::io::splitDatasetPath(file).second.empty())
-            throw;
-        pf::io::LoadOptions options;
-        options.dataset = kSavedMagnitudes;
-        try {
-            pf::io::LoadedPattern saved = pf::io::loadDiffraction(file, options);
-            notices << QCoreApplication::translate(
-                "PhaseForge", "a saved reconstruction: opened the magnitudes it was made from (%1)")
-                           .arg(QLatin1String(kSavedMagnitudes));
-            return saved;
-        } catch (const std::exception&) {
-            throw first; // not a saved reconstruction either: report the first problem
-        }
-    }
-}
-
-} // namespace
-
 LoadedData loadDataFile(const QString& path) {
-    QStringList notices;
-    pf::io::LoadedPattern pattern = readPattern(path, notices);
+    // The loader reopens a saved result as the magnitudes it was made from,
+    // with a notice saying so.
+    pf::io::LoadedPattern pattern = pf::io::loadDiffraction(path.toStdString());
     LoadedData d;
-    d.notices = notices;
     d.problem = std::make_shared<const pf::Problem>(std::move(pattern.problem));
     d.path = path;
     d.title = QFileInfo(QString::fromStdString(pattern.info.path)).fileName();
