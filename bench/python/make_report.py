@@ -107,7 +107,7 @@ def one_call(m, n_iter, counters=False):
     pairs = ONE_CALL_PAIRS.get(m.shape[0], 5)
 
     def run_py(K):
-        pf.reconstruct(m, iterations=K, seed=1, engine="cuda", metrics_every=K)
+        pf.reconstruct(m, recipe=None, iterations=K, seed=1, engine="cuda", metrics_every=K)
 
     def run_c(K):
         return _bench.native_reconstruct(m, K, "cuda", K)
@@ -281,7 +281,7 @@ def memory(n):
 
     t = threading.Thread(target=sample)
     t.start()
-    pf.reconstruct(magnitude(n), iterations=50, seed=1, engine="cuda")
+    pf.reconstruct(magnitude(n), recipe=None, iterations=50, seed=1, engine="cuda")
     done.set()
     t.join()
     out["one_call_peak"] = peak[0] - base
