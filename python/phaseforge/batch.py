@@ -53,19 +53,21 @@ class Recipe:
     """The parameters every pattern of a batch is reconstructed with.
 
     algorithm/iterations/beta/seed/starts/shrink_wrap/metrics_every/engine are
-    those of ``phaseforge.reconstruct``; ``support`` is "auto" (from the
-    autocorrelation) or "none"; ``kind`` and ``centring`` are passed to
-    ``load_diffraction`` (None: from the file, or the reader's rule). The seed
-    is fixed (not drawn) so that a batch can be replayed and resumed.
+    those of ``phaseforge.reconstruct``, and None leaves each to the default
+    recipe (docs/algorithms.md), as the app and the CLI do; ``support`` is
+    "auto" (the recipe's automatic support) or "none"; ``kind`` and
+    ``centring`` are passed to ``load_diffraction`` (None: from the file, or the
+    reader's rule). The seed is fixed (not drawn) so that a batch can be
+    replayed and resumed.
     """
 
-    algorithm: str = "HIO:200,ER:50"
+    algorithm: Optional[str] = None
     iterations: Optional[int] = None
     beta: float = 0.9
     seed: int = 0
-    starts: int = 1
+    starts: Optional[int] = None
     support: str = "auto"
-    shrink_wrap: bool = True
+    shrink_wrap: Optional[bool] = None
     metrics_every: int = 1
     engine: str = "auto"
     kind: Optional[str] = None
@@ -102,12 +104,12 @@ class Recipe:
             raise ValueError(f"engine: expected 'auto', 'cuda' or 'cpu', got '{self.engine}'")
 
     def reconstruct_kwargs(self) -> dict:
-        kw = dict(algorithm=self.algorithm, beta=self.beta, seed=self.seed, starts=self.starts,
-                  engine=self.engine, metrics_every=self.metrics_every,
-                  shrink_wrap=bool(self.shrink_wrap))
-        if self.iterations is not None:
-            kw["iterations"] = self.iterations
-        kw["initial_support"] = "autocorrelation" if self.support == "auto" else "problem"
+        kw = dict(beta=self.beta, seed=self.seed, engine=self.engine,
+                  metrics_every=self.metrics_every,
+                  initial_support="auto" if self.support == "auto" else "problem")
+        for name in ("algorithm", "iterations", "starts", "shrink_wrap"):
+            if getattr(self, name) is not None:
+                kw[name] = getattr(self, name)
         return kw
 
 
@@ -199,8 +201,8 @@ def warm_plans(shapes: Sequence[tuple], engine: str = "auto") -> list:
     with _wisdom_lock():
         for shape in shapes:
             try:
-                phaseforge.reconstruct(np.ones(tuple(shape), np.float32), algorithm="ER",
-                                       iterations=1, seed=0, engine=engine, threads=threads,
+                phaseforge.reconstruct(np.ones(tuple(shape), np.float32), recipe=None,
+                                       algorithm="ER", iterations=1, seed=0, engine=engine, threads=threads,
                                        **_device_kwargs(engine))
                 planned.append(list(shape))
             except Exception:   # e.g. no GPU for engine="cuda": each task will say so

@@ -38,15 +38,15 @@ def _parser():
     where.add_argument("--frames", metavar="SPEC",
                        help="frames of 3-D stacks: all (default), N, N-M or a list")
     r = p.add_argument_group("recipe (the same for every pattern)")
-    r.add_argument("--algorithm", default="HIO:200,ER:50",
-                   help="a rule (GS, ER, IO, OO, HIO, RAAR) or a schedule (default HIO:200,ER:50)")
+    r.add_argument("--algorithm",
+                   help="a rule (GS, ER, IO, OO, HIO, RAAR) or a schedule (default: the recipe's)")
     r.add_argument("--iterations", type=int, help="iterations of a single rule")
     r.add_argument("--beta", type=float, default=0.9)
     r.add_argument("--seed", type=int, default=0, help="seed of the random starts (default 0)")
-    r.add_argument("--starts", type=int, default=1)
+    r.add_argument("--starts", type=int, help="independent starts (default: the recipe's)")
     r.add_argument("--support", choices=["auto", "none"], default="auto",
-                   help="auto: from the autocorrelation (default); none: positivity only")
-    r.add_argument("--shrink-wrap", choices=["on", "off"], default="on")
+                   help="auto: the recipe's automatic support (default); none: positivity only")
+    r.add_argument("--shrink-wrap", choices=["on", "off"], help="default: the recipe's (on)")
     r.add_argument("--engine", choices=["auto", "cuda", "cpu"], default="auto")
     r.add_argument("--metrics-every", type=int, default=1)
     kind = r.add_mutually_exclusive_group()
@@ -128,7 +128,8 @@ def main(argv=None) -> int:
         from .batch import BatchInterrupted, Recipe, expand_inputs, run_batch
         recipe = Recipe(algorithm=args.algorithm, iterations=args.iterations, beta=args.beta,
                         seed=args.seed, starts=args.starts, support=args.support,
-                        shrink_wrap=args.shrink_wrap == "on", engine=args.engine,
+                        shrink_wrap=None if args.shrink_wrap is None else args.shrink_wrap == "on",
+                        engine=args.engine,
                         metrics_every=args.metrics_every, kind=args.kind, centring=args.centring)
     except ImportError as err:
         print(f"phaseforge-batch: {err} (install the extra: pip install 'phaseforge[batch]')",

@@ -33,7 +33,7 @@ from phaseforge import batch  # noqa: E402
 from phaseforge.batch import Recipe, expand_inputs, local_cluster, run_batch  # noqa: E402
 from phaseforge.batch_files import temporaries  # noqa: E402
 
-RECIPE = Recipe(algorithm="HIO:120,ER:30", engine="cpu")
+RECIPE = Recipe(algorithm="HIO:120,ER:30", starts=1, engine="cpu")
 N_VALID = 12
 
 
@@ -231,7 +231,7 @@ def test_resume_skips_what_is_done_and_redoes_what_changed(patterns, client, tmp
     changed = run_batch(inputs, out, recipe=RECIPE, client=client)
     assert [r["status"] for r in changed] == ["skipped", "ok", "skipped"]
 
-    other = Recipe(algorithm="HIO:120,ER:30", engine="cpu", seed=7)
+    other = Recipe(algorithm="HIO:120,ER:30", starts=1, engine="cpu", seed=7)
     assert [r["status"] for r in run_batch(inputs, out, recipe=other, client=client)] == ["ok"] * 3
 
 
@@ -326,7 +326,7 @@ def test_one_worker_per_gpu_on_the_gpus(patterns, env, tmp_path):
     sees its one GPU, and its results equal a run alone on that GPU."""
     d, _ = patterns
     gpus = batch.visible_gpus()
-    recipe = Recipe(algorithm="HIO:120,ER:30", engine="cuda")
+    recipe = Recipe(algorithm="HIO:120,ER:30", starts=1, engine="cuda")
     inputs = [str(d / f"a0{i}.npy") for i in range(4)]
     with local_cluster(gpus=gpus) as cluster, Client(cluster) as c:
         c.wait_for_workers(len(gpus))
@@ -362,6 +362,7 @@ def test_interrupted_batch_resumes(patterns, reference, env, tmp_path):
     _, inputs = patterns
     out = tmp_path / "out"
     args = [*inputs, "--output", str(out), "--workers", "2", "--algorithm", RECIPE.algorithm,
+            "--starts", str(RECIPE.starts),
             "--engine", "cpu"]
     p = _cli(args)
     seen = []
