@@ -11,17 +11,6 @@ namespace pf {
 
 namespace {
 
-template <class T> Image<T> shiftImage(const Image<T>& in, int dr, int dc) {
-    Image<T> out(in.shape);
-    const int rows = in.shape.rows, cols = in.shape.cols;
-    dr = ((dr % rows) + rows) % rows;
-    dc = ((dc % cols) + cols) % cols;
-    for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c)
-            out.at((r + dr) % rows, (c + dc) % cols) = in.at(r, c);
-    return out;
-}
-
 template <class T> Image<T> twinImage(const Image<T>& in) {
     Image<T> out(in.shape);
     const int rows = in.shape.rows, cols = in.shape.cols;
@@ -86,8 +75,6 @@ void requireSameShape(const ImageF& a, const ImageF& b, const char* what) {
 
 } // namespace
 
-ImageF circularShift(const ImageF& in, int dr, int dc) { return shiftImage(in, dr, dc); }
-Mask circularShift(const Mask& in, int dr, int dc) { return shiftImage(in, dr, dc); }
 ImageF twinOf(const ImageF& in) { return twinImage(in); }
 Mask twinOf(const Mask& in) { return twinImage(in); }
 

@@ -11,9 +11,6 @@
 
 namespace pf {
 
-/// Circular shift: out(r + dr, c + dc) = in(r, c), indices wrapping.
-ImageF circularShift(const ImageF& in, int dr, int dc);
-Mask circularShift(const Mask& in, int dr, int dc);
 /// The twin of a real object: x(-r, -c), indices wrapping (|FFT| is the same).
 ImageF twinOf(const ImageF& in);
 Mask twinOf(const Mask& in);

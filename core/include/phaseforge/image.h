@@ -41,6 +41,9 @@ using ImageD = Image<double>;
 /// A boolean mask: 1 = true, 0 = false.
 using Mask = Image<std::uint8_t>;
 
+/// Circular shift: out(r + dr, c + dc) = in(r, c), indices wrapping (any sign).
+template <class T> Image<T> circularShift(const Image<T>& in, int dr, int dc);
+
 /// Moves the zero frequency between the corner and the centre (numpy's
 /// fftshift / ifftshift; they differ for odd sizes).
 template <class T> Image<T> fftShift(const Image<T>& in);
