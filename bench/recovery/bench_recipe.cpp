@@ -8,6 +8,7 @@
 #include <phaseforge/engine_factory.h>
 #include <phaseforge/error.h>
 #include <phaseforge/io/load.h>
+#include <phaseforge/io/write.h>
 #include <phaseforge/reconstruction.h>
 
 #include <chrono>
@@ -105,7 +106,7 @@ int main(int argc, char** argv) try {
     if (argc < 2) {
         std::fprintf(stderr, "usage: pf_bench_recipe CASES.json [--config recipe|old|truth] "
                              "[--engine auto|cpu|cuda] [--only NAME] [--starts K] [--seed S]\n"
-                             "       [--sw-threshold T] [--sw-sigma-end S]\n");
+                             "       [--sw-threshold T] [--sw-sigma-end S] [--dump DIR]\n");
         return 2;
     }
     std::string config = "recipe", only;
@@ -113,9 +114,9 @@ int main(int argc, char** argv) try {
     int starts = 0;
     long long seed = 0;
     float swThreshold = 0, swSigmaEnd = 0, swSigmaStart = 0, beta = 0, acThreshold = 0;
-    std::string schedule;
+    std::string schedule, dump;
     float gentle = -1;
-    int swStarts = -2, detwin = -1, swEvery = 0, fill = -1, dilation = -1;
+    int keep = 0, perStart = 0, swStarts = -2, detwin = -1, swEvery = 0, fill = -1, dilation = -1;
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string key = argv[i], value = argv[i + 1];
         if (key == "--config") config = value;
@@ -135,6 +136,9 @@ int main(int argc, char** argv) try {
         else if (key == "--gentle") gentle = std::stof(value);
         else if (key == "--dilation") dilation = std::stoi(value);
         else if (key == "--support-threshold") acThreshold = std::stof(value);
+        else if (key == "--dump") dump = value;
+        else if (key == "--keep") keep = std::stoi(value);
+        else if (key == "--per-start") perStart = std::stoi(value);
         else throw pf::InvalidArgument("unknown option " + key);
     }
     auto engine = pf::makeEngine(engineOptions);
@@ -165,10 +169,40 @@ int main(int argc, char** argv) try {
             p.starts = starts;
             p.keep = std::min(p.keep, starts);
         }
+        if (keep > 0)
+            p.keep = std::min(keep, p.starts);
         const auto t0 = std::chrono::steady_clock::now();
-        const pf::Result r = pf::reconstruct(*engine, problem, p);
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        pf::Reconstruction run(*engine, problem, p);
+        const auto t1 = std::chrono::steady_clock::now();
+        run.advance(run.totalIterations());
+        engine->finish();
+        const auto t2 = std::chrono::steady_clock::now();
+        const pf::Result r = run.result();
+        const auto t3 = std::chrono::steady_clock::now();
+        const double s = std::chrono::duration<double>(t3 - t0).count();
+        auto between = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
+        if (perStart) { // each start's own answer against the truth, and how it ranked
+            pf::ImageF o(truth.shape);
+            pf::Mask support;
+            for (int k = 0; k < engine->startCount(); ++k) {
+                engine->readObject(k, o.data);
+                engine->readSupport(k, support);
+                std::printf("  start %2d: error %.3f free %.4f fourier %.4f support %lld%s\n", k,
+                            pf::errorAfterAlignment(o, truth), r.freeErrors[std::size_t(k)],
+                            r.finalErrors[std::size_t(k)], (long long)pf::countOnes(support),
+                            k == r.bestStart ? " best" : "");
+                if (perStart > 1) { // its Fourier error and support size every 20 iterations
+                    std::printf("   ");
+                    for (const pf::MetricsRecord& m : run.history())
+                        if (m.start == k && m.iteration % 20 == 0)
+                            std::printf(" %.3f/%lld", m.fourierError, m.supportSize);
+                    std::printf("\n");
+                }
+            }
+        }
         const double error = pf::errorAfterAlignment(r.object, truth);
+        if (!dump.empty())
+            pf::io::writeTiff(dump + "/" + c.name + "-" + config + ".tiff", r.object);
         const bool ok = error <= c.bound;
         recovered += ok;
         ++total;
@@ -176,11 +210,13 @@ int main(int argc, char** argv) try {
         std::printf("{\"case\": \"%s\", \"config\": \"%s\", \"engine\": \"%s\", \"error\": %.4f, "
                     "\"bound\": %.2f, \"recovered\": %s, \"trusted\": %s, \"warnings\": %zu, "
                     "\"free_error\": %s, \"support_fraction\": %.3f, \"kept\": %zu, "
-                    "\"resolution\": %.3f, \"seconds\": %.2f}\n",
+                    "\"resolution\": %.3f, \"seconds\": %.2f, \"prepare_s\": %.3f, \"iterate_s\": %.3f, "
+                    "\"result_s\": %.3f}\n",
                     c.name.c_str(), config.c_str(), r.engine.name.c_str(), error, c.bound,
                     ok ? "true" : "false", r.quality.trusted ? "true" : "false",
                     r.quality.warnings.size(), number(r.quality.freeError).c_str(), r.quality.supportFraction,
-                    r.kept.size(), r.prtf.resolutionFrequency, s);
+                    r.kept.size(), r.prtf.resolutionFrequency, s, between(t0, t1), between(t1, t2),
+                    between(t2, t3));
         std::fflush(stdout);
     }
     std::printf("{\"summary\": true, \"config\": \"%s\", \"recovered\": %d, \"total\": %d, "
