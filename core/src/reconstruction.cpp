@@ -36,6 +36,13 @@ void Parameters::validate() const {
     checkBeta(beta);
     if (starts < 1 || starts > 4096)
         throw InvalidArgument("starts: must lie in 1..4096, got " + std::to_string(starts));
+    if (guess == InitialGuess::Kind::Object) {
+        if (userObject.empty())
+            throw InvalidArgument("initial object: none given for a run that starts from one");
+        if (starts != 1)
+            throw InvalidArgument("starts: a run from one object has 1 start (more would repeat it), got " +
+                                  std::to_string(starts));
+    }
     if (keep < 1 || keep > starts)
         throw InvalidArgument("keep: must lie in 1..starts (" + std::to_string(starts) + "), got " +
                               std::to_string(keep));
@@ -144,6 +151,9 @@ Reconstruction::Reconstruction(Engine& engine, const Problem& problem, const Par
             break;
         case InitialGuess::Kind::UserPhase:
             guesses.push_back(InitialGuess::user(m_params.userPhase));
+            break;
+        case InitialGuess::Kind::Object:
+            guesses.push_back(InitialGuess::fromObject(m_params.userObject));
             break;
         }
     }

@@ -58,6 +58,10 @@ struct Parameters {
     InitialGuess::Kind guess = InitialGuess::Kind::RandomPhase;
     std::uint64_t seed = 0;  ///< start j uses seed + j
     ImageF userPhase;        ///< for InitialGuess::Kind::UserPhase
+    /// For InitialGuess::Kind::Object: the object every start begins from, in
+    /// the engine's frame (a saved result's raw object: continuationOf()).
+    /// Such a run has one start: more would repeat it.
+    ImageF userObject;
     int starts = 1;          ///< independent starts, ranked (free error, else Fourier error)
     int keep = 1;            ///< the best `keep` starts are aligned and averaged (<= starts)
     /// Result::object centred (centre of mass in the middle of the field);
