@@ -43,6 +43,10 @@ EngineInfo FftwEngine::info() const {
 
 void FftwEngine::load(const Problem& problem, std::span<const InitialGuess> guesses) {
     problem.validate();
+    loadValidated(problem, guesses);
+}
+
+void FftwEngine::loadValidated(ProblemRef problem, std::span<const InitialGuess> guesses) {
     if (guesses.empty())
         throw InvalidArgument("starts: at least one initial guess is needed");
     const Shape s = problem.shape();

@@ -66,7 +66,7 @@ const ImageF* initialObject(const InitialGuess& guess, Shape shape) {
     return &guess.object;
 }
 
-std::vector<std::complex<float>> initialHalfSpectrum(const Problem& problem,
+std::vector<std::complex<float>> initialHalfSpectrum(ProblemRef problem,
                                                      const InitialGuess& guess) {
     const Shape s = problem.shape();
     const ImageF phase = initialPhase(guess, s);

@@ -173,6 +173,10 @@ DeviceFootprint CudaEngine::estimateFootprint(Shape shape, int starts, CudaPath 
 
 void CudaEngine::load(const Problem& problem, std::span<const InitialGuess> guesses) {
     problem.validate();
+    loadValidated(problem, guesses);
+}
+
+void CudaEngine::loadValidated(ProblemRef problem, std::span<const InitialGuess> guesses) {
     if (guesses.empty())
         throw InvalidArgument("starts: at least one initial guess is needed");
     detail::DeviceGuard guard(m_device);

@@ -10,7 +10,7 @@
 
 namespace pf {
 
-struct Problem;
+struct ProblemRef;
 
 /// Where a start begins: an initial Fourier phase φ0 of A0 = M·exp(iφ0)
 /// (g0 = g'0 = Re(IFFT(A0))), or a whole object image (g0 = g'0 = the object).
@@ -50,7 +50,7 @@ const ImageF* initialObject(const InitialGuess& guess, Shape shape);
 /// The half spectrum (rows x cols/2+1, FFT order) of the Hermitian part of
 /// A0 = M·exp(iφ0): H(k) = (A0(k) + conj(A0(-k))) / 2. Its inverse real FFT,
 /// divided by rows·cols, is Re(IFFT(A0)), the seed's first B. Computed in double.
-std::vector<std::complex<float>> initialHalfSpectrum(const Problem& problem,
+std::vector<std::complex<float>> initialHalfSpectrum(ProblemRef problem,
                                                      const InitialGuess& guess);
 
 } // namespace pf

@@ -108,8 +108,12 @@ struct Result {
 /// the next iteration.
 class Reconstruction {
 public:
-    /// Validates, prepares the support and loads the engine.
+    /// Validates the parameters and the problem (once: the support rules and
+    /// the engine receive it as a validated ProblemRef), prepares the support
+    /// and loads the engine. The Reconstruction refers to `problem` without
+    /// copying it: the problem must outlive it (a temporary is refused).
     Reconstruction(Engine& engine, const Problem& problem, const Parameters& params);
+    Reconstruction(Engine& engine, Problem&& problem, const Parameters& params) = delete;
 
     long long iteration() const { return m_iteration; }
     long long totalIterations() const { return m_params.schedule.totalIterations(); }
@@ -147,11 +151,13 @@ public:
 private:
     void updateSupports();
     Mask initialSupportFor(InitialSupport rule, float autocorrelationThreshold) const;
+    /// The measured mask the iterations use: the data's, less the free pixels.
+    const Mask& iteratedMeasured() const { return m_free.empty() ? m_data.measured : m_measured; }
 
     Engine& m_engine;
-    Problem m_problem;  ///< as the engine sees it: free pixels unmeasured, support in force
-    Problem m_data;     ///< as given
-    Mask m_free;        ///< held-out pixels (empty: none)
+    const Problem& m_data; ///< as given, validated; the caller's (not copied)
+    Mask m_free;           ///< held-out pixels (empty: none)
+    Mask m_measured;       ///< with free pixels: the data's measured mask less them
     Mask m_initialSupport;
     Parameters m_params;
     long long m_iteration = 0;
