@@ -21,6 +21,8 @@ from ._phaseforge import (
     DeviceArray,
     Reconstructor,
     __version__,
+    algorithm_help,
+    algorithms,
     cuda_available,
     cuda_built,
     cuda_unavailable_reason,
@@ -37,6 +39,8 @@ __all__ = [
     "Reconstructor",
     "Result",
     "__version__",
+    "algorithm_help",
+    "algorithms",
     "cuda_available",
     "cuda_built",
     "cuda_unavailable_reason",
@@ -125,9 +129,11 @@ def reconstruct(magnitude=None, *, recipe="default", algorithm=None, iterations=
     magnitude: measured Fourier magnitudes, 2-D float32/float64, FFT order (zero
         frequency at [0, 0], as numpy.fft.fft2 returns it). Optional with
         ``continue_from``.
-    algorithm: "GS", "ER", "IO", "OO", "HIO" or "RAAR" run for ``iterations``
-        (default 200), or a schedule such as "HIO:200,ER:50" (then no ``iterations``);
-        None: the recipe's schedule.
+    algorithm: a rule run for ``iterations`` (default 200), or a schedule such as
+        "HIO:200,ER:50" (then no ``iterations``); None: the recipe's schedule. The
+        rules (g: the current iterate, g': the Fourier projection's output; a pixel
+        violates outside the support or where g' < 0):
+{rules}
     beta: the feedback parameter, 0 < beta <= 1 (None: the recipe's 0.9, or the saved run's).
     support: optional bool mask, 1 where the object may be non-zero.
     mask: optional bool mask of measured detector pixels (1 = measured).
@@ -156,3 +162,8 @@ def reconstruct(magnitude=None, *, recipe="default", algorithm=None, iterations=
         shrink_wrap=shrink_wrap, initial_support=initial_support, two_pass=two_pass,
         continue_from=continue_from)
     return Result(**out)
+
+
+# The rules in the docstring come from the algorithm table (core/src/algorithm.cpp).
+if reconstruct.__doc__:  # None under python -OO
+    reconstruct.__doc__ = reconstruct.__doc__.replace("{rules}", algorithm_help(" " * 8).rstrip("\n"))

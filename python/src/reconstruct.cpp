@@ -95,9 +95,8 @@ pf::EngineOptions parseEngineOptions(const std::string& engine, int threads,
 pf::Algorithm parseAlgorithmName(const std::string& name) {
     pf::Algorithm a;
     if (!pf::parseAlgorithm(name, a))
-        throw py::value_error("algorithm: unknown name '" + name +
-                              "' (GS, ER, IO, OO, HIO, RAAR, or a schedule such as "
-                              "'HIO:200,ER:50')");
+        throw py::value_error("algorithm: unknown name '" + name + "' (" + pf::algorithmNameList() +
+                              ", or a schedule such as 'HIO:200,ER:50')");
     return a;
 }
 
