@@ -2,6 +2,8 @@
 
 #include "phaseforge/error.h"
 
+#include <cstdio>
+
 namespace pf {
 
 int shrinkWrapUpdates(const Parameters& params, long long iterations) {
@@ -45,8 +47,10 @@ Continuation continuationOf(const io::SavedResult& saved) {
         const int updates = shrinkWrapUpdates(was, saved.iterations);
         if (p.shrinkWrap.enabled && updates > 0) {
             p.shrinkWrap.sigmaStart = was.shrinkWrap.sigmaAt(updates);
-            c.notices.push_back("shrink-wrap goes on from sigma " + std::to_string(p.shrinkWrap.sigmaStart) +
-                                " after the saved run's " + std::to_string(updates) + " updates");
+            char sigma[32];
+            std::snprintf(sigma, sizeof sigma, "%.3g", double(p.shrinkWrap.sigmaStart));
+            c.notices.push_back(std::string("shrink-wrap goes on from sigma ") + sigma + " px after the saved run's " +
+                                std::to_string(updates) + " updates");
         }
     }
     if (c.support.empty())

@@ -40,8 +40,8 @@ void Parameters::validate() const {
         if (userObject.empty())
             throw InvalidArgument("initial object: none given for a run that starts from one");
         if (starts != 1)
-            throw InvalidArgument("starts: a run from one object has 1 start (more would repeat it), got " +
-                                  std::to_string(starts));
+            throw InvalidArgument("starts: a run that starts from one object (a continued run) has "
+                                  "1 start, as more would repeat it; got " + std::to_string(starts));
     }
     if (keep < 1 || keep > starts)
         throw InvalidArgument("keep: must lie in 1..starts (" + std::to_string(starts) + "), got " +
