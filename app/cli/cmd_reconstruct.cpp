@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "progress.h"
 
+#include <phaseforge/continuation.h>
 #include <phaseforge/engine_factory.h>
 #include <phaseforge/io/formats.h>
 #include <phaseforge/io/write.h>
@@ -48,6 +49,11 @@ std::string reconstructHelp() {
     "  --stage1               CUDA engine: force the library-FFT iteration (stage 1)\n"
     "  --png OUT.png          also export the object as 16-bit PNG (centred)\n"
     "  --tiff OUT.tiff        also export the object as float32 TIFF (centred)\n"
+    "  --continue             FILE is a result saved by PhaseForge: go on from its\n"
+    "                         object (the best start as the engine left it) and its\n"
+    "                         support, with its parameters as the defaults (one start,\n"
+    "                         no detwinning, shrink-wrap where it stopped); the options\n"
+    "                         given override them. OUT.cxi names FILE as its source\n"
     "  --json                 print one JSON object instead of the summary line\n"
     "  --quiet                no progress display\n"
     "  and the reading options of 'phaseforge-cli info --help'\n"
@@ -59,9 +65,9 @@ std::string reconstructHelp() {
 
 namespace {
 
-pf::Parameters parametersFrom(const ArgParser& args, pf::Problem& problem,
+/// The options given, applied to `p` (the recipe, or a continuation's parameters).
+pf::Parameters parametersFrom(const ArgParser& args, pf::Parameters p, pf::Problem& problem,
                               std::vector<std::string>& notices) {
-    pf::Parameters p = pf::recipeParameters();
     try {
         if (auto s = args.value("--algorithm")) p.schedule = pf::Schedule::parse(*s);
     } catch (const pf::InvalidArgument& e) {
@@ -78,7 +84,9 @@ pf::Parameters parametersFrom(const ArgParser& args, pf::Problem& problem,
     }
     if (auto k = args.integer("--keep", 1, 256)) p.keep = int(*k);
 
-    const std::string support = args.value("--support").value_or("auto");
+    // Without --support the starting parameters' rule stands (the recipe's
+    // automatic support, or the saved support of a continued run).
+    const std::string support = args.value("--support").value_or("");
     // "auto:T" and "autocorrelation:T": the threshold after the colon.
     auto thresholdAfter = [&](std::size_t at) {
         char* end = nullptr;
@@ -88,7 +96,8 @@ pf::Parameters parametersFrom(const ArgParser& args, pf::Problem& problem,
                             support + "'");
         return float(t);
     };
-    if (support == "none") {
+    if (support.empty()) {
+    } else if (support == "none") {
         p.initialSupport = pf::InitialSupport::Problem;
         problem.support = pf::Mask{};
     } else if (support == "auto" || support.rfind("auto:", 0) == 0) {
@@ -146,6 +155,7 @@ int runReconstruct(int argc, char** argv, int first) {
     args.flag("--quiet");
     args.flag("--two-pass");
     args.flag("--stage1");
+    args.flag("--continue");
     args.parse(argc, argv, first);
     if (args.positionals().size() != 1) args.usageError("needs exactly one input FILE");
     const std::string input = args.positionals()[0];
@@ -173,7 +183,20 @@ int runReconstruct(int argc, char** argv, int first) {
     pf::io::LoadedPattern pattern =
         withFileCode(kExitInput, [&] { return pf::io::loadDiffraction(input, loadOptions); });
     std::vector<std::string> notices = pattern.notices;
-    const pf::Parameters params = parametersFrom(args, pattern.problem, notices);
+    pf::Parameters start = pf::recipeParameters();
+    std::string continuedFrom;
+    if (args.has("--continue")) {
+        const pf::Continuation continuation = withFileCode(kExitInput, [&] {
+            return pf::continuationOf(pf::io::loadSavedResult(input, loadOptions));
+        });
+        start = continuation.parameters;
+        pattern.problem.support = continuation.support;
+        continuedFrom = continuation.source;
+        notices.insert(notices.end(), continuation.notices.begin(), continuation.notices.end());
+        notices.push_back("continuing " + continuation.source + " after its " +
+                          std::to_string(continuation.previousIterations) + " iterations");
+    }
+    const pf::Parameters params = parametersFrom(args, std::move(start), pattern.problem, notices);
     const std::string inputFile = pattern.info.path;
     const std::string inputHash = withFileCode(kExitInput, [&] { return pf::io::sha256File(inputFile); });
     throwIfInterrupted("while reading " + input);
@@ -216,7 +239,7 @@ int runReconstruct(int argc, char** argv, int first) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-    pf::io::Provenance provenance{input, inputHash, commandLine(argc, argv)};
+    pf::io::Provenance provenance{input, inputHash, commandLine(argc, argv), continuedFrom};
     withFileCode(kExitOutput, [&] {
         pf::io::writeResultCxi(output, result, params, pattern.problem, provenance);
         if (auto png = args.value("--png"))

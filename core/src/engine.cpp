@@ -1,8 +1,13 @@
 #include "phaseforge/engine.h"
 
 #include "phaseforge/error.h"
+#include "phaseforge/problem.h"
 
 namespace pf {
+
+void Engine::loadValidated(ProblemRef problem, std::span<const InitialGuess> starts) {
+    load(Problem{problem.magnitude, problem.measured, problem.support}, starts);
+}
 
 void Engine::readObject(int start, std::span<float> out) {
     readIterate(start, out);

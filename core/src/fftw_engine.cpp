@@ -43,6 +43,10 @@ EngineInfo FftwEngine::info() const {
 
 void FftwEngine::load(const Problem& problem, std::span<const InitialGuess> guesses) {
     problem.validate();
+    loadValidated(problem, guesses);
+}
+
+void FftwEngine::loadValidated(ProblemRef problem, std::span<const InitialGuess> guesses) {
     if (guesses.empty())
         throw InvalidArgument("starts: at least one initial guess is needed");
     const Shape s = problem.shape();
@@ -79,12 +83,17 @@ void FftwEngine::load(const Problem& problem, std::span<const InitialGuess> gues
     const float invN = 1.0f / float(s.size());
     for (std::size_t k = 0; k < guesses.size(); ++k) {
         StartBuffers& b = state->starts[k];
-        const auto h = initialHalfSpectrum(problem, guesses[k]);
-        std::copy(h.begin(), h.end(), state->spectrum.get());
-        fftwf_execute_dft_c2r(state->c2r.get(), fftw::asFftw(state->spectrum.get()), b.gOut.get());
-        for (std::size_t i = 0; i < s.size(); ++i) {
-            b.gOut[i] *= invN;
-            b.g[i] = b.gOut[i];
+        if (const ImageF* object = initialObject(guesses[k], s)) {
+            std::copy(object->data.begin(), object->data.end(), b.g.get());
+            std::copy(object->data.begin(), object->data.end(), b.gOut.get());
+        } else {
+            const auto h = initialHalfSpectrum(problem, guesses[k]);
+            std::copy(h.begin(), h.end(), state->spectrum.get());
+            fftwf_execute_dft_c2r(state->c2r.get(), fftw::asFftw(state->spectrum.get()), b.gOut.get());
+            for (std::size_t i = 0; i < s.size(); ++i) {
+                b.gOut[i] *= invN;
+                b.g[i] = b.gOut[i];
+            }
         }
         b.support = problem.support;
         b.supportSize = problem.support.empty() ? (long long)s.size() : countOnes(problem.support);

@@ -48,11 +48,25 @@ ImageF initialPhase(const InitialGuess& guess, Shape shape) {
             if (!std::isfinite(v))
                 throw InvalidArgument("initial phase: contains NaN or Inf");
         return guess.phase;
+    case InitialGuess::Kind::Object:
+        throw InvalidArgument("initial guess: an object guess has no Fourier phase");
     }
     throw InvalidArgument("initial guess: unknown kind");
 }
 
-std::vector<std::complex<float>> initialHalfSpectrum(const Problem& problem,
+const ImageF* initialObject(const InitialGuess& guess, Shape shape) {
+    if (guess.kind != InitialGuess::Kind::Object)
+        return nullptr;
+    if (guess.object.shape != shape || guess.object.data.size() != shape.size())
+        throw InvalidArgument("initial object: shape " + guess.object.shape.toString() +
+                              " differs from the magnitude's " + shape.toString());
+    for (float v : guess.object.data)
+        if (!std::isfinite(v))
+            throw InvalidArgument("initial object: contains NaN or Inf");
+    return &guess.object;
+}
+
+std::vector<std::complex<float>> initialHalfSpectrum(ProblemRef problem,
                                                      const InitialGuess& guess) {
     const Shape s = problem.shape();
     const ImageF phase = initialPhase(guess, s);

@@ -14,7 +14,7 @@ namespace {
 constexpr std::ptrdiff_t kParallelMin = 1 << 16;
 } // namespace
 
-HermitianWeights hermitianWeights(const Problem& problem) {
+HermitianWeights hermitianWeights(ProblemRef problem) {
     const Shape s = problem.shape();
     const int half = s.halfCols();
     HermitianWeights w;

@@ -36,6 +36,13 @@ void Parameters::validate() const {
     checkBeta(beta);
     if (starts < 1 || starts > 4096)
         throw InvalidArgument("starts: must lie in 1..4096, got " + std::to_string(starts));
+    if (guess == InitialGuess::Kind::Object) {
+        if (userObject.empty())
+            throw InvalidArgument("initial object: none given for a run that starts from one");
+        if (starts != 1)
+            throw InvalidArgument("starts: a run that starts from one object (a continued run) has "
+                                  "1 start, as more would repeat it; got " + std::to_string(starts));
+    }
     if (keep < 1 || keep > starts)
         throw InvalidArgument("keep: must lie in 1..starts (" + std::to_string(starts) + "), got " +
                               std::to_string(keep));
@@ -104,34 +111,40 @@ Mask halfOf(const Mask& support) {
 } // namespace
 
 Mask Reconstruction::initialSupportFor(InitialSupport rule, float threshold) const {
+    // The support rules read what the iterations read: the free pixels stay out.
+    const ProblemRef iterated{m_data.magnitude, iteratedMeasured(), m_data.support};
     switch (rule) {
-    case InitialSupport::Automatic: return estimateSupport(m_problem, m_params.autoSupport);
-    case InitialSupport::Autocorrelation: return autocorrelationSupport(m_problem, threshold);
+    case InitialSupport::Automatic: return estimateSupport(iterated, m_params.autoSupport);
+    case InitialSupport::Autocorrelation: return autocorrelationSupport(iterated, threshold);
     case InitialSupport::Problem: break;
     }
     return m_data.support;
 }
 
 Reconstruction::Reconstruction(Engine& engine, const Problem& problem, const Parameters& params)
-    : m_engine(engine), m_problem(problem), m_data(problem), m_params(params) {
+    : m_engine(engine), m_data(problem), m_params(params) {
     m_params.validate();
-    m_problem.validate();
-    const Shape shape = m_problem.shape();
+    m_data.validate(); // the one check of the data: what follows derives from it
+    const Shape shape = m_data.shape();
     if (m_params.initialSupport == InitialSupport::Automatic && (shape.rows < 8 || shape.cols < 8))
         throw InvalidArgument("the pattern is " + shape.toString() +
                               " pixels; the automatic support needs at least 8 x 8");
-    m_free = drawFreePixels(m_problem, m_params.freeFraction, m_params.seed);
+    m_free = drawFreePixels(m_data, m_params.freeFraction, m_params.seed);
     if (!m_free.empty()) {
-        if (m_problem.measured.empty())
-            m_problem.measured = Mask(m_problem.shape(), 1);
+        m_measured = m_data.measured.empty() ? Mask(shape, 1) : m_data.measured;
         for (std::size_t i = 0; i < m_free.data.size(); ++i)
             if (m_free.data[i])
-                m_problem.measured.data[i] = 0;
+                m_measured.data[i] = 0;
+        if (countOnes(m_measured) == 0)
+            throw InvalidArgument("mask: no pixel is marked as measured");
     }
     m_initialSupport = initialSupportFor(m_params.initialSupport, m_params.autocorrelationThreshold);
-    m_problem.support = m_params.detwinIterations > 0 && !m_initialSupport.empty()
-                            ? halfOf(m_initialSupport)
-                            : m_initialSupport;
+    if (!m_initialSupport.empty() && countOnes(m_initialSupport) == 0)
+        throw InvalidArgument("support: it is empty (no pixel may be non-zero)");
+    const Mask half = m_params.detwinIterations > 0 && !m_initialSupport.empty()
+                          ? halfOf(m_initialSupport)
+                          : Mask{};
+    const Mask& startSupport = half.empty() ? m_initialSupport : half;
 
     std::vector<InitialGuess> guesses;
     for (int j = 0; j < m_params.starts; ++j) {
@@ -145,9 +158,12 @@ Reconstruction::Reconstruction(Engine& engine, const Problem& problem, const Par
         case InitialGuess::Kind::UserPhase:
             guesses.push_back(InitialGuess::user(m_params.userPhase));
             break;
+        case InitialGuess::Kind::Object:
+            guesses.push_back(InitialGuess::fromObject(m_params.userObject));
+            break;
         }
     }
-    m_engine.load(m_problem, guesses);
+    m_engine.loadValidated(ProblemRef{m_data.magnitude, iteratedMeasured(), startSupport}, guesses);
     m_engine.setMetricsInterval(m_params.metricsEvery);
 }
 
@@ -250,8 +266,7 @@ void Reconstruction::setSupport(InitialSupport rule, float autocorrelationThresh
         throw InvalidArgument("autocorrelation threshold: must lie in (0, 1)");
     Mask support = initialSupportFor(rule, autocorrelationThreshold);
     m_engine.setSupport(support); // validates the mask before changing anything
-    m_initialSupport = support;
-    m_problem.support = std::move(support);
+    m_initialSupport = std::move(support);
     m_params.initialSupport = rule;
     if (rule == InitialSupport::Autocorrelation)
         m_params.autocorrelationThreshold = autocorrelationThreshold;

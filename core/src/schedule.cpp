@@ -81,8 +81,8 @@ private:
         const std::string_view name = m_text.substr(nameStart, m_pos - nameStart);
         Algorithm alg;
         if (!parseAlgorithm(name, alg))
-            failAt(nameStart, "unknown algorithm '" + std::string(name) +
-                                  "' (expected GS, ER, IO, OO, HIO or RAAR)");
+            failAt(nameStart, "unknown algorithm '" + std::string(name) + "' (expected one of " +
+                                  algorithmNameList() + ")");
         skipSpaces();
         if (atEnd())
             fail("ends where ':' and an iteration count were expected");

@@ -89,6 +89,10 @@ Mask thresholdSupport(std::span<const float> blurred, Shape shape, float thresho
 
 Mask autocorrelationSupport(const Problem& problem, float threshold) {
     problem.validate();
+    return autocorrelationSupport(ProblemRef(problem), threshold);
+}
+
+Mask autocorrelationSupport(ProblemRef problem, float threshold) {
     if (!(threshold > 0 && threshold < 1))
         throw InvalidArgument("autocorrelation threshold: must lie in (0, 1)");
     const Shape s = problem.shape();
@@ -163,6 +167,10 @@ Mask dilate(const Mask& m, int radius) {
 
 Mask estimateSupport(const Problem& problem, const AutoSupport& rule) {
     problem.validate();
+    return estimateSupport(ProblemRef(problem), rule);
+}
+
+Mask estimateSupport(ProblemRef problem, const AutoSupport& rule) {
     rule.validate();
     const Shape s = problem.shape();
     const int half = s.halfCols();

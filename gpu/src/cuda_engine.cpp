@@ -173,6 +173,10 @@ DeviceFootprint CudaEngine::estimateFootprint(Shape shape, int starts, CudaPath 
 
 void CudaEngine::load(const Problem& problem, std::span<const InitialGuess> guesses) {
     problem.validate();
+    loadValidated(problem, guesses);
+}
+
+void CudaEngine::loadValidated(ProblemRef problem, std::span<const InitialGuess> guesses) {
     if (guesses.empty())
         throw InvalidArgument("starts: at least one initial guess is needed");
     detail::DeviceGuard guard(m_device);
@@ -210,9 +214,14 @@ void CudaEngine::load(const Problem& problem, std::span<const InitialGuess> gues
     st->betaWritten = 1.0f;
 
     // g0 = g'0 = Re(IFFT(M·exp(iφ0))): the Hermitian half spectrum of each
-    // start, one start at a time through one host buffer.
+    // start, one start at a time through one host buffer. A start from an
+    // object (InitialGuess::Kind::Object) transforms zeros here and is
+    // overwritten with its object below, bit for bit.
     for (int k = 0; k < K; ++k) {
-        const std::vector<std::complex<float>> h = initialHalfSpectrum(problem, guesses[std::size_t(k)]);
+        const InitialGuess& guess = guesses[std::size_t(k)];
+        const std::vector<std::complex<float>> h =
+            initialObject(guess, s) ? std::vector<std::complex<float>>(half)
+                                    : initialHalfSpectrum(problem, guess);
         upload(st->spectrum.data() + std::size_t(k) * half, h.data(), half * sizeof(Complex),
                stream);
         synchronize(stream); // h dies here
@@ -220,6 +229,12 @@ void CudaEngine::load(const Problem& problem, std::span<const InitialGuess> gues
     st->plans.c2r(st->spectrum.data(), st->gOut.data(), s, K, stream);
     detail::scaleAndDuplicate(st->gOut.data(), st->g.data(), 1.0f / float(n), s, K,
                               st->cudaStream());
+    for (int k = 0; k < K; ++k)
+        if (const ImageF* object = initialObject(guesses[std::size_t(k)], s)) {
+            for (float* to : {st->g.data(), st->gOut.data()})
+                upload(to + std::size_t(k) * n, object->data.data(), n * sizeof(float), stream);
+            synchronize(stream);
+        }
 
     if (problem.support.empty()) {
         detail::fillSupport(st->support.data(), st->supportCounts(), s, K, st->cudaStream());

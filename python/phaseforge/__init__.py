@@ -21,6 +21,8 @@ from ._phaseforge import (
     DeviceArray,
     Reconstructor,
     __version__,
+    algorithm_help,
+    algorithms,
     cuda_available,
     cuda_built,
     cuda_unavailable_reason,
@@ -37,6 +39,8 @@ __all__ = [
     "Reconstructor",
     "Result",
     "__version__",
+    "algorithm_help",
+    "algorithms",
     "cuda_available",
     "cuda_built",
     "cuda_unavailable_reason",
@@ -75,7 +79,8 @@ class Result:
     best_start: the index of the best start.
     iterations: iterations run.
     parameters: everything needed to replay the run (the seed drawn when none was
-        given, the schedule, beta, the engine and its device).
+        given, the schedule, beta, the engine and its device; ``continued_from``,
+        the saved result a continued run went on from, else None).
     """
 
     object: np.ndarray
@@ -99,10 +104,10 @@ class Result:
         return self.history["fourier_error"][keep]
 
 
-def reconstruct(magnitude, *, recipe="default", algorithm=None, iterations=None, beta=0.9,
+def reconstruct(magnitude=None, *, recipe="default", algorithm=None, iterations=None, beta=None,
                 support=None, mask=None, initial_phase=None, seed=None, starts=None,
-                keep=None, engine="auto", threads=0, metrics_every=1, shrink_wrap=None,
-                initial_support=None, two_pass=None):
+                keep=None, engine="auto", threads=0, metrics_every=None, shrink_wrap=None,
+                initial_support=None, two_pass=None, continue_from=None):
     """Runs a whole reconstruction in one call, with the GIL released.
 
     recipe: "default" runs the recipe shared with the app and the CLI
@@ -112,12 +117,24 @@ def reconstruct(magnitude, *, recipe="default", algorithm=None, iterations=None,
         Every other argument overrides one part of it. None runs the plain
         loop: one start of ``algorithm`` (default GS, 200 iterations), the
         given support only, no free pixels, the raw object.
+    continue_from: a result saved by PhaseForge (a CXI path, e.g. from
+        ``phaseforge-cli reconstruct``): the run goes on from it. Its raw object
+        (the best start as the engine left it) is the start, its support the
+        initial support, its magnitudes and mask the data, and its parameters
+        the defaults in place of the recipe's: schedule, beta, seed (so the same
+        free pixels stay held out), shrink-wrap where it stopped, centring; one
+        start, no detwinning. Every other argument given overrides one part of
+        it (docs/algorithms.md, "Continuing a run"); ``parameters["continued_from"]``
+        names the file. Not with ``recipe=None`` or ``initial_phase``.
     magnitude: measured Fourier magnitudes, 2-D float32/float64, FFT order (zero
-        frequency at [0, 0], as numpy.fft.fft2 returns it).
-    algorithm: "GS", "ER", "IO", "OO", "HIO" or "RAAR" run for ``iterations``
-        (default 200), or a schedule such as "HIO:200,ER:50" (then no ``iterations``);
-        None: the recipe's schedule.
-    beta: the feedback parameter, 0 < beta <= 1.
+        frequency at [0, 0], as numpy.fft.fft2 returns it). Optional with
+        ``continue_from``.
+    algorithm: a rule run for ``iterations`` (default 200), or a schedule such as
+        "HIO:200,ER:50" (then no ``iterations``); None: the recipe's schedule. The
+        rules (g: the current iterate, g': the Fourier projection's output; a pixel
+        violates outside the support or where g' < 0):
+{rules}
+    beta: the feedback parameter, 0 < beta <= 1 (None: the recipe's 0.9, or the saved run's).
     support: optional bool mask, 1 where the object may be non-zero.
     mask: optional bool mask of measured detector pixels (1 = measured).
     initial_phase: optional starting Fourier phase (radians); else a random phase
@@ -142,5 +159,11 @@ def reconstruct(magnitude, *, recipe="default", algorithm=None, iterations=None,
         magnitude, recipe=recipe, algorithm=algorithm, iterations=iterations, beta=beta,
         support=support, mask=mask, initial_phase=initial_phase, seed=seed, starts=starts,
         keep=keep, engine=engine, threads=threads, metrics_every=metrics_every,
-        shrink_wrap=shrink_wrap, initial_support=initial_support, two_pass=two_pass)
+        shrink_wrap=shrink_wrap, initial_support=initial_support, two_pass=two_pass,
+        continue_from=continue_from)
     return Result(**out)
+
+
+# The rules in the docstring come from the algorithm table (core/src/algorithm.cpp).
+if reconstruct.__doc__:  # None under python -OO
+    reconstruct.__doc__ = reconstruct.__doc__.replace("{rules}", algorithm_help(" " * 8).rstrip("\n"))

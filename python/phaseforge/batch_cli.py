@@ -39,7 +39,8 @@ def _parser():
                        help="frames of 3-D stacks: all (default), N, N-M or a list")
     r = p.add_argument_group("recipe (the same for every pattern)")
     r.add_argument("--algorithm",
-                   help="a rule (GS, ER, IO, OO, HIO, RAAR) or a schedule (default: the recipe's)")
+                   help="a rule (phaseforge-cli reconstruct --help lists them) or a schedule "
+                        "(default: the recipe's)")
     r.add_argument("--iterations", type=int, help="iterations of a single rule")
     r.add_argument("--beta", type=float, default=0.9)
     r.add_argument("--seed", type=int, default=0, help="seed of the random starts (default 0)")

@@ -36,6 +36,9 @@ struct ProblemInputs {
     std::vector<pf::InitialGuess> guesses() const;
 };
 
+/// A seed: an int in [0, 2**64) (TypeError / ValueError naming `seed`).
+std::uint64_t parseSeed(const py::handle& seed);
+
 /// Checks and converts magnitude, support, mask (1 = measured), initial_phase,
 /// seed and starts; every error names the argument.
 ProblemInputs parseProblemInputs(const py::handle& magnitude, const py::handle& support,

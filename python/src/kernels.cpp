@@ -15,6 +15,7 @@
 #include "host_arrays.h"
 #include "kernels.h"
 
+#include <phaseforge/algorithm.h>
 #include <phaseforge/initial_guess.h>
 #include <phaseforge/problem.h>
 
@@ -390,11 +391,12 @@ void bindKernels(py::module_& k) {
               "x = IFFT(G) * rows*cols: half spectrum -> real, unnormalised (c2r; the "
               "normalisation is folded into project_magnitude). Host: the input is kept; "
               "device: cuFFT may overwrite it.");
+    static const std::string projectObjectDoc =
+        "out = rule(g, g_out) (out may be g; g' below is g_out). sums (float64[2]) accumulates "
+        "the violation energy and sum of g_out^2. The rules:\n" + pf::algorithmHelp("    ");
     k.def("project_object", &projectObject, "g"_a, "g_out"_a, "out"_a = py::none(), py::kw_only(),
           "algorithm"_a = "GS", "beta"_a = 0.9, "support"_a = py::none(), "sums"_a = py::none(),
-          "stream"_a = py::none(),
-          "out = rule(g, g_out) of algorithm.h (out may be g). sums (float64[2]) accumulates "
-          "the violation energy and sum of g_out^2.");
+          "stream"_a = py::none(), projectObjectDoc.c_str());
     k.def("project_magnitude", &projectMagnitude, "spectrum"_a, "weights"_a, py::kw_only(),
           "sums"_a = py::none(), "stream"_a = py::none(),
           "In place: G <- (a|G| + b) G/|G| / (rows*cols). sums (float64[1]) accumulates "

@@ -4,6 +4,7 @@
 //   pf::EngineError -> RuntimeError (any other pf::Error -> RuntimeError).
 #include "bindings.h"
 
+#include <phaseforge/algorithm.h>
 #include <phaseforge/engine_factory.h>
 #include <phaseforge/error.h>
 #include <phaseforge/version.h>
@@ -36,6 +37,29 @@ PYBIND11_MODULE(_phaseforge, m) {
     m.attr("__version__") = pf::version();
     m.def("cuda_unavailable_reason", &pf::cudaUnavailableReason,
           "Why the CUDA engine cannot be used here ('' when it can).");
+
+    // The algorithm table, from which the package's docstrings name the rules.
+    m.def(
+        "algorithms",
+        [] {
+            py::list out;
+            for (const pf::AlgorithmInfo& a : pf::algorithms()) {
+                py::dict row;
+                row["name"] = std::string(a.name);
+                row["title"] = std::string(a.title);
+                row["formula"] = std::string(a.formula);
+                row["uses_beta"] = a.usesBeta;
+                row["reads_iterate"] = a.readsIterate;
+                out.append(row);
+            }
+            return out;
+        },
+        "The algorithm table (core/src/algorithm.cpp), one dict per rule: name, title, "
+        "formula (g: the current iterate, g': the Fourier projection's output), uses_beta, "
+        "reads_iterate.");
+    m.def(
+        "algorithm_help", [](const std::string& indent) { return pf::algorithmHelp(indent); },
+        py::arg("indent") = "  ", "The rules as the help texts list them, two lines each.");
 
     pfpy::bindReconstruct(m);
     pfpy::bindReconstructor(m);

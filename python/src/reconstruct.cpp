@@ -3,12 +3,17 @@
 #include "host_arrays.h"
 
 #include <phaseforge/algorithm.h>
+#include <phaseforge/continuation.h>
 #include <phaseforge/error.h>
+#include <phaseforge/io/load.h>
+#include <phaseforge/io/saved_result.h>
 #include <phaseforge/reconstruction.h>
 
 #include <pybind11/stl.h>
 
 #include <atomic>
+#include <charconv>
+#include <cstdlib>
 #include <random>
 
 namespace pfpy {
@@ -26,9 +31,20 @@ std::vector<pf::InitialGuess> ProblemInputs::guesses() const {
         case pf::InitialGuess::Kind::ZeroPhase:
             out.push_back(pf::InitialGuess::zero());
             break;
+        case pf::InitialGuess::Kind::Object:
+            throw py::value_error("initial guess: this call does not start from an object");
         }
     }
     return out;
+}
+
+std::uint64_t parseSeed(const py::handle& seed) {
+    if (!py::isinstance<py::int_>(seed) || py::isinstance<py::bool_>(seed))
+        throw py::type_error("seed: expected an int or None");
+    const py::int_ value = py::reinterpret_borrow<py::int_>(seed);
+    if (value < py::int_(0) || value > py::int_(UINT64_MAX))
+        throw py::value_error("seed: must lie in [0, 2**64)");
+    return value.cast<std::uint64_t>();
 }
 
 ProblemInputs parseProblemInputs(const py::handle& magnitude, const py::handle& support,
@@ -54,12 +70,7 @@ ProblemInputs parseProblemInputs(const py::handle& magnitude, const py::handle& 
         std::random_device device;
         in.seed = (std::uint64_t(device()) << 32) ^ std::uint64_t(device());
     } else {
-        if (!py::isinstance<py::int_>(seed) || py::isinstance<py::bool_>(seed))
-            throw py::type_error("seed: expected an int or None");
-        const py::int_ value = py::reinterpret_borrow<py::int_>(seed);
-        if (value < py::int_(0) || value > py::int_(UINT64_MAX))
-            throw py::value_error("seed: must lie in [0, 2**64)");
-        in.seed = value.cast<std::uint64_t>();
+        in.seed = parseSeed(seed);
     }
     // The core checks the rest (NaN, negative magnitudes, empty support, ...).
     in.problem.validate();
@@ -84,9 +95,8 @@ pf::EngineOptions parseEngineOptions(const std::string& engine, int threads,
 pf::Algorithm parseAlgorithmName(const std::string& name) {
     pf::Algorithm a;
     if (!pf::parseAlgorithm(name, a))
-        throw py::value_error("algorithm: unknown name '" + name +
-                              "' (GS, ER, IO, OO, HIO, RAAR, or a schedule such as "
-                              "'HIO:200,ER:50')");
+        throw py::value_error("algorithm: unknown name '" + name + "' (" + pf::algorithmNameList() +
+                              ", or a schedule such as 'HIO:200,ER:50')");
     return a;
 }
 
@@ -148,29 +158,80 @@ pf::ShrinkWrap parseShrinkWrap(const py::handle& obj, pf::ShrinkWrap sw) {
     return sw;
 }
 
+/// continue_from: the saved result's problem (its magnitudes and mask unless
+/// `magnitude` is given; its support unless `support` is) and one start from
+/// its object; `params` becomes the continuation's parameters.
+ProblemInputs continuationInputs(const std::string& path, const py::handle& magnitude,
+                                 const py::handle& support, const py::handle& mask,
+                                 const py::handle& seed, const py::handle& startsArg,
+                                 pf::Parameters& params) {
+    pf::io::SavedResult saved;
+    pf::io::LoadedPattern loaded;
+    {
+        py::gil_scoped_release release;
+        saved = pf::io::loadSavedResult(path);
+        if (magnitude.is_none())
+            loaded = pf::io::loadDiffraction(path);
+    }
+    const pf::Continuation continuation = pf::continuationOf(saved);
+    params = continuation.parameters;
+    ProblemInputs in;
+    if (magnitude.is_none()) {
+        if (!mask.is_none())
+            throw py::value_error("mask: give it with magnitude; continue_from alone uses the saved mask");
+        in.problem = std::move(loaded.problem);
+    } else {
+        in.problem.magnitude = toImage(magnitude, "magnitude");
+        if (!mask.is_none())
+            in.problem.measured = toMask(mask, "mask", in.problem.shape());
+    }
+    in.problem.support = support.is_none() ? continuation.support
+                                           : toMask(support, "support", in.problem.shape());
+    in.guess = pf::InitialGuess::Kind::Object;
+    in.seed = seed.is_none() ? params.seed : parseSeed(seed);
+    in.starts = startsArg.is_none() ? params.starts : startsArg.cast<int>();
+    in.problem.validate();
+    return in;
+}
+
 py::dict reconstruct(const py::handle& magnitude, const py::handle& recipe,
-                     const py::handle& algorithmArg, const py::handle& iterations, double beta,
-                     const py::handle& support, const py::handle& mask,
+                     const py::handle& algorithmArg, const py::handle& iterations,
+                     const py::handle& betaArg, const py::handle& support, const py::handle& mask,
                      const py::handle& initialPhase, const py::handle& seed,
                      const py::handle& startsArg, const py::handle& keepArg,
-                     const std::string& engine, int threads, int metricsEvery,
+                     const std::string& engine, int threads, const py::handle& metricsEveryArg,
                      const py::handle& shrinkWrap, const py::handle& initialSupportArg,
-                     std::optional<bool> twoPass) {
-    // The recipe (core's recipeParameters(), as the app and the CLI) or the plain loop.
+                     std::optional<bool> twoPass, const py::handle& continueFrom) {
+    // The recipe (core's recipeParameters(), as the app and the CLI), the
+    // plain loop, or a saved run's parameters (continuationOf, as the CLI's --continue).
     bool useRecipe = true;
     if (recipe.is_none())
         useRecipe = false;
     else if (!py::isinstance<py::str>(recipe) || recipe.cast<std::string>() != "default")
         throw py::value_error("recipe: expected 'default' or None");
+    std::string continuedFrom;
+    if (!continueFrom.is_none()) {
+        continuedFrom = py::str(py::module_::import("os").attr("fspath")(continueFrom));
+        if (!useRecipe)
+            throw py::value_error("recipe: a continued run takes its defaults from the saved one; "
+                                  "give recipe=None or continue_from, not both");
+        if (!initialPhase.is_none())
+            throw py::value_error("initial_phase: a continued run starts from the saved object; "
+                                  "give initial_phase or continue_from, not both");
+    } else if (magnitude.is_none()) {
+        throw py::type_error("magnitude: required (or continue_from, a saved result)");
+    }
     pf::Parameters params = useRecipe ? pf::recipeParameters() : pf::Parameters{};
-    const int starts = startsArg.is_none() ? params.starts : startsArg.cast<int>();
     const ProblemInputs in =
-        parseProblemInputs(magnitude, support, mask, initialPhase, seed, starts);
+        continuedFrom.empty()
+            ? parseProblemInputs(magnitude, support, mask, initialPhase, seed,
+                                 startsArg.is_none() ? params.starts : startsArg.cast<int>())
+            : continuationInputs(continuedFrom, magnitude, support, mask, seed, startsArg, params);
     const std::string algorithm = algorithmArg.is_none()
                                       ? (useRecipe ? "" : "GS")
                                       : algorithmArg.cast<std::string>();
     if (algorithm.empty() && iterations.is_none()) {
-        // the recipe's schedule
+        // the recipe's (or the saved run's) schedule
     } else if (algorithm.empty()) {
         throw py::value_error("iterations: give an algorithm with it, e.g. algorithm='HIO'");
     } else if (algorithm.find(':') != std::string::npos) {
@@ -184,17 +245,25 @@ py::dict reconstruct(const py::handle& magnitude, const py::handle& recipe,
             throw py::value_error("iterations: must be at least 1, got " + std::to_string(count));
         params.schedule = pf::Schedule({{parseAlgorithmName(algorithm), count}});
     }
-    checkBetaArgument(beta);
-    params.beta = float(beta);
-    if (metricsEvery < 1)
-        throw py::value_error("metrics_every: must be at least 1");
-    params.metricsEvery = metricsEvery;
+    if (!betaArg.is_none()) {
+        const double beta = betaArg.cast<double>();
+        checkBetaArgument(beta);
+        params.beta = float(beta);
+    }
+    if (!metricsEveryArg.is_none()) {
+        const int metricsEvery = metricsEveryArg.cast<int>();
+        if (metricsEvery < 1)
+            throw py::value_error("metrics_every: must be at least 1");
+        params.metricsEvery = metricsEvery;
+    }
     if (!shrinkWrap.is_none())
         params.shrinkWrap = parseShrinkWrap(shrinkWrap, params.shrinkWrap);
-    // A support given means "use it", unless the caller names another rule.
-    std::string initialSupport = initialSupportArg.is_none()
-                                     ? (!support.is_none() || !useRecipe ? "problem" : "auto")
-                                     : initialSupportArg.cast<std::string>();
+    // A support given means "use it", unless the caller names another rule;
+    // so does a continued run's saved support.
+    std::string initialSupport =
+        initialSupportArg.is_none()
+            ? (!support.is_none() || !useRecipe || !continuedFrom.empty() ? "problem" : "auto")
+            : initialSupportArg.cast<std::string>();
     if (initialSupport == "problem")
         params.initialSupport = pf::InitialSupport::Problem;
     else if (initialSupport == "autocorrelation")
@@ -205,7 +274,8 @@ py::dict reconstruct(const py::handle& magnitude, const py::handle& recipe,
         throw py::value_error("initial_support: expected 'auto', 'problem' or 'autocorrelation'");
     params.guess = in.guess;
     params.seed = in.seed;
-    params.userPhase = in.userPhase;
+    if (in.guess == pf::InitialGuess::Kind::UserPhase)
+        params.userPhase = in.userPhase;
     params.starts = in.starts;
     params.keep = keepArg.is_none() ? std::min(params.keep, params.starts) : keepArg.cast<int>();
     try {
@@ -236,10 +306,18 @@ py::dict reconstruct(const py::handle& magnitude, const py::handle& recipe,
     py::dict parameters;
     parameters["schedule"] = params.schedule.toString();
     parameters["iterations"] = params.schedule.totalIterations();
-    parameters["beta"] = beta;
-    parameters["seed"] = in.guess == pf::InitialGuess::Kind::RandomPhase ? py::object(py::int_(in.seed))
-                                                                          : py::object(py::none());
-    parameters["initial_guess"] = in.guess == pf::InitialGuess::Kind::UserPhase ? "user" : "random";
+    // As given, else the float β written in its shortest form (0.9, not 0.8999999762).
+    char betaText[32];
+    *std::to_chars(betaText, betaText + sizeof betaText - 1, params.beta).ptr = '\0';
+    parameters["beta"] = betaArg.is_none() ? std::strtod(betaText, nullptr) : betaArg.cast<double>();
+    // The seed draws the random phase and the free pixels.
+    parameters["seed"] = in.guess == pf::InitialGuess::Kind::UserPhase ? py::object(py::none())
+                                                                       : py::object(py::int_(in.seed));
+    parameters["initial_guess"] = in.guess == pf::InitialGuess::Kind::UserPhase ? "user"
+                                  : in.guess == pf::InitialGuess::Kind::Object  ? "object"
+                                                                                : "random";
+    parameters["continued_from"] = continuedFrom.empty() ? py::object(py::none())
+                                                         : py::object(py::str(continuedFrom));
     parameters["starts"] = params.starts;
     parameters["metrics_every"] = params.metricsEvery;
     parameters["shrink_wrap"] = params.shrinkWrap.enabled;
@@ -286,12 +364,13 @@ py::dict reconstruct(const py::handle& magnitude, const py::handle& recipe,
 
 void bindReconstruct(py::module_& m) {
     using namespace pybind11::literals;
-    m.def("_reconstruct", &reconstruct, "magnitude"_a, py::kw_only(), "recipe"_a = "default",
-          "algorithm"_a = py::none(), "iterations"_a = py::none(), "beta"_a = 0.9,
+    m.def("_reconstruct", &reconstruct, "magnitude"_a = py::none(), py::kw_only(), "recipe"_a = "default",
+          "algorithm"_a = py::none(), "iterations"_a = py::none(), "beta"_a = py::none(),
           "support"_a = py::none(), "mask"_a = py::none(), "initial_phase"_a = py::none(),
           "seed"_a = py::none(), "starts"_a = py::none(), "keep"_a = py::none(),
-          "engine"_a = "auto", "threads"_a = 0, "metrics_every"_a = 1,
+          "engine"_a = "auto", "threads"_a = 0, "metrics_every"_a = py::none(),
           "shrink_wrap"_a = py::none(), "initial_support"_a = py::none(), "two_pass"_a = py::none(),
+          "continue_from"_a = py::none(),
           "The whole reconstruction in one call; see phaseforge.reconstruct.");
 }
 

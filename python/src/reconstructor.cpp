@@ -171,13 +171,19 @@ private:
 
 void bindReconstructor(py::module_& m) {
     using namespace pybind11::literals;
-    py::class_<Reconstructor>(m, "Reconstructor", R"doc(
+    // The rules come from the algorithm table, like every help text.
+    static const std::string doc = R"doc(
 One call per iteration. Holds an engine loaded with one problem.
 
     r = phaseforge.Reconstructor(magnitude, algorithm="HIO", beta=0.9, support=s, seed=1)
     r.iterate(200); r.set_step(algorithm="ER"); r.iterate(50)
     obj = r.object          # explicit host copy
-)doc")
+
+algorithm (and set_step's) is one of these rules (g: the current iterate, g':
+the Fourier projection's output; a pixel violates outside the support or where
+g' < 0):
+)doc" + pf::algorithmHelp("    ");
+    py::class_<Reconstructor>(m, "Reconstructor", doc.c_str())
         .def(py::init<const py::handle&, const std::string&, double, const py::handle&,
                       const py::handle&, const py::handle&, const py::handle&, int,
                       const std::string&, int, int, std::optional<bool>>(),

@@ -4,7 +4,10 @@
 #include <phaseforge/algorithm.h>
 #include <phaseforge/projections.h>
 
+#include <QFile>
 #include <QTest>
+
+#include <map>
 
 #include <random>
 #include <regex>
@@ -89,6 +92,59 @@ private slots:
         QCOMPARE(int(rules.size()), int(Algorithm::RAAR) + 1); // every enumerator, none twice
         Algorithm unused{};
         QVERIFY(!parseAlgorithm("HIOX", unused));
+    }
+
+    // docs/algorithms.md's rule table ("| rule | violating pixel | other
+    // pixel |") says what the table's formulas say, for every rule and no
+    // other: a rule added to the table fails here until the page has it.
+    void docsTableMatchesTheTable() {
+        const QString path = qEnvironmentVariable("PF_DOCS") + "/algorithms.md";
+        QFile file(path);
+        QVERIFY2(file.open(QIODevice::ReadOnly | QIODevice::Text), qPrintable(path + " cannot be read"));
+        std::map<std::string, std::pair<std::string, std::string>> documented; // name -> (violating, other)
+        bool inTable = false;
+        for (const QString& raw : QString::fromUtf8(file.readAll()).split('\n')) {
+            const QString line = raw.trimmed();
+            if (line.startsWith("| rule |")) {
+                inTable = true;
+                continue;
+            }
+            if (!inTable || line.startsWith("|---"))
+                continue;
+            if (!line.startsWith('|'))
+                break;
+            const QStringList cells = line.mid(1, line.size() - 2).split('|');
+            QCOMPARE(cells.size(), 3);
+            const QString rules = cells[0].section('(', 0, 0); // "IO (input-output)" -> "IO"
+            for (const QString& name : rules.split(',')) {
+                const std::string key = name.trimmed().toStdString();
+                QVERIFY2(!documented.count(key), key.c_str());
+                documented[key] = {normalised(cells[1]), normalised(cells[2])};
+            }
+        }
+        QCOMPARE(documented.size(), algorithms().size());
+        const std::regex formula(R"(^g_next = violates \? (.+) : (g'?)(  \(.*\))?$)");
+        for (const AlgorithmInfo& info : algorithms()) {
+            const std::string name(info.name);
+            QVERIFY2(documented.count(name), qPrintable(QString::fromStdString(name) + " is not in " + path));
+            std::smatch m;
+            const std::string text(info.formula);
+            QVERIFY2(std::regex_match(text, m, formula), text.c_str());
+            const std::pair<std::string, std::string> table{normalised(QString::fromStdString(m[1].str())),
+                                                            normalised(QString::fromStdString(m[2].str()))};
+            QVERIFY2(documented[name] == table,
+                     qPrintable(QString("%1: the page says '%2' / '%3', the table '%4' / '%5'")
+                                    .arg(name.c_str(), documented[name].first.c_str(),
+                                         documented[name].second.c_str(), table.first.c_str(),
+                                         table.second.c_str())));
+        }
+    }
+
+private:
+    /// One spelling for both: β as "beta", the minus sign as '-', no spaces.
+    static std::string normalised(QString text) {
+        text.replace(QChar(0x03B2), "beta").replace(QChar(0x2212), "-").remove(' ');
+        return text.toStdString();
     }
 };
 

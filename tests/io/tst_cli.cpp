@@ -3,7 +3,9 @@
 #include <phaseforge/algorithm.h>
 #include <phaseforge/io/formats.h>
 #include <phaseforge/io/load.h>
+#include <phaseforge/io/saved_result.h>
 #include <phaseforge/io/write.h>
+#include <phaseforge/reconstruction.h>
 
 #include "scratch_dir.h"
 
@@ -267,6 +269,41 @@ private slots:
         QVERIFY2(info.code == 0, qPrintable(info.err));
         const QJsonObject o = QJsonDocument::fromJson(info.out.toUtf8()).object();
         QCOMPARE(o["dataset"].toString(), QString("/entry_1/image_2/data"));
+    }
+
+    // --continue: a saved result goes on from its raw object and support with
+    // its parameters as the defaults; options given override them.
+    void continueASavedRun() {
+        const Run s = cli({"simulate", "blobs:16:5", "-o", tmp("cont-in.cxi")});
+        QVERIFY2(s.code == 0, qPrintable(s.err));
+        const Run first = cli({"reconstruct", tmp("cont-in.cxi"), "-o", tmp("first.cxi"), "--algorithm",
+                               "HIO:120,ER:30", "--starts", "3", "--keep", "2", "--seed", "7",
+                               "--shrink-wrap", "off", "--engine", "cpu", "--json"});
+        QVERIFY2(first.code == 0, qPrintable(first.err));
+        const QJsonObject a = QJsonDocument::fromJson(first.out.toUtf8()).object();
+        const Run second = cli({"reconstruct", tmp("first.cxi"), "--continue", "-o", tmp("second.cxi"),
+                                "--algorithm", "ER:10", "--engine", "cpu", "--json"});
+        QVERIFY2(second.code == 0, qPrintable(second.err));
+        const QJsonObject b = QJsonDocument::fromJson(second.out.toUtf8()).object();
+        QCOMPARE(b["schedule"].toString(), QString("ER:10")); // the option given
+        QCOMPARE(b["iterations"].toInt(), 10);
+        QCOMPARE(b["starts"].toInt(), 1);                    // a continuation has one start
+        QCOMPARE(b["seed"].toInt(), 7);                      // the saved seed: the same free pixels
+        QVERIFY(b["notices"].toArray().size() > 0);
+        QVERIFY(b["notices"].toArray().last().toString().contains("continuing " + tmp("first.cxi")));
+        // Error reduction from the saved iterate does not raise the saved error.
+        const double before = a["fourier_error"].toDouble(), after = b["fourier_error"].toDouble();
+        QVERIFY2(after <= before * (1 + 1e-5), qPrintable(QString("%1 -> %2").arg(before).arg(after)));
+        const pf::io::SavedResult saved = pf::io::loadSavedResult(tmp("second.cxi").toStdString());
+        QCOMPARE(QString::fromStdString(saved.continuedFrom), tmp("first.cxi"));
+        QCOMPARE(saved.parameters.freeFraction, pf::recipeParameters().freeFraction);
+
+        checkOneLineError(cli({"reconstruct", tmp("first.cxi"), "--continue", "-o", tmp("third.cxi"),
+                               "--starts", "2"}),
+                          2, {"starts", "1 start"});
+        checkOneLineError(cli({"reconstruct", tmp("cont-in.cxi"), "--continue", "-o", tmp("third.cxi")}), 3,
+                          {tmp("cont-in.cxi"), "not a result saved by PhaseForge"});
+        QVERIFY(!QFile::exists(tmp("third.cxi")));
     }
 
     // --two-pass asks the CUDA engine for its two-pass iteration; the FFTW

@@ -18,7 +18,9 @@ namespace pf {
 enum class Algorithm { GS, ER, IO, OO, HIO, RAAR };
 
 /// One row of the algorithm table. Adding a rule touches the table, the rule
-/// itself (projections.cpp and the engines) and its test.
+/// itself (projections.cpp and the engines) and its test; the help texts, the
+/// Python docstrings and the messages that list the rules follow the table,
+/// and tst_algorithm_table holds docs/algorithms.md's rule table to it.
 struct AlgorithmInfo {
     Algorithm algorithm;
     std::string_view name;     ///< as written in schedules: "GS", "ER", ...

@@ -15,6 +15,7 @@
 namespace pf {
 
 struct Problem;
+struct ProblemRef;
 
 /// Where a published frame goes. The host path is always available; device
 /// targets (the GL interop texture in gpu/) derive from this and are
@@ -53,6 +54,12 @@ public:
     /// Resets the iteration count and the metrics. The support in force is
     /// problem.support (empty = whole field).
     virtual void load(const Problem& problem, std::span<const InitialGuess> starts) = 0;
+    /// load() for a caller that has validated the problem (ProblemRef's
+    /// contract, problem.h): Reconstruction loads its data with its own
+    /// measured mask and support this way, without a copy or a second check.
+    /// The default copies it into a Problem and calls load(), which checks it
+    /// again (for wrappers); the FFTW and CUDA engines load it as it is.
+    virtual void loadValidated(ProblemRef problem, std::span<const InitialGuess> starts);
     virtual int startCount() const = 0;
     virtual Shape shape() const = 0;
     /// Iterations done since load().

@@ -25,6 +25,7 @@ public:
 
     EngineInfo info() const override;
     void load(const Problem& problem, std::span<const InitialGuess> starts) override;
+    void loadValidated(ProblemRef problem, std::span<const InitialGuess> starts) override;
     int startCount() const override;
     Shape shape() const override;
     long long iteration() const override;

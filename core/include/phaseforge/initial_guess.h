@@ -10,20 +10,26 @@
 
 namespace pf {
 
-struct Problem;
+struct ProblemRef;
 
-/// How to choose the initial Fourier phase φ0 of A0 = M·exp(iφ0).
+/// Where a start begins: an initial Fourier phase φ0 of A0 = M·exp(iφ0)
+/// (g0 = g'0 = Re(IFFT(A0))), or a whole object image (g0 = g'0 = the object).
 struct InitialGuess {
-    enum class Kind { RandomPhase, UserPhase, ZeroPhase };
+    enum class Kind { RandomPhase, UserPhase, ZeroPhase, Object };
     Kind kind = Kind::RandomPhase;
     /// RandomPhase: the seed.
     std::uint64_t seed = 0;
     /// UserPhase: the phase in radians, FFT order, the problem's shape.
     ImageF phase;
+    /// Object: the real-space iterate to start from, in the engine's frame (as
+    /// Engine::readObject gives it), the problem's shape. A run continued from a
+    /// saved result starts here (continuation.h).
+    ImageF object;
 
-    static InitialGuess random(std::uint64_t seed) { return {Kind::RandomPhase, seed, {}}; }
-    static InitialGuess zero() { return {Kind::ZeroPhase, 0, {}}; }
-    static InitialGuess user(ImageF phase) { return {Kind::UserPhase, 0, std::move(phase)}; }
+    static InitialGuess random(std::uint64_t seed) { return {Kind::RandomPhase, seed, {}, {}}; }
+    static InitialGuess zero() { return {Kind::ZeroPhase, 0, {}, {}}; }
+    static InitialGuess user(ImageF phase) { return {Kind::UserPhase, 0, std::move(phase), {}}; }
+    static InitialGuess fromObject(ImageF object) { return {Kind::Object, 0, {}, std::move(object)}; }
 };
 
 /// SplitMix64 (Steele, Lea & Flood 2014): state += 0x9E3779B97F4A7C15, then the
@@ -33,13 +39,18 @@ struct InitialGuess {
 ImageF randomPhase(Shape shape, std::uint64_t seed);
 
 /// The phase image φ0 for a guess (throws InvalidArgument on a wrong shape or a
-/// non-finite user phase).
+/// non-finite user phase, or for an Object guess, which has no phase).
 ImageF initialPhase(const InitialGuess& guess, Shape shape);
+
+/// For an Object guess: its object, checked (InvalidArgument on a wrong shape or
+/// a NaN/Inf value); the engines load it as g0 = g'0 bit for bit. nullptr for
+/// the phase kinds, which start from initialHalfSpectrum().
+const ImageF* initialObject(const InitialGuess& guess, Shape shape);
 
 /// The half spectrum (rows x cols/2+1, FFT order) of the Hermitian part of
 /// A0 = M·exp(iφ0): H(k) = (A0(k) + conj(A0(-k))) / 2. Its inverse real FFT,
 /// divided by rows·cols, is Re(IFFT(A0)), the seed's first B. Computed in double.
-std::vector<std::complex<float>> initialHalfSpectrum(const Problem& problem,
+std::vector<std::complex<float>> initialHalfSpectrum(ProblemRef problem,
                                                      const InitialGuess& guess);
 
 } // namespace pf

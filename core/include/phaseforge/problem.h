@@ -27,4 +27,24 @@ struct Problem {
     void validate() const;
 };
 
+/// A problem by reference, as the engines and the support rules read it: the
+/// magnitudes, the measured mask and the support in force. Reconstruction
+/// makes one from the data it has validated, with its own measured mask (free
+/// pixels held out) and support, so the magnitudes are neither copied nor
+/// checked again. Whoever makes a ProblemRef has validated what it refers to
+/// (Problem::validate, or masks of the magnitude's shape derived from a
+/// validated problem); functions that take one do not check it. It refers:
+/// the arrays must outlive it (pass it on, do not keep it).
+struct ProblemRef {
+    const ImageF& magnitude;
+    const Mask& measured;
+    const Mask& support;
+
+    ProblemRef(const ImageF& m, const Mask& measuredMask, const Mask& supportMask)
+        : magnitude(m), measured(measuredMask), support(supportMask) {}
+    /// A Problem as it is.
+    ProblemRef(const Problem& p) : ProblemRef(p.magnitude, p.measured, p.support) {}
+    Shape shape() const { return magnitude.shape; }
+};
+
 } // namespace pf

@@ -13,7 +13,7 @@
 
 namespace pf {
 
-struct Problem;
+struct ProblemRef;
 
 /// Per half-spectrum pixel, the magnitude projection in Hermitian form.
 ///
@@ -40,7 +40,7 @@ struct HermitianWeights {
 };
 
 /// Builds the weights from a validated problem.
-HermitianWeights hermitianWeights(const Problem& problem);
+HermitianWeights hermitianWeights(ProblemRef problem);
 
 /// The real-space rule of one iteration (see algorithm.h), over all pixels:
 ///   next[i] = rule(g[i], gOut[i], support[i]).

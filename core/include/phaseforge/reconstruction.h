@@ -58,6 +58,10 @@ struct Parameters {
     InitialGuess::Kind guess = InitialGuess::Kind::RandomPhase;
     std::uint64_t seed = 0;  ///< start j uses seed + j
     ImageF userPhase;        ///< for InitialGuess::Kind::UserPhase
+    /// For InitialGuess::Kind::Object: the object every start begins from, in
+    /// the engine's frame (a saved result's raw object: continuationOf()).
+    /// Such a run has one start: more would repeat it.
+    ImageF userObject;
     int starts = 1;          ///< independent starts, ranked (free error, else Fourier error)
     int keep = 1;            ///< the best `keep` starts are aligned and averaged (<= starts)
     /// Result::object centred (centre of mass in the middle of the field);
@@ -104,8 +108,12 @@ struct Result {
 /// the next iteration.
 class Reconstruction {
 public:
-    /// Validates, prepares the support and loads the engine.
+    /// Validates the parameters and the problem (once: the support rules and
+    /// the engine receive it as a validated ProblemRef), prepares the support
+    /// and loads the engine. The Reconstruction refers to `problem` without
+    /// copying it: the problem must outlive it (a temporary is refused).
     Reconstruction(Engine& engine, const Problem& problem, const Parameters& params);
+    Reconstruction(Engine& engine, Problem&& problem, const Parameters& params) = delete;
 
     long long iteration() const { return m_iteration; }
     long long totalIterations() const { return m_params.schedule.totalIterations(); }
@@ -143,11 +151,13 @@ public:
 private:
     void updateSupports();
     Mask initialSupportFor(InitialSupport rule, float autocorrelationThreshold) const;
+    /// The measured mask the iterations use: the data's, less the free pixels.
+    const Mask& iteratedMeasured() const { return m_free.empty() ? m_data.measured : m_measured; }
 
     Engine& m_engine;
-    Problem m_problem;  ///< as the engine sees it: free pixels unmeasured, support in force
-    Problem m_data;     ///< as given
-    Mask m_free;        ///< held-out pixels (empty: none)
+    const Problem& m_data; ///< as given, validated; the caller's (not copied)
+    Mask m_free;           ///< held-out pixels (empty: none)
+    Mask m_measured;       ///< with free pixels: the data's measured mask less them
     Mask m_initialSupport;
     Parameters m_params;
     long long m_iteration = 0;

@@ -10,6 +10,7 @@
 namespace pf {
 
 struct Problem;
+struct ProblemRef;
 
 /// Shrink-wrap (Marchesini et al. 2003): every `every` iterations the support
 /// becomes { blur_σ(a) >= threshold · max blur_σ(a) }, where a = max(g, 0) inside
@@ -45,7 +46,9 @@ Mask thresholdSupport(std::span<const float> blurred, Shape shape, float thresho
 /// A first support from the data alone: the autocorrelation of the object is
 /// IFFT(|F|^2) (unmeasured pixels count as 0); the support is where it reaches
 /// `threshold` times its maximum. FFT order, like the object.
+/// Validates the problem first; the ProblemRef form does not (problem.h).
 Mask autocorrelationSupport(const Problem& problem, float threshold = 0.04f);
+Mask autocorrelationSupport(ProblemRef problem, float threshold);
 
 /// The automatic first support: the autocorrelation support made robust to
 /// an unmeasured centre (beamstop), detector gaps and masked pixels.
@@ -66,7 +69,9 @@ struct AutoSupport {
 };
 
 /// The automatic support (AutoSupport's rule). FFT order, like the object.
+/// Validates the problem first; the ProblemRef form does not (problem.h).
 Mask estimateSupport(const Problem& problem, const AutoSupport& rule = {});
+Mask estimateSupport(ProblemRef problem, const AutoSupport& rule);
 
 /// Pixels within `radius` (Chebyshev distance, periodic) of a one.
 Mask dilate(const Mask& m, int radius);

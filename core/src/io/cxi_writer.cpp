@@ -146,6 +146,7 @@ void writeResultCxi(const std::string& path, const Result& result, const Paramet
         f.text(p + "input_file", provenance.inputPath);
         f.text(p + "input_sha256", provenance.inputSha256);
         if (!provenance.commandLine.empty()) f.text(p + "command", provenance.commandLine);
+        if (!provenance.continuedFrom.empty()) f.text(p + "continued_from", provenance.continuedFrom);
         f.text(p + "schedule", params.schedule.toString());
         f.scalar(p + "beta", H5T_NATIVE_DOUBLE, double(params.beta));
         f.scalar(p + "seed", H5T_NATIVE_UINT64, std::uint64_t(params.seed));
@@ -167,8 +168,8 @@ void writeResultCxi(const std::string& path, const Result& result, const Paramet
 
         // The recipe: the raw iterate, the ranking, the PRTF and the verdict.
         if (!result.rawObject.empty()) {
-            f.array(p + "raw_object", H5T_NATIVE_FLOAT, dims, result.rawObject.data.data(), true);
-            f.array(p + "raw_support", H5T_NATIVE_UINT8, dims, result.rawSupport.data.data(), true);
+            f.array(p + detail::cxi::kRawObject, H5T_NATIVE_FLOAT, dims, result.rawObject.data.data(), true);
+            f.array(p + detail::cxi::kRawSupport, H5T_NATIVE_UINT8, dims, result.rawSupport.data.data(), true);
         }
         f.group(p + "prtf");
         f.group(p + "quality");

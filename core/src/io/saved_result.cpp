@@ -18,12 +18,19 @@ namespace {
 
 /// process_1's fields that a continued run needs; each is read as text.
 constexpr const char* kTextFields[] = {"schedule", "initial_guess", "initial_support", "engine",
-                                       "device", "version", "input_file", "input_sha256"};
+                                       "device", "version", "input_file", "input_sha256",
+                                       "continued_from"};
 constexpr const char* kNumberFields[] = {"beta", "starts", "best_start", "iterations",
                                          "autocorrelation_threshold", "metrics_every",
                                          "shrink_wrap_enabled", "shrink_wrap_every",
                                          "shrink_wrap_sigma_start", "shrink_wrap_sigma_end",
-                                         "shrink_wrap_sigma_decay", "shrink_wrap_threshold"};
+                                         "shrink_wrap_sigma_decay", "shrink_wrap_threshold",
+                                         "keep", "shrink_wrap_starts", "shrink_wrap_gentle_threshold",
+                                         "free_fraction", "detwin_iterations", "centred"};
+
+/// Marks, among the fields, a result read from image_1 because it has no raw
+/// object (files from before raw_object, or written by other programs).
+constexpr const char* kNoRawObject = "no_raw_object";
 
 } // namespace
 
@@ -31,29 +38,36 @@ RawImage readSavedResult(const std::string& name, hid_t file, const LoadOptions&
     if (!objectExists(file, cxi::kObject) ||
         lower(readString(file, parentOf(cxi::kObject) + "/data_space")) != "real")
         fail(name, std::string("not a result saved by PhaseForge (no real-space object at ") + cxi::kObject + ")");
+    const std::string p = cxi::kProcess;
+    // The best start's iterate and support as the engine left them, which a
+    // continued run starts from; image_1's (aligned, averaged, centred) only
+    // where the file has no raw object.
+    const bool hasRaw = objectExists(file, p + cxi::kRawObject);
+    const std::string objectPath = hasRaw ? p + cxi::kRawObject : cxi::kObject;
+    const std::string supportPath = hasRaw ? p + cxi::kRawSupport : cxi::kSupport;
     RawImage raw;
     raw.format = "CXI";
-    raw.dataset = cxi::kObject;
+    raw.dataset = objectPath;
     raw.entry = 1;
-    Hid ds = openDataset(name, file, cxi::kObject);
-    const DatasetGeometry g = checkGeometry(name, cxi::kObject, ds.get(), options, raw.dtype);
-    if (g.stack) fail(name, std::string("the saved object ") + cxi::kObject + " is a stack, not one image");
+    Hid ds = openDataset(name, file, objectPath);
+    const DatasetGeometry g = checkGeometry(name, objectPath, ds.get(), options, raw.dtype);
+    if (g.stack) fail(name, "the saved object " + objectPath + " is a stack, not one image");
     raw.shape = g.shape;
     raw.values.resize(g.shape.size());
-    readFrame(name, cxi::kObject, ds.get(), g, 0, H5T_NATIVE_FLOAT, raw.values.data());
+    readFrame(name, objectPath, ds.get(), g, 0, H5T_NATIVE_FLOAT, raw.values.data());
 
-    if (objectExists(file, cxi::kSupport)) {
-        Hid sds = openDataset(name, file, cxi::kSupport);
+    if (objectExists(file, supportPath)) {
+        Hid sds = openDataset(name, file, supportPath);
         std::string supportType;
-        const DatasetGeometry sg = checkGeometry(name, cxi::kSupport, sds.get(), options, supportType);
+        const DatasetGeometry sg = checkGeometry(name, supportPath, sds.get(), options, supportType);
         if (sg.stack || !(sg.shape == g.shape))
-            fail(name, std::string("the saved support ") + cxi::kSupport + " is " + sg.shape.toString() +
+            fail(name, "the saved support " + supportPath + " is " + sg.shape.toString() +
                            " but the object is " + g.shape.toString());
         raw.support = Mask(g.shape, 0);
-        readFrame(name, cxi::kSupport, sds.get(), sg, 0, H5T_NATIVE_UINT8, raw.support.data.data());
+        readFrame(name, supportPath, sds.get(), sg, 0, H5T_NATIVE_UINT8, raw.support.data.data());
         for (auto& v : raw.support.data) v = v ? 1 : 0;
     }
-    const std::string p = cxi::kProcess;
+    if (!hasRaw) raw.fields.emplace_back(kNoRawObject, "1");
     for (const char* field : kTextFields)
         if (objectExists(file, p + field)) raw.fields.emplace_back(field, readString(file, p + field));
     for (const char* field : kNumberFields) {
@@ -113,6 +127,12 @@ void applyFields(const RawImage& raw, SavedResult& out) {
     if (const std::string* s = find("initial_guess")) {
         for (auto kind : {InitialGuess::Kind::RandomPhase, InitialGuess::Kind::UserPhase, InitialGuess::Kind::ZeroPhase})
             if (*s == cxi::guessName(kind)) p.guess = kind;
+        // The object a continued run started from is not saved: its
+        // parameters replay from a random phase (a continuation of it starts
+        // from its own object anyway).
+        if (*s == cxi::guessName(InitialGuess::Kind::Object))
+            out.notices.push_back("the saved run started from an object (it continued another result); "
+                                  "its parameters start from a random phase instead");
     }
     if (auto v = number("autocorrelation_threshold", 0, 1)) p.autocorrelationThreshold = float(*v);
     if (auto v = number("metrics_every", 1, std::numeric_limits<int>::max())) p.metricsEvery = int(*v);
@@ -122,6 +142,12 @@ void applyFields(const RawImage& raw, SavedResult& out) {
     if (auto v = number("shrink_wrap_sigma_end", 0, 1e6)) p.shrinkWrap.sigmaEnd = float(*v);
     if (auto v = number("shrink_wrap_sigma_decay", 0, 1)) p.shrinkWrap.sigmaDecay = float(*v);
     if (auto v = number("shrink_wrap_threshold", 0, 1)) p.shrinkWrap.threshold = float(*v);
+    if (auto v = number("keep", 1, 256)) p.keep = int(*v);
+    if (auto v = number("shrink_wrap_starts", -1, 256)) p.shrinkWrapStarts = int(*v);
+    if (auto v = number("shrink_wrap_gentle_threshold", 0, 1)) p.gentleThreshold = float(*v);
+    if (auto v = number("free_fraction", 0, 1)) p.freeFraction = float(*v);
+    if (auto v = number("detwin_iterations", 0, std::numeric_limits<int>::max())) p.detwinIterations = int(*v);
+    if (auto v = number("centred", 0, 1)) p.centre = *v != 0;
     if (auto v = number("iterations", 0, 9e18)) out.iterations = static_cast<long long>(*v);
     if (auto v = number("best_start", 0, 256)) out.bestStart = int(*v);
     for (const auto& [key, value] : raw.fields) {
@@ -130,6 +156,10 @@ void applyFields(const RawImage& raw, SavedResult& out) {
         else if (key == "version") out.version = value;
         else if (key == "input_file") out.inputFile = value;
         else if (key == "input_sha256") out.inputSha256 = value;
+        else if (key == "continued_from") out.continuedFrom = value;
+        else if (key == kNoRawObject)
+            out.notices.push_back("the saved result has no raw object (" + std::string(cxi::kProcess) +
+                                  cxi::kRawObject + "); its aligned, averaged and centred object is used");
     }
     try {
         p.validate();

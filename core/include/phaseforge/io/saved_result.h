@@ -15,11 +15,18 @@ namespace pf::io {
 
 struct SavedResult {
     std::string path;
-    ImageF object;          ///< real space, as the engine left it (entry_1/image_1/data)
-    Mask support;           ///< 1 = inside (entry_1/image_1/support), the object's shape
-    /// What it was made with: schedule, β, seed, starts, initial support rule
-    /// and threshold, shrink-wrap, initial guess kind, metrics interval.
-    /// Fields a file lacks keep their defaults, with a notice.
+    /// The best start's object as the engine left it (process_1/raw_object:
+    /// the raw iterate's object estimate, not aligned, averaged or centred),
+    /// which a continued run starts from. A file without a raw object gives
+    /// image_1/data instead, with a notice. The canonical picture (image_1/data)
+    /// is loadImage()'s.
+    ImageF object;
+    Mask support;           ///< 1 = inside: process_1/raw_support (else image_1/support), the object's shape
+    /// What it was made with: schedule, β, seed, starts, keep, initial support
+    /// rule and threshold, shrink-wrap (with the starts that wrap and the
+    /// gentle threshold), detwinning, free fraction, centring, initial guess
+    /// kind, metrics interval. Fields a file lacks keep the defaults of
+    /// Parameters{}, with a notice.
     Parameters parameters;
     long long iterations = 0; ///< iterations run
     int bestStart = 0;
@@ -28,6 +35,7 @@ struct SavedResult {
     std::string version;     ///< PhaseForge version that wrote it
     std::string inputFile;   ///< the diffraction file as named in the run
     std::string inputSha256;
+    std::string continuedFrom; ///< the saved result this one continued; empty if none
     std::vector<std::string> notices; ///< fields missing or not understood, one sentence each
 };
 

@@ -19,6 +19,7 @@ struct Provenance {
     std::string inputPath;   ///< the diffraction file as the user named it
     std::string inputSha256; ///< hex SHA-256 of that file's bytes (sha256File)
     std::string commandLine; ///< optional: how the run was started
+    std::string continuedFrom = {}; ///< optional: the saved result this run continued (continuation.h)
 };
 
 /// Writes a reconstruction per the CXI layout in docs/files.md:

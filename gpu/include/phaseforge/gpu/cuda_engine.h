@@ -45,6 +45,7 @@ public:
     /// EngineError stating the bytes needed and the bytes free, and leaves the
     /// engine unloaded with nothing allocated.
     void load(const Problem& problem, std::span<const InitialGuess> starts) override;
+    void loadValidated(ProblemRef problem, std::span<const InitialGuess> starts) override;
     int startCount() const override;
     Shape shape() const override;
     long long iteration() const override;
