@@ -10,6 +10,7 @@
 #include <phaseforge/io/load.h>
 #include <phaseforge/io/write.h>
 #include <phaseforge/reconstruction.h>
+#include <phaseforge/support.h>
 
 #include <chrono>
 #include <cmath>
@@ -116,7 +117,7 @@ int main(int argc, char** argv) try {
     float swThreshold = 0, swSigmaEnd = 0, swSigmaStart = 0, beta = 0, acThreshold = 0;
     std::string schedule, dump;
     float gentle = -1;
-    int keep = 0, perStart = 0, swStarts = -2, detwin = -1, swEvery = 0, fill = -1, dilation = -1;
+    int keep = 0, perStart = 0, supportStudy = 0, swStarts = -2, detwin = -1, swEvery = 0, fill = -1, dilation = -1;
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string key = argv[i], value = argv[i + 1];
         if (key == "--config") config = value;
@@ -139,6 +140,7 @@ int main(int argc, char** argv) try {
         else if (key == "--dump") dump = value;
         else if (key == "--keep") keep = std::stoi(value);
         else if (key == "--per-start") perStart = std::stoi(value);
+        else if (key == "--support-study") supportStudy = std::stoi(value);
         else throw pf::InvalidArgument("unknown option " + key);
     }
     auto engine = pf::makeEngine(engineOptions);
@@ -171,6 +173,24 @@ int main(int argc, char** argv) try {
         }
         if (keep > 0)
             p.keep = std::min(keep, p.starts);
+        if (supportStudy) { // the automatic support against its fill iterations
+            pf::AutoSupport rule = p.autoSupport;
+            rule.fillIterations = 100;
+            const pf::Mask reference = pf::estimateSupport(problem, rule);
+            std::printf("%s support %lld:", c.name.c_str(), (long long)pf::countOnes(reference));
+            for (int fills : {0, 10, 20, 30, 50}) {
+                rule.fillIterations = fills;
+                const auto a = std::chrono::steady_clock::now();
+                const pf::Mask m = pf::estimateSupport(problem, rule);
+                const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count();
+                long long differ = 0;
+                for (std::size_t i = 0; i < m.data.size(); ++i)
+                    differ += m.data[i] != reference.data[i];
+                std::printf("  fill %d: %lld differ (%.3f s)", fills, differ, t);
+            }
+            std::printf("\n");
+            continue;
+        }
         const auto t0 = std::chrono::steady_clock::now();
         pf::Reconstruction run(*engine, problem, p);
         const auto t1 = std::chrono::steady_clock::now();
