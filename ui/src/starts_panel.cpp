@@ -1,16 +1,12 @@
 #include "phaseforge/ui/starts_panel.h"
 
 #include "phaseforge/ui/image_tile.h"
+#include "phaseforge/ui/prtf_plot.h"
 
-#include <QChart>
-#include <QChartView>
 #include <QGridLayout>
 #include <QLabel>
-#include <QLineSeries>
-#include <QPen>
 #include <QScrollArea>
 #include <QSplitter>
-#include <QValueAxis>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -21,7 +17,6 @@ namespace pf::ui {
 namespace {
 constexpr int kColumns = 4;
 const QColor kKeptColour(40, 170, 60);
-const double kOneOverE = std::exp(-1.0);
 
 QString errorText(float e) {
     return std::isfinite(e) ? QString::number(double(e), 'e', 2) : QStringLiteral("—");
@@ -29,9 +24,8 @@ QString errorText(float e) {
 } // namespace
 
 StartsPanel::StartsPanel(QWidget* parent)
-    : QWidget(parent), m_grid(new QGridLayout), m_average(new ImageTile), m_chart(new QChart),
-      m_x(new QValueAxis), m_y(new QValueAxis), m_prtf(new QLineSeries),
-      m_threshold(new QLineSeries), m_marker(new QLineSeries), m_resolution(new QLabel) {
+    : QWidget(parent), m_grid(new QGridLayout), m_average(new ImageTile), m_plot(new PrtfPlot),
+      m_resolution(new QLabel) {
     auto* tiles = new QWidget;
     tiles->setLayout(m_grid);
     m_grid->setSpacing(4);
@@ -45,41 +39,16 @@ StartsPanel::StartsPanel(QWidget* parent)
     m_average->setToolTip(tr("The recipe's answer: the kept starts aligned on the best (shift "
                              "and twin), averaged and centred"));
 
-    m_prtf->setName(tr("PRTF"));
-    m_threshold->setName(QStringLiteral("1/e"));
-    m_marker->setName(tr("resolution"));
-    QPen dashed(Qt::gray);
-    dashed.setStyle(Qt::DashLine);
-    m_threshold->setPen(dashed);
-    QPen marker(QColor(200, 40, 40));
-    marker.setWidth(2);
-    m_marker->setPen(marker);
-    for (QLineSeries* s : {m_prtf, m_threshold, m_marker})
-        m_chart->addSeries(s);
-    m_x->setTitleText(tr("spatial frequency (cycles per pixel)"));
-    m_x->setRange(0, 0.5);
-    m_y->setTitleText(tr("PRTF"));
-    m_y->setRange(0, 1.05);
-    m_chart->addAxis(m_x, Qt::AlignBottom);
-    m_chart->addAxis(m_y, Qt::AlignLeft);
-    for (QLineSeries* s : {m_prtf, m_threshold, m_marker}) {
-        s->attachAxis(m_x);
-        s->attachAxis(m_y);
-    }
-    m_chart->legend()->setVisible(false);
-    m_chart->setMargins(QMargins(2, 2, 2, 2));
-    auto* view = new QChartView(m_chart);
-    view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumHeight(160);
-    view->setToolTip(tr("Phase-retrieval transfer function of the kept starts: 1 where they "
-                        "agree with the data and with each other, falling where their phases "
-                        "disagree. The red line marks where it falls below 1/e (dashed)."));
+    m_plot->setToolTip(tr("Phase-retrieval transfer function of the kept starts: 1 where they "
+                          "agree with the data and with each other, falling where their phases "
+                          "disagree. The red line marks where it falls below 1/e (dashed): the "
+                          "resolution."));
     m_resolution->setWordWrap(true);
 
     auto* bottom = new QWidget;
     auto* bottomLayout = new QVBoxLayout(bottom);
     bottomLayout->setContentsMargins(0, 0, 0, 0);
-    bottomLayout->addWidget(view, 1);
+    bottomLayout->addWidget(m_plot, 1);
     bottomLayout->addWidget(m_resolution);
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(scroll);
@@ -112,8 +81,7 @@ void StartsPanel::clear(int starts) {
     m_grid->removeWidget(m_average);
     m_grid->addWidget(m_average, (starts + kColumns - 1) / kColumns, 0, 1, std::min(2, kColumns));
     m_average->setImage(nullptr);
-    for (QLineSeries* s : {m_prtf, m_threshold, m_marker})
-        s->clear();
+    m_plot->clear();
     m_resolution->setText(tr("The PRTF of the kept starts appears at a pause or at the end of "
                              "the run."));
 }
@@ -178,18 +146,8 @@ void StartsPanel::updateCaption(int k) {
 
 void StartsPanel::showPrtf(const pf::Result& r) {
     const pf::Prtf& p = r.prtf;
-    QList<QPointF> points;
-    double top = 0.5;
-    for (std::size_t i = 0; i < p.frequency.size() && i < p.value.size(); ++i) {
-        top = std::max(top, p.frequency[i]);
-        if (std::isfinite(p.value[i]))
-            points.append({p.frequency[i], p.value[i]});
-    }
-    m_prtf->replace(points);
-    m_x->setRange(0, top);
-    m_threshold->replace({QPointF(0, kOneOverE), QPointF(top, kOneOverE)});
+    m_plot->setPrtf(p);
     const double q = p.resolutionFrequency;
-    m_marker->replace({QPointF(q, 0), QPointF(q, 1.05)});
     QString text = q >= 0.5 ? tr("The PRTF stays above 1/e up to Nyquist (0.5 cycles per pixel): "
                                  "resolution at least 1 pixel (half period).")
                             : tr("Resolution: the PRTF falls below 1/e at %1 cycles per pixel, "
@@ -200,10 +158,6 @@ void StartsPanel::showPrtf(const pf::Result& r) {
         text += tr(" Only one start is kept: this PRTF compares it with the data alone, not "
                    "with other starts.");
     m_resolution->setText(text);
-}
-
-double StartsPanel::resolutionMarker() const {
-    return m_marker->count() > 0 ? m_marker->at(0).x() : std::nan("");
 }
 
 QString StartsPanel::resolutionText() const { return m_resolution->text(); }

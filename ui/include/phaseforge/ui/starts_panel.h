@@ -9,15 +9,13 @@
 
 #include <vector>
 
-class QChart;
 class QGridLayout;
 class QLabel;
-class QLineSeries;
-class QValueAxis;
 
 namespace pf::ui {
 
 class ImageTile;
+class PrtfPlot;
 
 class StartsPanel : public QWidget {
     Q_OBJECT
@@ -36,10 +34,7 @@ public:
     ImageTile* averageTile() const { return m_average; }
     /// Whether start k is shown as kept (averaged).
     bool isKept(int k) const;
-    /// The frequency (cycles per pixel) the resolution marker stands at; NaN
-    /// when no PRTF is shown.
-    double resolutionMarker() const;
-    QLineSeries* prtfSeries() const { return m_prtf; }
+    PrtfPlot* prtfPlot() const { return m_plot; }
     QString resolutionText() const;
     StartObjectsPtr shown() const { return m_starts; }
 
@@ -54,12 +49,7 @@ private:
     std::vector<float> m_free;     // free error per start at the last snapshot
     std::vector<int> m_rank;       // -1: not kept; 0: best; 1..: kept, in rank order
     StartObjectsPtr m_starts;
-    QChart* m_chart;
-    QValueAxis* m_x;
-    QValueAxis* m_y;
-    QLineSeries* m_prtf;
-    QLineSeries* m_threshold; // 1/e
-    QLineSeries* m_marker;    // vertical line at the resolution frequency
+    PrtfPlot* m_plot;
     QLabel* m_resolution;
 };
 
