@@ -58,6 +58,8 @@ WorkbenchDocks::WorkbenchDocks(QMainWindow* window, RunController* controller,
     RunController* c = controller;
     connect(c, &RunController::loaded, this, [this] {
         m_starts->clear(m_controller->settings().parameters.starts);
+        if (m_controller->problem())
+            m_truth->setField(m_controller->problem()->shape()); // a new run: nothing compared yet
         m_step->clear(tr("Step (S): the stages of the next iteration appear here."));
     });
     connect(c, &RunController::metricsArrived, m_starts, &StartsPanel::appendMetrics);

@@ -78,6 +78,8 @@ bool ReconstructionWorker::rebuild(const RunSettings& settings) {
         publishFrame(); // the starting estimate, so the view is never empty
         if (m_fourierUpdates)
             sendFourier();
+        if (m_objectUpdates)
+            sendObject();
         if (m_stepThrough)
             sendStages(); // says that iteration 0 has no stages to show
     } catch (const std::exception& e) {

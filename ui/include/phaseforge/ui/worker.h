@@ -59,8 +59,8 @@ public slots:
     /// On: every start's object (startsReady) whenever the result is read
     /// back (at every pause and at the end of a run loop), never per frame.
     void setStartUpdates(bool on);
-    /// On: the displayed start's object estimate (objectReady) a few times a
-    /// second while running and at every pause. (A loop that ends shows the
+    /// On: the displayed start's object estimate (objectReady) at iteration
+    /// 0, a few times a second while running and at every pause. (A loop that ends shows the
     /// result's average, which resultReady carries.)
     void setObjectUpdates(bool on);
     /// On: at every pause and at the end of a run loop, the stages of the
