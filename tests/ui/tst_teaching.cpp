@@ -67,6 +67,16 @@ double relativeDifference(const ImageF& a, const ImageF& b) {
     return scale > 0 ? diff / scale : diff;
 }
 
+/// A dock on its own at a given size, saved into the test output (the
+/// pictures in docs/app.md come from here).
+void savePicture(QDockWidget* dock, int width, int height, const char* name) {
+    dock->setFloating(true);
+    dock->resize(width, height);
+    QCoreApplication::sendPostedEvents(); // laid out at the new size
+    QCoreApplication::processEvents();
+    QVERIFY(dock->widget()->grab().save(QDir(outputDir()).filePath(QLatin1String(name))));
+}
+
 void waitForPause(MainWindow& w, QSignalSpy& paused, long long iteration) {
     QTRY_VERIFY_WITH_TIMEOUT(!paused.isEmpty() && paused.last().at(0).toLongLong() == iteration,
                              60000);
@@ -155,6 +165,9 @@ void TestTeaching::startsPanelShowsEveryStartAndTheKeptOnes() {
                      QString::number(r.prtf.resolutionFrequency, 'f', 3)),
                  qPrintable(panel->resolutionText()));
 
+    // The docs' picture (docs/img/app-starts.png comes from here).
+    savePicture(w->workbench()->startsDock(), 420, 560, "tst_teaching-starts.png");
+
     // Reset: a new run has no starts to show yet.
     w->reset();
     QTRY_VERIFY_WITH_TIMEOUT(!panel->shown(), 20000);
@@ -227,6 +240,7 @@ void TestTeaching::truthErrorIsTheCoreAlignedError() {
     QVERIFY(result && result->iterations == 80);
     QVERIFY(sameImage(*panel->comparedObject(), result->object));
     QCOMPARE(panel->error(), pf::errorAfterAlignment(result->object, *panel->truth()));
+    savePicture(docks->truthDock(), 480, 300, "tst_teaching-truth.png");
 }
 
 // Step by step through detwinning, a shrink-wrap update and the switch from
@@ -306,6 +320,7 @@ void TestTeaching::stepThroughShowsTheCoreProjections() {
         }
         previous = stages;
     }
+    savePicture(w->workbench()->stepThroughDock(), 1000, 260, "tst_teaching-step.png");
     w->stop();
 }
 

@@ -15,6 +15,7 @@ public:
     }
     QImage coloured;
     QString placeholder;
+    QColor highlight; // drawn around the picture when valid
 
 protected:
     void paintEvent(QPaintEvent*) override {
@@ -30,14 +31,17 @@ protected:
         const QRect target(QPoint((width() - fitted.width()) / 2, (height() - fitted.height()) / 2),
                            fitted);
         p.setRenderHint(QPainter::SmoothPixmapTransform, false);
-        p.drawImage(target, coloured);
+        p.drawImage(target.adjusted(3, 3, -3, -3), coloured);
+        if (highlight.isValid()) {
+            p.setPen(QPen(highlight, 3));
+            p.drawRect(QRectF(target).adjusted(1.5, 1.5, -1.5, -1.5));
+        }
     }
 };
 
 ImageTile::ImageTile(QWidget* parent)
     : QFrame(parent), m_picture(new Picture(this)), m_caption(new QLabel(this)) {
-    setFrameShape(QFrame::Box);
-    setLineWidth(2);
+    setFrameShape(QFrame::StyledPanel);
     m_caption->setAlignment(Qt::AlignCenter);
     m_caption->setWordWrap(true);
     auto* layout = new QVBoxLayout(this);
@@ -45,7 +49,6 @@ ImageTile::ImageTile(QWidget* parent)
     layout->setSpacing(2);
     layout->addWidget(m_picture, 1);
     layout->addWidget(m_caption);
-    setHighlight(QColor());
 }
 
 void ImageTile::setImage(std::shared_ptr<const ImageF> image, bool logScale) {
@@ -72,9 +75,8 @@ void ImageTile::setPlaceholder(const QString& text) {
 
 void ImageTile::setHighlight(const QColor& colour) {
     m_highlight = colour;
-    QPalette pal = palette();
-    pal.setColor(QPalette::WindowText, colour.isValid() ? colour : pal.color(QPalette::Mid));
-    setPalette(pal);
+    m_picture->highlight = colour;
+    m_picture->update();
 }
 
 } // namespace pf::ui

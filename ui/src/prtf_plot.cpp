@@ -37,11 +37,18 @@ void PrtfPlot::paintEvent(QPaintEvent*) {
     p.fillRect(rect(), palette().color(QPalette::Base));
     const QFontMetrics fm = fontMetrics();
     const int left = fm.horizontalAdvance(QStringLiteral("0.00")) + 10;
-    const int bottom = 2 * fm.height() + 8;
-    const QRectF area(left, fm.height() / 2 + 4, width() - left - 12, height() - bottom - 4);
+    const int top = fm.height() / 2 + 4, bottom = 2 * fm.height() + 10; // tick labels, axis title
+    const QRectF area(left, top, width() - left - 12, height() - top - bottom);
     if (area.width() < 20 || area.height() < 20)
         return;
-    constexpr double yMax = 1.05;
+    // Up to 1 and a little, further when the PRTF exceeds 1 (where the data
+    // hold almost nothing it can), but not past kYCeiling: higher values are
+    // drawn on the top edge, and the plot says so.
+    constexpr double kYCeiling = 2.0;
+    double highest = 0;
+    for (const QPointF& pt : m_points)
+        highest = std::max(highest, pt.y());
+    const double yMax = std::clamp(1.05 * highest, 1.05, kYCeiling);
     const auto at = [&](double q, double v) {
         return QPointF(area.left() + q / m_xMax * area.width(),
                        area.bottom() - std::clamp(v, 0.0, yMax) / yMax * area.height());
@@ -59,7 +66,7 @@ void PrtfPlot::paintEvent(QPaintEvent*) {
         const QString label = QString::number(i / 10.0, 'f', 1);
         p.drawText(QRectF(tick.x() - 20, tick.y() + 4, 40, fm.height()), Qt::AlignCenter, label);
     }
-    for (int i = 0; i <= 4; ++i) {
+    for (int i = 0; i * 0.25 <= yMax; ++i) {
         const QPointF tick = at(0, i * 0.25);
         p.drawLine(tick, tick - QPointF(4, 0));
         p.drawText(QRectF(0, tick.y() - fm.height() / 2.0, left - 6, fm.height()),
@@ -77,6 +84,13 @@ void PrtfPlot::paintEvent(QPaintEvent*) {
 
     if (m_points.isEmpty())
         return;
+    if (highest > yMax) {
+        p.setPen(text);
+        p.drawText(area.adjusted(4, 2, -4, -2), Qt::AlignRight | Qt::AlignBottom,
+                   tr("values above %1 (up to %2) drawn on the top edge")
+                       .arg(yMax, 0, 'f', 1)
+                       .arg(highest, 0, 'g', 3));
+    }
     QPainterPath curve(at(m_points.front().x(), m_points.front().y()));
     for (const QPointF& pt : m_points)
         curve.lineTo(at(pt.x(), pt.y()));

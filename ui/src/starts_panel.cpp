@@ -33,6 +33,7 @@ StartsPanel::StartsPanel(QWidget* parent)
     scroll->setWidget(tiles);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setMinimumHeight(200); // two rows of thumbnails
 
     m_average->setCaption(tr("average of the kept starts"));
     m_average->setPlaceholder(tr("The average appears at a pause or at the end of the run"));
@@ -54,6 +55,8 @@ StartsPanel::StartsPanel(QWidget* parent)
     split->addWidget(scroll);
     split->addWidget(bottom);
     split->setChildrenCollapsible(false);
+    split->setStretchFactor(0, 3); // the thumbnails first
+    split->setStretchFactor(1, 2);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addWidget(split);
@@ -154,6 +157,9 @@ void StartsPanel::showPrtf(const pf::Result& r) {
                                  "a half period of %2 pixels.")
                                   .arg(q, 0, 'f', 3)
                                   .arg(1.0 / (2.0 * q), 0, 'f', 1);
+    if (std::any_of(p.value.begin(), p.value.end(), [](double v) { return v > 1.1; }))
+        text += tr(" Above 1 the starts carry more than the data hold there (weak magnitudes): "
+                   "those rings say little about resolution.");
     if (r.kept.size() < 2)
         text += tr(" Only one start is kept: this PRTF compares it with the data alone, not "
                    "with other starts.");

@@ -31,17 +31,18 @@ WorkbenchDocks::WorkbenchDocks(QMainWindow* window, RunController* controller,
     m_loadTruth->setToolTip(m_loadTruth->statusTip());
     connect(m_loadTruth, &QAction::triggered, this, &WorkbenchDocks::loadTruthDialog);
 
-    const auto dock = [window](QDockWidget* d, const char* name, QWidget* panel) {
+    const auto dock = [window](QDockWidget* d, const char* name, QWidget* panel,
+                               Qt::DockWidgetArea area) {
         d->setObjectName(QLatin1String(name));
         d->setWidget(panel);
-        window->addDockWidget(Qt::RightDockWidgetArea, d);
+        window->addDockWidget(area, d);
         d->hide(); // teaching views: opened from the View menu (the layout is remembered)
     };
-    dock(m_startsDock, "startsDock", m_starts);
-    dock(m_truthDock, "truthDock", m_truth);
-    dock(m_stepDock, "stepThroughDock", m_step);
+    dock(m_startsDock, "startsDock", m_starts, Qt::RightDockWidgetArea);
+    dock(m_truthDock, "truthDock", m_truth, Qt::RightDockWidgetArea);
     window->tabifyDockWidget(m_startsDock, m_truthDock);
-    window->tabifyDockWidget(m_truthDock, m_stepDock);
+    // Five pictures in a row: the wide bottom area.
+    dock(m_stepDock, "stepThroughDock", m_step, Qt::BottomDockWidgetArea);
 
     // Each view asks the worker for what it shows only while it is visible.
     connect(m_startsDock, &QDockWidget::visibilityChanged, controller,
