@@ -80,22 +80,21 @@ void savePicture(QDockWidget* dock, int width, int height, const char* name) {
 void waitForPause(MainWindow& w, QSignalSpy& paused, long long iteration) {
     QTRY_VERIFY_WITH_TIMEOUT(!paused.isEmpty() && paused.last().at(0).toLongLong() == iteration,
                              60000);
-    QTRY_VERIFY_WITH_TIMEOUT(w.controller().lastResult() &&
-                                 w.controller().lastResult()->iterations == iteration,
-                             60000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        w.controller().lastResult() && w.controller().lastResult()->iterations == iteration, 60000);
 }
 
 } // namespace
 
 class TestTeaching : public QObject {
     Q_OBJECT
-private slots:
+  private slots:
     void initTestCase();
     void startsPanelShowsEveryStartAndTheKeptOnes();
     void truthErrorIsTheCoreAlignedError();
     void stepThroughShowsTheCoreProjections();
 
-private:
+  private:
     QTemporaryDir m_dir;
 };
 
@@ -161,9 +160,9 @@ void TestTeaching::startsPanelShowsEveryStartAndTheKeptOnes() {
     QVERIFY(expected.size() > 10);
     QCOMPARE(panel->prtfPlot()->points(), expected);
     if (r.prtf.resolutionFrequency < 0.5)
-        QVERIFY2(panel->resolutionText().contains(
-                     QString::number(r.prtf.resolutionFrequency, 'f', 3)),
-                 qPrintable(panel->resolutionText()));
+        QVERIFY2(
+            panel->resolutionText().contains(QString::number(r.prtf.resolutionFrequency, 'f', 3)),
+            qPrintable(panel->resolutionText()));
 
     // The docs' picture (docs/img/app-starts.png comes from here).
     savePicture(w->workbench()->startsDock(), 420, 560, "tst_teaching-starts.png");
@@ -296,7 +295,8 @@ void TestTeaching::stepThroughShowsTheCoreProjections() {
         t.forward(s.iterate.data, spectrum);
         QVERIFY(sameImage(s.spectrum, centredMagnitudeOfHalf(spectrum, shape)));
         pf::projectMagnitude(pf::hermitianWeights(problem), spectrum);
-        QVERIFY(sameImage(s.projected, centredMagnitudeOfHalf(spectrum, shape, float(shape.size()))));
+        QVERIFY(
+            sameImage(s.projected, centredMagnitudeOfHalf(spectrum, shape, float(shape.size()))));
         ImageF output(shape), next(shape);
         t.inverse(spectrum, output.data);
         QVERIFY(sameImage(s.output, output));

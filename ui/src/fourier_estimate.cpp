@@ -31,7 +31,8 @@ ImageF centredMagnitudeOfHalf(std::span<const std::complex<float>> half, Shape s
             const bool stored = c < hc;
             const int rr = stored ? r : (s.rows - r) % s.rows;
             const int cc = stored ? c : s.cols - c;
-            full.at(r, c) = scale * std::abs(half[std::size_t(rr) * std::size_t(hc) + std::size_t(cc)]);
+            const std::size_t i = std::size_t(rr) * std::size_t(hc) + std::size_t(cc);
+            full.at(r, c) = scale * std::abs(half[i]);
         }
     }
     return pf::fftShift(full);

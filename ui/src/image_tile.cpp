@@ -8,7 +8,7 @@ namespace pf::ui {
 
 /// Draws the coloured image scaled to fit, pixels kept square and sharp.
 class ImageTile::Picture : public QWidget {
-public:
+  public:
     explicit Picture(QWidget* parent) : QWidget(parent) {
         setMinimumSize(64, 64);
         setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
@@ -17,7 +17,7 @@ public:
     QString placeholder;
     QColor highlight; // drawn around the picture when valid
 
-protected:
+  protected:
     void paintEvent(QPaintEvent*) override {
         QPainter p(this);
         p.fillRect(rect(), palette().color(QPalette::Base));
@@ -54,9 +54,9 @@ ImageTile::ImageTile(QWidget* parent)
 void ImageTile::setImage(std::shared_ptr<const ImageF> image, bool logScale) {
     m_image = std::move(image);
     m_logScale = logScale;
-    m_picture->coloured =
-        m_image && !m_image->empty() ? colourizedImage(*m_image, colorTable(m_colormap), logScale)
-                                     : QImage();
+    m_picture->coloured = m_image && !m_image->empty()
+                              ? colourizedImage(*m_image, colorTable(m_colormap), logScale)
+                              : QImage();
     m_picture->update();
 }
 
@@ -65,8 +65,12 @@ void ImageTile::setColormap(Colormap map) {
     setImage(m_image, m_logScale);
 }
 
-void ImageTile::setCaption(const QString& text) { m_caption->setText(text); }
-QString ImageTile::caption() const { return m_caption->text(); }
+void ImageTile::setCaption(const QString& text) {
+    m_caption->setText(text);
+}
+QString ImageTile::caption() const {
+    return m_caption->text();
+}
 
 void ImageTile::setPlaceholder(const QString& text) {
     m_picture->placeholder = text;

@@ -126,9 +126,9 @@ void StartsPanel::setStarts(StartObjectsPtr starts) {
         updateCaption(k);
     }
     m_average->setImage(std::make_shared<const ImageF>(r.object));
-    m_average->setCaption(tr("average of the %n kept start(s), iteration %1", nullptr,
-                             int(r.kept.size()))
-                              .arg(r.iterations));
+    m_average->setCaption(
+        tr("average of the %n kept start(s), iteration %1", nullptr, int(r.kept.size()))
+            .arg(r.iterations));
     showPrtf(r);
 }
 
@@ -143,8 +143,9 @@ void StartsPanel::updateCaption(int k) {
         head += tr(" · best · kept");
     else if (m_rank[i] > 0)
         head += tr(" · kept");
-    m_tiles[i]->setCaption(head + QLatin1Char('\n') +
-                           tr("free %1 · Fourier %2").arg(errorText(m_free[i]), errorText(m_fourier[i])));
+    m_tiles[i]->setCaption(
+        head + QLatin1Char('\n') +
+        tr("free %1 · Fourier %2").arg(errorText(m_free[i]), errorText(m_fourier[i])));
 }
 
 void StartsPanel::showPrtf(const pf::Result& r) {
@@ -166,6 +167,8 @@ void StartsPanel::showPrtf(const pf::Result& r) {
     m_resolution->setText(text);
 }
 
-QString StartsPanel::resolutionText() const { return m_resolution->text(); }
+QString StartsPanel::resolutionText() const {
+    return m_resolution->text();
+}
 
 } // namespace pf::ui

@@ -61,7 +61,8 @@ void StepThroughPanel::setStages(StagesPtr stages) {
                        "guess itself. Step (S) once; from then on every Step shows here the "
                        "stages of the iteration it will run next.")
                   : tr("The schedule is done after %1 iterations: there is no next iteration "
-                       "to show.").arg(stages->iteration));
+                       "to show.")
+                        .arg(stages->iteration));
         return;
     }
     m_stages = stages;
@@ -83,12 +84,15 @@ void StepThroughPanel::setStages(StagesPtr stages) {
                        .arg(QString::fromLatin1(rule.name.data(), int(rule.name.size())));
     if (rule.usesBeta)
         text += tr(", β = %1").arg(double(s.step.beta), 0, 'g', 3);
-    text += tr(" — %1; support %2 pixels. Step (S) runs exactly this iteration.")
-                .arg(QString::fromUtf8(rule.formula.data(), int(rule.formula.size())).toHtmlEscaped())
-                .arg(supportPixels);
+    text +=
+        tr(" — %1; support %2 pixels. Step (S) runs exactly this iteration.")
+            .arg(QString::fromUtf8(rule.formula.data(), int(rule.formula.size())).toHtmlEscaped())
+            .arg(supportPixels);
     m_headline->setText(text);
 }
 
-QString StepThroughPanel::headline() const { return m_headline->text(); }
+QString StepThroughPanel::headline() const {
+    return m_headline->text();
+}
 
 } // namespace pf::ui

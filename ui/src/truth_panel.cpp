@@ -62,7 +62,9 @@ TruthPanel::TruthPanel(QWidget* parent)
 }
 
 // The computation owns copies of what it reads: nothing waits for it here.
-TruthPanel::~TruthPanel() { m_watcher.disconnect(); }
+TruthPanel::~TruthPanel() {
+    m_watcher.disconnect();
+}
 
 void TruthPanel::setField(Shape field) {
     ++m_generation;

@@ -85,7 +85,8 @@ void WorkbenchDocks::dataOpened(const LoadedData& data) {
             m_truth->setTruth(*data.groundTruth, tr("the simulated object"));
         } catch (const std::exception& e) {
             pf::log(pf::LogLevel::Warning, std::string("the simulated object is not shown as the "
-                                                       "truth: ") + e.what());
+                                                       "truth: ") +
+                                               e.what());
         }
     }
     updateObjectRequests();

@@ -16,7 +16,7 @@ namespace pf::ui {
 
 class ImageTile : public QFrame {
     Q_OBJECT
-public:
+  public:
     explicit ImageTile(QWidget* parent = nullptr);
 
     /// Shows `image` (null: the placeholder text instead), coloured with the
@@ -32,7 +32,7 @@ public:
     void setHighlight(const QColor& colour);
     QColor highlight() const { return m_highlight; }
 
-private:
+  private:
     class Picture;
     Picture* m_picture;
     QLabel* m_caption;

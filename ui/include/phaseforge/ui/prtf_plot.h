@@ -14,7 +14,7 @@ namespace pf::ui {
 
 class PrtfPlot : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit PrtfPlot(QWidget* parent = nullptr);
 
     /// Shows this PRTF (rings with no measured pixel are left out).
@@ -27,10 +27,10 @@ public:
     double resolutionMarker() const { return m_marker; }
     QSize sizeHint() const override { return {320, 180}; }
 
-protected:
+  protected:
     void paintEvent(QPaintEvent* event) override;
 
-private:
+  private:
     QList<QPointF> m_points;
     double m_marker;
     double m_xMax = 0.5;

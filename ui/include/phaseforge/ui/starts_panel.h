@@ -19,7 +19,7 @@ class PrtfPlot;
 
 class StartsPanel : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit StartsPanel(QWidget* parent = nullptr);
 
     /// A new run with `starts` starts: empty thumbnails, no PRTF.
@@ -38,16 +38,16 @@ public:
     QString resolutionText() const;
     StartObjectsPtr shown() const { return m_starts; }
 
-private:
+  private:
     void updateCaption(int k);
     void showPrtf(const pf::Result& result);
 
     QGridLayout* m_grid;
     std::vector<ImageTile*> m_tiles;
     ImageTile* m_average;
-    std::vector<float> m_fourier;  // latest Fourier error per start
-    std::vector<float> m_free;     // free error per start at the last snapshot
-    std::vector<int> m_rank;       // -1: not kept; 0: best; 1..: kept, in rank order
+    std::vector<float> m_fourier; // latest Fourier error per start
+    std::vector<float> m_free;    // free error per start at the last snapshot
+    std::vector<int> m_rank;      // -1: not kept; 0: best; 1..: kept, in rank order
     StartObjectsPtr m_starts;
     PrtfPlot* m_plot;
     QLabel* m_resolution;

@@ -18,7 +18,7 @@ class ImageTile;
 
 class StepThroughPanel : public QWidget {
     Q_OBJECT
-public:
+  public:
     enum Stage { Iterate, Spectrum, Projected, Output, Constrained, StageCount };
 
     explicit StepThroughPanel(QWidget* parent = nullptr);
@@ -30,7 +30,7 @@ public:
     ImageTile* tile(Stage s) const { return m_tiles[std::size_t(s)]; }
     QString headline() const;
 
-private:
+  private:
     std::array<ImageTile*, StageCount> m_tiles{};
     QLabel* m_headline;
     StagesPtr m_stages;

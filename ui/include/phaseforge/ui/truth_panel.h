@@ -24,7 +24,7 @@ ImageF truthForField(const ImageF& picture, Shape field);
 
 class TruthPanel : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit TruthPanel(QWidget* parent = nullptr);
     ~TruthPanel() override;
 
@@ -47,10 +47,10 @@ public:
     bool busy() const { return m_running || m_pending; }
     QString errorText() const;
 
-signals:
+  signals:
     void errorUpdated(double error, long long iteration);
 
-private:
+  private:
     struct Outcome {
         ImagePtr object;
         long long iteration = -1;

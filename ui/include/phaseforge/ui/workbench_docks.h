@@ -26,7 +26,7 @@ class TruthPanel;
 
 class WorkbenchDocks : public QObject {
     Q_OBJECT
-public:
+  public:
     /// Adds the docks to `window` (hidden until chosen in the View menu).
     /// `reconstruction` is the live view the truth is compared with;
     /// `showError(title, message)` reports a failure to the user.
@@ -48,7 +48,7 @@ public:
     /// view. Returns false (and reports why) when it cannot be used.
     bool loadTruth(const QString& path);
 
-private:
+  private:
     void loadTruthDialog();
     void compareShown();
     void updateObjectRequests();

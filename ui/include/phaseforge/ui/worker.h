@@ -146,7 +146,7 @@ private:
     bool m_objectUpdates = false;
     bool m_stepThrough = false;
     qint64 m_lastObjectNs = 0;
-    std::unique_ptr<pf::FftwTransforms> m_transforms; // for sendFourier(), sendStages(): transforms()
+    std::unique_ptr<pf::FftwTransforms> m_transforms; // through transforms(), made on first use
     int m_fixedBatch = 0;
     long long m_pauseAt = 0;
     double m_frameSeconds = kDefaultFrameSeconds;
