@@ -123,10 +123,22 @@ void TestTeaching::startsPanelShowsEveryStartAndTheKeptOnes() {
     waitForPause(*w, paused, 30);
     QTRY_VERIFY_WITH_TIMEOUT(panel->shown() && panel->shown()->result->iterations == 30, 20000);
 
+    // Hidden, the panel is not updated; shown again after the end, it shows
+    // the starts the run ended with, without announcing a second end.
+    QDockWidget* dock = w->workbench()->startsDock();
+    dock->hide();
     QSignalSpy finished(&w->controller(), &RunController::finished);
+    QSignalSpy results(&w->controller(), &RunController::resultReady);
     w->togglePause();
     QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(w->controller().mode() == RunGate::Mode::Idle &&
+                                 w->controller().lastResult()->iterations == 80,
+                             20000);
+    QCOMPARE(panel->shown()->result->iterations, 30LL);
+    const int resultsAtEnd = results.count();
+    showDock(dock);
     QTRY_VERIFY_WITH_TIMEOUT(panel->shown() && panel->shown()->result->iterations == 80, 20000);
+    QCOMPARE(results.count(), resultsAtEnd);
 
     const StartObjects& shown = *panel->shown();
     const pf::Result& r = *shown.result;

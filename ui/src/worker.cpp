@@ -157,8 +157,15 @@ void ReconstructionWorker::setFourierUpdates(bool on) {
 
 void ReconstructionWorker::setStartUpdates(bool on) {
     m_startUpdates = on;
-    if (on && m_reconstruction && !m_inLoop)
-        emitResult(); // idle: show the starts the run stands at
+    // Idle after some iterations: show the starts the run stands at (without
+    // a resultReady, which the window would take for a new end of the run).
+    if (!on || !m_reconstruction || m_inLoop || m_reconstruction->iteration() == 0)
+        return;
+    try {
+        sendStarts(std::make_shared<const pf::Result>(m_reconstruction->result()));
+    } catch (const std::exception& e) {
+        fail(QStringLiteral("Could not read the result back"), e);
+    }
 }
 
 void ReconstructionWorker::setObjectUpdates(bool on) {
