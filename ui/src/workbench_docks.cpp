@@ -63,6 +63,11 @@ WorkbenchDocks::WorkbenchDocks(QMainWindow* window, RunController* controller,
             m_truth->setField(m_controller->problem()->shape()); // a new run: nothing compared yet
         m_step->clear(tr("Step (S): the stages of the next iteration appear here."));
     });
+    connect(c, &RunController::finished, this, [this] {
+        if (m_controller->settings().parameters.starts > 1 && !m_startsDock->isVisible())
+            pf::log(pf::LogLevel::Info, "View › Starts and PRTF shows every start, the kept ones "
+                                        "and the resolution");
+    });
     connect(c, &RunController::metricsArrived, m_starts, &StartsPanel::appendMetrics);
     connect(c, &RunController::startsReady, m_starts, &StartsPanel::setStarts);
     connect(c, &RunController::stagesReady, m_step, &StepThroughPanel::setStages);
