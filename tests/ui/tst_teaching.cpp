@@ -2,6 +2,7 @@
 // with the FFTW engine: the starts and PRTF panel, the truth view and the
 // step-through view. Runs on a real X display (xvfb-run), like tst_workbench.
 #include <phaseforge/analysis.h>
+#include <phaseforge/error.h>
 #include <phaseforge/fftw_engine.h>
 #include <phaseforge/io/write.h>
 #include <phaseforge/projections.h>
@@ -92,6 +93,7 @@ class TestTeaching : public QObject {
     void initTestCase();
     void startsPanelShowsEveryStartAndTheKeptOnes();
     void truthErrorIsTheCoreAlignedError();
+    void truthPicturesThatCannotBeComparedAreRefused();
     void stepThroughShowsTheCoreProjections();
 
   private:
@@ -252,6 +254,39 @@ void TestTeaching::truthErrorIsTheCoreAlignedError() {
     QVERIFY(sameImage(*panel->comparedObject(), result->object));
     QCOMPARE(panel->error(), pf::errorAfterAlignment(result->object, *panel->truth()));
     savePicture(docks->truthDock(), 480, 300, "tst_teaching-truth.png");
+}
+
+// A truth that cannot be compared is refused with a reason, never shown as
+// if it could: larger than the field, NaN/Inf, zero everywhere, empty, or
+// loaded before any data.
+void TestTeaching::truthPicturesThatCannotBeComparedAreRefused() {
+    const Shape field{32, 32};
+    const auto refuses = [&](const ImageF& picture, const char* reason) {
+        try {
+            (void)truthForField(picture, field);
+        } catch (const pf::InvalidArgument& e) {
+            return QString::fromUtf8(e.what()).contains(QLatin1String(reason));
+        }
+        return false;
+    };
+    QVERIFY(refuses(ImageF({33, 10}, 1.0f), "larger"));
+    ImageF nan({8, 8}, 1.0f);
+    nan.at(3, 4) = std::nanf("");
+    QVERIFY(refuses(nan, "NaN"));
+    QVERIFY(refuses(ImageF({8, 8}, 0.0f), "zero"));
+    QVERIFY(refuses(ImageF{}, "empty"));
+    // The same size is kept as it is.
+    ImageF same(field, 0.5f);
+    QVERIFY(sameImage(truthForField(same, field), same));
+
+    auto w = makeWindow(m_dir.filePath(QStringLiteral("refused.ini")));
+    const QString path = m_dir.filePath(QStringLiteral("early.tiff"));
+    pf::io::writeTiff(path.toStdString(), ImageF({8, 8}, 1.0f));
+    QSignalSpy errors(w.get(), &MainWindow::errorShown);
+    QVERIFY(!w->workbench()->loadTruth(path));
+    QCOMPARE(errors.count(), 1);
+    QVERIFY(!w->workbench()->truthPanel()->hasTruth());
+    QVERIFY(!w->workbench()->truthDock()->isVisible());
 }
 
 // Step by step through detwinning, a shrink-wrap update and the switch from
