@@ -19,6 +19,10 @@ std::shared_ptr<const ImageF> centredFourierMagnitude(const ImageF& object,
     }
     std::vector<std::complex<float>> half(s.halfSize());
     transforms->forward(object.data, half);
+    return std::make_shared<const ImageF>(centredMagnitudeOfHalf(half, s));
+}
+
+ImageF centredMagnitudeOfHalf(std::span<const std::complex<float>> half, Shape s, float scale) {
     ImageF full(s);
     const int hc = s.halfCols();
     for (int r = 0; r < s.rows; ++r) {
@@ -27,10 +31,11 @@ std::shared_ptr<const ImageF> centredFourierMagnitude(const ImageF& object,
             const bool stored = c < hc;
             const int rr = stored ? r : (s.rows - r) % s.rows;
             const int cc = stored ? c : s.cols - c;
-            full.at(r, c) = std::abs(half[std::size_t(rr) * std::size_t(hc) + std::size_t(cc)]);
+            const std::size_t i = std::size_t(rr) * std::size_t(hc) + std::size_t(cc);
+            full.at(r, c) = scale * std::abs(half[i]);
         }
     }
-    return std::make_shared<const ImageF>(pf::fftShift(full));
+    return pf::fftShift(full);
 }
 
 } // namespace pf::ui

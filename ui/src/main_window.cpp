@@ -10,6 +10,7 @@
 #include "phaseforge/ui/log_pane.h"
 #include "phaseforge/ui/parameter_panel.h"
 #include "phaseforge/ui/tool_tips.h"
+#include "phaseforge/ui/workbench_docks.h"
 
 #include <phaseforge/engine_factory.h>
 #include <phaseforge/log.h>
@@ -167,6 +168,7 @@ void MainWindow::buildMenus() {
                                 [this, size] { openBuiltInSample(size); });
     }
     file->addAction(m_simulateAction);
+    file->addAction(m_workbench->loadTruthAction());
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addSeparator();
     file->addAction(m_saveAction);
@@ -355,6 +357,8 @@ void MainWindow::buildDocks() {
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
     resizeDocks({plotDock}, {220}, Qt::Vertical);
     resizeDocks({plotDock, logDock}, {600, 400}, Qt::Horizontal);
+    m_workbench = new WorkbenchDocks(this, m_controller, m_reconView,
+                                     [this](const QString& t, const QString& m) { showError(t, m); });
 
     connect(m_params, &ParameterPanel::betaChanged, this, [this](float beta) {
         m_controller->setBeta(beta);

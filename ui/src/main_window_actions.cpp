@@ -6,6 +6,7 @@
 #include "phaseforge/ui/error_plot.h"
 #include "phaseforge/ui/image_view.h"
 #include "phaseforge/ui/parameter_panel.h"
+#include "phaseforge/ui/workbench_docks.h"
 
 #include <phaseforge/io/formats.h>
 #include <phaseforge/io/write.h>
@@ -125,6 +126,7 @@ void MainWindow::openData(LoadedData data) {
     m_fourierView->setImage(nullptr); // the new run's estimate follows
     m_diffView->setOverlay(centredMeasured(problem), 0, packRgba(255, 40, 40, 150));
     m_data = std::move(data);
+    m_workbench->dataOpened(m_data);
     m_savePath.clear();
     m_savedIteration = -1;
     m_resultDirty = false;

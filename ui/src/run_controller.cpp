@@ -33,6 +33,12 @@ RunController::RunController(EngineMaker makeEngine, QObject* parent)
             &ReconstructionWorker::setSupportUpdates);
     connect(this, &RunController::fourierUpdatesRequested, m_worker,
             &ReconstructionWorker::setFourierUpdates);
+    connect(this, &RunController::startUpdatesRequested, m_worker,
+            &ReconstructionWorker::setStartUpdates);
+    connect(this, &RunController::objectUpdatesRequested, m_worker,
+            &ReconstructionWorker::setObjectUpdates);
+    connect(this, &RunController::stepThroughRequested, m_worker,
+            &ReconstructionWorker::setStepThrough);
     connect(this, &RunController::pauseAtRequested, m_worker, &ReconstructionWorker::setPauseAt);
     connect(this, &RunController::runRequested, m_worker, &ReconstructionWorker::run);
     connect(this, &RunController::resultRequested, m_worker, &ReconstructionWorker::requestResult);
@@ -44,6 +50,9 @@ RunController::RunController(EngineMaker makeEngine, QObject* parent)
     connect(m_worker, &ReconstructionWorker::frameReady, this, &RunController::frameReady);
     connect(m_worker, &ReconstructionWorker::supportReady, this, &RunController::supportReady);
     connect(m_worker, &ReconstructionWorker::fourierReady, this, &RunController::fourierReady);
+    connect(m_worker, &ReconstructionWorker::startsReady, this, &RunController::startsReady);
+    connect(m_worker, &ReconstructionWorker::objectReady, this, &RunController::objectReady);
+    connect(m_worker, &ReconstructionWorker::stagesReady, this, &RunController::stagesReady);
     connect(m_worker, &ReconstructionWorker::parametersApplied, this,
             &RunController::parametersApplied);
     connect(m_worker, &ReconstructionWorker::failed, this, &RunController::failed);
@@ -172,6 +181,9 @@ void RunController::setBatching(int fixedIterations, double frameSeconds) {
 void RunController::setPublishing(bool on) { emit publishingRequested(on); }
 void RunController::setSupportUpdates(bool on) { emit supportUpdatesRequested(on); }
 void RunController::setFourierUpdates(bool on) { emit fourierUpdatesRequested(on); }
+void RunController::setStartUpdates(bool on) { emit startUpdatesRequested(on); }
+void RunController::setObjectUpdates(bool on) { emit objectUpdatesRequested(on); }
+void RunController::setStepThrough(bool on) { emit stepThroughRequested(on); }
 void RunController::setPauseAt(long long iteration) { emit pauseAtRequested(iteration); }
 void RunController::requestResult() { emit resultRequested(); }
 

@@ -26,6 +26,8 @@ void registerRunTypes() {
     qRegisterMetaType<ResultPtr>();
     qRegisterMetaType<MaskPtr>();
     qRegisterMetaType<ImagePtr>();
+    qRegisterMetaType<StagesPtr>();
+    qRegisterMetaType<StartObjectsPtr>();
     qRegisterMetaType<pf::MetricsRecord>();
     qRegisterMetaType<MetricsList>();
     qRegisterMetaType<pf::Schedule>();

@@ -5,6 +5,7 @@
 
 #include <phaseforge/fftw_engine.h>
 
+#include <phaseforge/analysis.h>
 #include <phaseforge/error.h>
 #include <phaseforge/log.h>
 
@@ -22,6 +23,7 @@ constexpr int kMaxBatch = 100000;
 constexpr qint64 kRateWindowNs = 500'000'000;    // it/s is measured over ~0.5 s
 constexpr qint64 kSupportIntervalNs = 250'000'000; // support overlay at ~4 Hz
 constexpr qint64 kFourierIntervalNs = 250'000'000; // Fourier estimate at ~4 Hz
+constexpr qint64 kObjectIntervalNs = 250'000'000;  // object for the truth view at ~4 Hz
 } // namespace
 
 ReconstructionWorker::ReconstructionWorker(std::shared_ptr<RunGate> gate,
@@ -76,6 +78,10 @@ bool ReconstructionWorker::rebuild(const RunSettings& settings) {
         publishFrame(); // the starting estimate, so the view is never empty
         if (m_fourierUpdates)
             sendFourier();
+        if (m_objectUpdates)
+            sendObject();
+        if (m_stepThrough)
+            sendStages(); // says that iteration 0 has no stages to show
     } catch (const std::exception& e) {
         fail(QStringLiteral("Could not publish the first estimate"), e);
     }
@@ -149,6 +155,30 @@ void ReconstructionWorker::setFourierUpdates(bool on) {
         sendFourier(); // idle: show the estimate the run stands at
 }
 
+void ReconstructionWorker::setStartUpdates(bool on) {
+    m_startUpdates = on;
+    // Idle after some iterations: show the starts the run stands at (without
+    // a resultReady, which the window would take for a new end of the run).
+    if (!on || !m_reconstruction || m_inLoop || m_reconstruction->iteration() == 0)
+        return;
+    try {
+        sendStarts(std::make_shared<const pf::Result>(m_reconstruction->result()));
+    } catch (const std::exception& e) {
+        fail(QStringLiteral("Could not read the result back"), e);
+    }
+}
+
+void ReconstructionWorker::setObjectUpdates(bool on) {
+    m_objectUpdates = on;
+    m_lastObjectNs = 0;
+}
+
+void ReconstructionWorker::setStepThrough(bool on) {
+    m_stepThrough = on;
+    if (on && m_reconstruction && !m_inLoop)
+        sendStages();
+}
+
 void ReconstructionWorker::setPauseAt(long long iteration) { m_pauseAt = std::max(iteration, 0LL); }
 
 void ReconstructionWorker::setSupportUpdates(bool on) {
@@ -199,9 +229,9 @@ void ReconstructionWorker::run() {
             m_rateWindow.clear();
             settle(); // the last batch's records, which came after its progress
             emit paused(m_reconstruction->iteration());
-            emitResult();
-            if (m_fourierUpdates)
-                sendFourier();
+            sendPauseViews();
+            if (m_objectUpdates)
+                sendObject();
         });
         if (next == RunGate::Next::Stop) {
             if (m_gate->finishRun())
@@ -241,7 +271,15 @@ void ReconstructionWorker::run() {
         settle();
     const long long iteration = m_reconstruction ? m_reconstruction->iteration() : 0;
     emit stopped(iteration);
+    sendPauseViews();
+}
+
+void ReconstructionWorker::sendPauseViews() {
     emitResult();
+    if (m_fourierUpdates)
+        sendFourier();
+    if (m_stepThrough)
+        sendStages();
 }
 
 void ReconstructionWorker::runBatch(long long count) {
@@ -290,6 +328,77 @@ void ReconstructionWorker::runBatch(long long count) {
         m_lastFourierNs = end;
         sendFourier();
     }
+    if (m_objectUpdates && end - m_lastObjectNs > kObjectIntervalNs) {
+        m_lastObjectNs = end;
+        sendObject();
+    }
+}
+
+pf::FftwTransforms& ReconstructionWorker::transforms() {
+    const Shape shape = m_engine->shape();
+    if (!m_transforms || m_transforms->shape() != shape)
+        m_transforms = std::make_unique<pf::FftwTransforms>(shape, 1,
+                                                            pf::FftwEngine::PlanEffort::Estimate);
+    return *m_transforms;
+}
+
+void ReconstructionWorker::sendObject() {
+    if (!m_reconstruction || !m_engine)
+        return;
+    try {
+        auto object = std::make_shared<ImageF>(m_engine->shape());
+        m_engine->readObject(m_displayedStart, object->data);
+        emit objectReady(std::move(object), m_reconstruction->iteration());
+    } catch (const std::exception& e) {
+        m_objectUpdates = false;
+        fail(QStringLiteral("The object is not compared with the truth"), e);
+    }
+}
+
+void ReconstructionWorker::sendStages() {
+    if (!m_reconstruction || !m_engine)
+        return;
+    try {
+        const long long iteration = m_reconstruction->iteration();
+        const pf::Parameters& p = m_reconstruction->parameters();
+        const long long last = p.schedule.totalIterations() - 1;
+        const pf::Step step{p.schedule.algorithmAt(std::min(iteration, last)), p.beta};
+        auto stages = std::make_shared<IterationStages>();
+        // At iteration 0 the engine's g' is the starting guess, not P_M of it,
+        // and after the last one there is no next iteration: no pictures.
+        if (iteration > 0 && !m_reconstruction->done()) {
+            ImageF g(m_engine->shape());
+            m_engine->readIterate(m_displayedStart, g.data);
+            Mask support;
+            m_engine->readSupport(m_displayedStart, support);
+            *stages = iterationStages(g, m_reconstruction->engineProblem(), support, step,
+                                      transforms());
+        }
+        stages->iteration = iteration;
+        stages->start = m_displayedStart;
+        stages->step = step;
+        emit stagesReady(std::move(stages));
+    } catch (const std::exception& e) {
+        m_stepThrough = false;
+        fail(QStringLiteral("The step-through view is not shown"), e);
+    }
+}
+
+void ReconstructionWorker::sendStarts(const ResultPtr& result) {
+    try {
+        auto starts = std::make_shared<StartObjects>();
+        starts->result = result;
+        const Shape shape = m_engine->shape();
+        for (int k = 0; k < m_engine->startCount(); ++k) {
+            ImageF object(shape);
+            m_engine->readObject(k, object.data);
+            starts->objects.push_back(pf::align(result->rawObject, object).apply(object));
+        }
+        emit startsReady(std::move(starts));
+    } catch (const std::exception& e) {
+        m_startUpdates = false;
+        fail(QStringLiteral("The starts are not shown"), e);
+    }
 }
 
 void ReconstructionWorker::sendFourier() {
@@ -298,10 +407,7 @@ void ReconstructionWorker::sendFourier() {
     try {
         ImageF object(m_engine->shape());
         m_engine->readObject(m_displayedStart, object.data);
-        if (!m_transforms || m_transforms->shape() != object.shape)
-            m_transforms = std::make_unique<pf::FftwTransforms>(
-                object.shape, 1, pf::FftwEngine::PlanEffort::Estimate);
-        emit fourierReady(centredFourierMagnitude(object, m_transforms.get()),
+        emit fourierReady(centredFourierMagnitude(object, &transforms()),
                           m_reconstruction->iteration());
     } catch (const std::exception& e) {
         m_fourierUpdates = false;
@@ -367,11 +473,16 @@ void ReconstructionWorker::publishFrame() {
 void ReconstructionWorker::emitResult() {
     if (!m_reconstruction)
         return;
+    ResultPtr result;
     try {
-        emit resultReady(std::make_shared<const pf::Result>(m_reconstruction->result()));
+        result = std::make_shared<const pf::Result>(m_reconstruction->result());
     } catch (const std::exception& e) {
         fail(QStringLiteral("Could not read the result back"), e);
+        return;
     }
+    emit resultReady(result);
+    if (m_startUpdates)
+        sendStarts(result);
 }
 
 void ReconstructionWorker::requestResult() { emitResult(); }

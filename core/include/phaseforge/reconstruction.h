@@ -140,6 +140,8 @@ public:
     /// on from this support. Throws InvalidArgument, changing nothing.
     void setSupport(InitialSupport rule, float autocorrelationThreshold);
     const Parameters& parameters() const { return m_params; }
+    /// The problem as the engine holds it: the held-out free pixels unmeasured.
+    const Problem& engineProblem() const { return m_problem; }
 
     /// Collects metrics that have arrived; returns all of them so far
     /// (every start, in arrival order).

@@ -28,6 +28,7 @@ class ErrorPlot;
 class ImageView;
 class LogPane;
 class ParameterPanel;
+class WorkbenchDocks;
 
 struct MainWindowOptions {
     /// An INI file to keep settings in; empty: the platform's default place.
@@ -75,6 +76,8 @@ public:
     ErrorPlot* errorPlot() const { return m_errorPlot; }
     LogPane* logPane() const { return m_log; }
     ParameterPanel* parameterPanel() const { return m_params; }
+    /// The starts, truth and step-through docks.
+    WorkbenchDocks* workbench() const { return m_workbench; }
     /// Latest progress seen (iteration, rate, error).
     const Progress& lastProgress() const { return m_progress; }
 
@@ -146,6 +149,7 @@ private:
     ParameterPanel* m_params = nullptr;
     ErrorPlot* m_errorPlot = nullptr;
     LogPane* m_log = nullptr;
+    WorkbenchDocks* m_workbench = nullptr;
 
     QLabel* m_stateLabel = nullptr;
     QLabel* m_engineLabel = nullptr;

@@ -66,6 +66,12 @@ public:
     void setSupportUpdates(bool on);
     /// On: fourierReady() a few times a second while running and at pauses.
     void setFourierUpdates(bool on);
+    /// On: startsReady() at every pause and at the end of a run (ReconstructionWorker).
+    void setStartUpdates(bool on);
+    /// On: objectReady() a few times a second while running and at pauses.
+    void setObjectUpdates(bool on);
+    /// On: stagesReady() at every pause and at the end of a run.
+    void setStepThrough(bool on);
     /// Pause exactly when the run reaches `iteration` (0: cancel).
     void setPauseAt(long long iteration);
     void requestResult();
@@ -79,6 +85,9 @@ signals:
     void frameReady(long long iteration);
     void supportReady(pf::ui::MaskPtr support);
     void fourierReady(pf::ui::ImagePtr magnitude, long long iteration);
+    void startsReady(pf::ui::StartObjectsPtr starts);
+    void objectReady(pf::ui::ImagePtr object, long long iteration);
+    void stagesReady(pf::ui::StagesPtr stages);
     void paused(long long iteration);
     void stopped(long long iteration);
     void finished(long long iteration);
@@ -99,6 +108,9 @@ signals:
     void supportUpdatesRequested(bool on);
     void pauseAtRequested(long long iteration);
     void fourierUpdatesRequested(bool on);
+    void startUpdatesRequested(bool on);
+    void objectUpdatesRequested(bool on);
+    void stepThroughRequested(bool on);
     void runRequested();
     void resultRequested();
 

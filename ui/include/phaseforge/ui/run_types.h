@@ -6,12 +6,15 @@
 #include <phaseforge/problem.h>
 #include <phaseforge/reconstruction.h>
 
+#include "phaseforge/ui/iteration_stages.h"
+
 #include <QList>
 #include <QMetaType>
 
 #include <cmath>
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace pf::ui {
 
@@ -70,6 +73,17 @@ using ResultPtr = std::shared_ptr<const pf::Result>;
 using MaskPtr = std::shared_ptr<const pf::Mask>;
 using ImagePtr = std::shared_ptr<const pf::ImageF>;
 using MetricsList = QList<pf::MetricsRecord>;
+using StagesPtr = std::shared_ptr<const IterationStages>;
+
+/// Every start's object at one iteration, read back at a pause or at the end
+/// of a run (never per frame), with the result read back at the same moment.
+struct StartObjects {
+    ResultPtr result;            ///< ranks, kept set, average and PRTF
+    /// objects[k]: start k's object estimate, aligned (shift and twin) on the
+    /// best start's (result->rawObject), so that the starts compare by eye.
+    std::vector<ImageF> objects;
+};
+using StartObjectsPtr = std::shared_ptr<const StartObjects>;
 
 /// Registers the types above for queued connections. Safe to call repeatedly.
 void registerRunTypes();
@@ -83,5 +97,7 @@ Q_DECLARE_METATYPE(pf::ui::ProblemPtr)
 Q_DECLARE_METATYPE(pf::ui::ResultPtr)
 Q_DECLARE_METATYPE(pf::ui::MaskPtr)
 Q_DECLARE_METATYPE(pf::ui::ImagePtr)
+Q_DECLARE_METATYPE(pf::ui::StagesPtr)
+Q_DECLARE_METATYPE(pf::ui::StartObjectsPtr)
 Q_DECLARE_METATYPE(pf::MetricsRecord)
 Q_DECLARE_METATYPE(pf::Schedule)

@@ -56,6 +56,17 @@ public slots:
     /// On: the Fourier-space estimate |FFT(x)| of the displayed start is sent
     /// a few times a second while running, and at every pause.
     void setFourierUpdates(bool on);
+    /// On: every start's object (startsReady) whenever the result is read
+    /// back (at every pause and at the end of a run loop), never per frame.
+    void setStartUpdates(bool on);
+    /// On: the displayed start's object estimate (objectReady) at iteration
+    /// 0, a few times a second while running and at every pause. (A loop that ends shows the
+    /// result's average, which resultReady carries.)
+    void setObjectUpdates(bool on);
+    /// On: at every pause and at the end of a run loop, the stages of the
+    /// displayed start's next iteration (stagesReady), computed on the host
+    /// with the core's projections from the iterate the engine holds.
+    void setStepThrough(bool on);
     /// Pause when the run reaches this iteration (batches are cut to land on
     /// it); 0: no such pause. Used once.
     void setPauseAt(long long iteration);
@@ -74,6 +85,13 @@ signals:
     void supportReady(pf::ui::MaskPtr support);
     /// The Fourier-space estimate, centred, at this iteration.
     void fourierReady(pf::ui::ImagePtr magnitude, long long iteration);
+    /// Every start's object with the result read back at the same moment.
+    void startsReady(pf::ui::StartObjectsPtr starts);
+    /// The displayed start's object estimate at this iteration.
+    void objectReady(pf::ui::ImagePtr object, long long iteration);
+    /// The stages of the next iteration (images empty at iteration 0 and at
+    /// the end of the schedule, where there is none to show).
+    void stagesReady(pf::ui::StagesPtr stages);
     /// The loop is waiting, paused, at this iteration.
     void paused(long long iteration);
     /// The run loop ended (stop, end of schedule, new data or failure).
@@ -97,6 +115,12 @@ private:
     void settle();
     void emitResult();
     void sendFourier();
+    /// What is read back at a pause and at the end of a run loop.
+    void sendPauseViews();
+    void sendStarts(const ResultPtr& result);
+    void sendObject();
+    void sendStages();
+    pf::FftwTransforms& transforms();
     void fail(const QString& what, const std::exception& e);
     int nextBatchSize() const;
     double measuredRate();
@@ -118,7 +142,11 @@ private:
     bool m_supportUpdates = false;
     bool m_fourierUpdates = false;
     qint64 m_lastFourierNs = 0;
-    std::unique_ptr<pf::FftwTransforms> m_transforms; // for sendFourier(), made on first use
+    bool m_startUpdates = false;
+    bool m_objectUpdates = false;
+    bool m_stepThrough = false;
+    qint64 m_lastObjectNs = 0;
+    std::unique_ptr<pf::FftwTransforms> m_transforms; // through transforms(), made on first use
     int m_fixedBatch = 0;
     long long m_pauseAt = 0;
     double m_frameSeconds = kDefaultFrameSeconds;
