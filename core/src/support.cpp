@@ -51,29 +51,42 @@ void gaussianBlurPeriodic(std::span<const float> in, Shape shape, float sigma,
         throw InvalidArgument("gaussianBlurPeriodic: sigma must be positive");
     int radius = 0;
     const std::vector<float> w = gaussianBlurWeights(sigma, radius);
-    const int rows = shape.rows, cols = shape.cols;
+    const int rows = shape.rows, cols = shape.cols, taps = 2 * radius + 1;
+    auto wrap = [](int i, int n) { return (i % n + n) % n; };
     std::vector<float> tmp(shape.size());
-    // Rows first (along c), then columns (along r); indices wrap around.
-#pragma omp parallel for schedule(static) if (shape.size() > (1u << 16))
-    for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c) {
-            float acc = 0;
-            for (int j = -radius; j <= radius; ++j) {
-                const int cc = ((c + j) % cols + cols) % cols;
-                acc += w[std::size_t(j + radius)] * in[std::size_t(r) * cols + cc];
+    // Rows first (along c), then columns (along r); indices wrap around. Each
+    // output adds its taps in the order j = -radius .. radius (the order the
+    // GPU kernel follows), from padded copies so that no index wraps inside
+    // the inner loops.
+    const bool parallel = shape.size() > (1u << 16);
+#pragma omp parallel if (parallel)
+    {
+        std::vector<float> padded(std::size_t(cols + 2 * radius));
+#pragma omp for schedule(static)
+        for (int r = 0; r < rows; ++r) {
+            const float* row = in.data() + std::size_t(r) * cols;
+            for (int k = 0; k < cols + 2 * radius; ++k)
+                padded[std::size_t(k)] = row[wrap(k - radius, cols)];
+            float* dst = tmp.data() + std::size_t(r) * cols;
+            for (int c = 0; c < cols; ++c) {
+                float acc = 0;
+                for (int t = 0; t < taps; ++t)
+                    acc += w[std::size_t(t)] * padded[std::size_t(c + t)];
+                dst[c] = acc;
             }
-            tmp[std::size_t(r) * cols + c] = acc;
         }
-#pragma omp parallel for schedule(static) if (shape.size() > (1u << 16))
-    for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c) {
-            float acc = 0;
-            for (int j = -radius; j <= radius; ++j) {
-                const int rr = ((r + j) % rows + rows) % rows;
-                acc += w[std::size_t(j + radius)] * tmp[std::size_t(rr) * cols + c];
-            }
-            out[std::size_t(r) * cols + c] = acc;
+    }
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int r = 0; r < rows; ++r) {
+        float* dst = out.data() + std::size_t(r) * cols;
+        std::fill(dst, dst + cols, 0.0f);
+        for (int t = 0; t < taps; ++t) {
+            const float weight = w[std::size_t(t)];
+            const float* src = tmp.data() + std::size_t(wrap(r + t - radius, rows)) * cols;
+            for (int c = 0; c < cols; ++c)
+                dst[c] += weight * src[c];
         }
+    }
 }
 
 Mask thresholdSupport(std::span<const float> blurred, Shape shape, float threshold) {

@@ -11,7 +11,7 @@
 
 namespace pf::ui {
 
-IterationStages iterationStages(const ImageF& g, const pf::Problem& problem, const Mask& support,
+IterationStages iterationStages(const ImageF& g, pf::ProblemRef problem, const Mask& support,
                                 const pf::Step& step, pf::FftwTransforms& transforms) {
     const Shape s = g.shape;
     if (problem.shape() != s || transforms.shape() != s)

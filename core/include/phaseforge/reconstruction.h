@@ -141,7 +141,7 @@ public:
     void setSupport(InitialSupport rule, float autocorrelationThreshold);
     const Parameters& parameters() const { return m_params; }
     /// The problem as the engine holds it: the held-out free pixels unmeasured.
-    const Problem& engineProblem() const { return m_problem; }
+    ProblemRef engineProblem() const { return {m_data.magnitude, iteratedMeasured(), m_data.support}; }
 
     /// Collects metrics that have arrived; returns all of them so far
     /// (every start, in arrival order).

@@ -35,7 +35,7 @@ struct IterationStages {
 /// The stages from iterate g. `problem` is the problem as the engine sees it
 /// (Reconstruction::engineProblem(): held-out free pixels unmeasured); `support` the start's
 /// support in force; `transforms` must have g's shape.
-IterationStages iterationStages(const ImageF& g, const pf::Problem& problem, const Mask& support,
+IterationStages iterationStages(const ImageF& g, pf::ProblemRef problem, const Mask& support,
                                 const pf::Step& step, pf::FftwTransforms& transforms);
 
 } // namespace pf::ui
