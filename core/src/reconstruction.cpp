@@ -19,8 +19,8 @@ Parameters recipeParameters() {
     p.shrinkWrap.sigmaStart = 3.0f;
     p.shrinkWrap.sigmaEnd = 1.0f;
     p.shrinkWrap.sigmaDecay = 0.97f;
-    p.shrinkWrap.threshold = 0.15f;
-    p.detwinIterations = 100;
+    p.shrinkWrap.threshold = 0.1f;
+    p.detwinIterations = 200;
     p.freeFraction = 0.03f;
     p.starts = 8;
     p.shrinkWrapStarts = 4;
