@@ -3,8 +3,8 @@
 // N x N pattern (binary shapes, oversampling 2, 1e9 photons, 2 px beamstop)
 // is written as CXI (not timed), then timed from reading that file to the
 // written CXI result, as the command line does it: load, recipe (support
-// estimate, iterations, ranking, alignment, PRTF), SHA-256 of the input and
-// write. The engine is made once beforehand (an application's start-up); its
+// estimate, iterations, ranking, alignment, PRTF; each timed apart), SHA-256
+// of the input and write. The engine is made once beforehand (an application's start-up); its
 // creation time is printed apart. One JSON line per run; the median of R runs
 // at the end of each size.
 #include <phaseforge/analysis.h>
@@ -82,10 +82,19 @@ int main(int argc, char** argv) try {
             const auto t0 = Clock::now();
             const pf::io::LoadedPattern pattern = pf::io::loadDiffraction(input);
             const double load = since(t0);
+            // pf::reconstruct's steps, timed apart: support estimate and engine
+            // load, the iterations, then ranking, alignment and PRTF.
             const auto t1 = Clock::now();
             const pf::Parameters params = pf::recipeParameters();
-            const pf::Result result = pf::reconstruct(*engine, pattern.problem, params);
-            const double recipe = since(t1);
+            pf::Reconstruction run(*engine, pattern.problem, params);
+            const double prepare = since(t1);
+            const auto iterating = Clock::now();
+            run.advance(run.totalIterations());
+            engine->finish();
+            const double iterate = since(iterating);
+            const auto analysing = Clock::now();
+            const pf::Result result = run.result();
+            const double analyse = since(analysing), recipe = since(t1);
             const auto t2 = Clock::now();
             pf::io::Provenance provenance;
             provenance.inputPath = input;
@@ -94,9 +103,11 @@ int main(int argc, char** argv) try {
             const double write = since(t2), total = since(t0);
             totals.push_back(total);
             std::printf("{\"size\": %d, \"rep\": %d, \"engine\": \"%s\", \"load_s\": %.3f, "
-                        "\"recipe_s\": %.3f, \"write_s\": %.3f, \"total_s\": %.3f, \"error\": %.4f, "
+                        "\"recipe_s\": %.3f, \"prepare_s\": %.3f, \"iterate_s\": %.3f, "
+                        "\"result_s\": %.3f, \"write_s\": %.3f, \"total_s\": %.3f, \"error\": %.4f, "
                         "\"trusted\": %s}\n",
-                        n, rep, result.engine.name.c_str(), load, recipe, write, total,
+                        n, rep, result.engine.name.c_str(), load, recipe, prepare, iterate, analyse,
+                        write, total,
                         pf::errorAfterAlignment(result.object, s.object),
                         result.quality.trusted ? "true" : "false");
             std::fflush(stdout);

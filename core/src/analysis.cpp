@@ -25,7 +25,8 @@ std::vector<std::complex<float>> halfSpectrum(const ImageF& x) {
     const Shape s = x.shape;
     auto in = fftw::allocate<float>(s.size());
     auto out = fftw::allocate<std::complex<float>>(s.halfSize());
-    fftw::Plan plan = fftw::planR2C(s.rows, s.cols, in.get(), out.get(), 1, FFTW_ESTIMATE);
+    fftw::Plan plan =
+        fftw::planR2C(s.rows, s.cols, in.get(), out.get(), fftw::threadsFor(s.size()), FFTW_ESTIMATE);
     std::copy(x.data.begin(), x.data.end(), in.get());
     fftwf_execute(plan.get());
     return {out.get(), out.get() + s.halfSize()};
@@ -35,7 +36,8 @@ std::vector<std::complex<float>> halfSpectrum(const ImageF& x) {
 std::vector<float> fromHalfSpectrum(std::vector<std::complex<float>> spectrum, Shape s) {
     auto in = fftw::allocate<std::complex<float>>(s.halfSize());
     auto out = fftw::allocate<float>(s.size());
-    fftw::Plan plan = fftw::planC2R(s.rows, s.cols, in.get(), out.get(), 1, FFTW_ESTIMATE);
+    fftw::Plan plan =
+        fftw::planC2R(s.rows, s.cols, in.get(), out.get(), fftw::threadsFor(s.size()), FFTW_ESTIMATE);
     std::copy(spectrum.begin(), spectrum.end(), in.get());
     fftwf_execute(plan.get());
     return {out.get(), out.get() + s.size()};

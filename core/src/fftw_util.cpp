@@ -2,10 +2,12 @@
 
 #include "phaseforge/error.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <unistd.h>
 
 namespace pf::fftw {
@@ -73,6 +75,12 @@ template <class MakePlan> fftwf_plan planWithWisdom(int threads, unsigned flags,
     if (p && !(flags & FFTW_ESTIMATE) && !(flags & FFTW_WISDOM_ONLY))
         exportWisdom();
     return p;
+}
+
+int threadsFor(std::size_t pixels) {
+    if (pixels < (std::size_t(1) << 16))
+        return 1;
+    return int(std::clamp(std::thread::hardware_concurrency(), 1u, 16u));
 }
 
 Plan planR2C(int rows, int cols, float* in, std::complex<float>* out, int threads,

@@ -55,6 +55,10 @@ private:
 
 inline fftwf_complex* asFftw(std::complex<float>* p) { return reinterpret_cast<fftwf_complex*>(p); }
 
+/// Threads for a one-off host transform of `pixels` values: 1 below 2^16
+/// pixels (where threads cost more than they save), else every core, at most 16.
+int threadsFor(std::size_t pixels);
+
 /// Real-to-half-spectrum and back, unnormalised, for rows x cols.
 /// `flags` are FFTW planner flags; planning with FFTW_MEASURE overwrites the arrays.
 Plan planR2C(int rows, int cols, float* in, std::complex<float>* out, int threads, unsigned flags);

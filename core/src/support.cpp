@@ -120,7 +120,8 @@ Mask autocorrelationSupport(ProblemRef problem, float threshold) {
     };
     auto spectrum = fftw::allocate<std::complex<float>>(s.halfSize());
     auto image = fftw::allocate<float>(s.size());
-    fftw::Plan plan = fftw::planC2R(s.rows, s.cols, spectrum.get(), image.get(), 1, FFTW_ESTIMATE);
+    fftw::Plan plan = fftw::planC2R(s.rows, s.cols, spectrum.get(), image.get(),
+                                    fftw::threadsFor(s.size()), FFTW_ESTIMATE);
     for (int r = 0; r < s.rows; ++r)
         for (int c = 0; c < half; ++c)
             spectrum[std::size_t(r) * half + c] = 0.5f * (intensity(r, c) +
@@ -206,38 +207,49 @@ Mask estimateSupport(ProblemRef problem, const AutoSupport& rule) {
         }
     auto spectrum = fftw::allocate<std::complex<float>>(nh);
     auto image = fftw::allocate<float>(n);
-    fftw::Plan toImage = fftw::planC2R(s.rows, s.cols, spectrum.get(), image.get(), 1, FFTW_ESTIMATE);
-    fftw::Plan toSpectrum = fftw::planR2C(s.rows, s.cols, image.get(), spectrum.get(), 1, FFTW_ESTIMATE);
+    const int threads = fftw::threadsFor(s.size());
+    fftw::Plan toImage = fftw::planC2R(s.rows, s.cols, spectrum.get(), image.get(), threads, FFTW_ESTIMATE);
+    fftw::Plan toSpectrum = fftw::planR2C(s.rows, s.cols, image.get(), spectrum.get(), threads, FFTW_ESTIMATE);
     std::vector<float> estimate(value), blurred(n), positive(n);
     const float scale = 1.0f / float(n);
+    // Per-pixel loops run on every core for large patterns (the FFTs do too):
+    // each pixel's value does not depend on the order, and max is exact.
+    const bool parallel = threads > 1;
+    const auto count = std::ptrdiff_t(n), halfCount = std::ptrdiff_t(nh);
     auto autocorrelation = [&] {
-        for (std::size_t h = 0; h < nh; ++h)
-            spectrum[h] = estimate[h];
+#pragma omp parallel for if (parallel)
+        for (std::ptrdiff_t h = 0; h < halfCount; ++h)
+            spectrum[h] = estimate[std::size_t(h)];
         fftwf_execute(toImage.get());
     };
     for (int it = 0; it < rule.fillIterations; ++it) {
         autocorrelation();
         float peak = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            positive[i] = std::max(image[i] * scale, 0.0f);
-            peak = std::max(peak, positive[i]);
+#pragma omp parallel for reduction(max : peak) if (parallel)
+        for (std::ptrdiff_t i = 0; i < count; ++i) {
+            positive[std::size_t(i)] = std::max(image[i] * scale, 0.0f);
+            peak = std::max(peak, positive[std::size_t(i)]);
         }
         if (!(peak > 0))
             break;
         if (rule.fillFloor > 0) {
             gaussianBlurPeriodic(positive, s, 2.0f, blurred);
             float bpeak = 0;
-            for (float v : blurred)
-                bpeak = std::max(bpeak, v);
-            for (std::size_t i = 0; i < n; ++i)
-                if (blurred[i] < rule.fillFloor * bpeak)
-                    positive[i] = 0;
+#pragma omp parallel for reduction(max : bpeak) if (parallel)
+            for (std::ptrdiff_t i = 0; i < count; ++i)
+                bpeak = std::max(bpeak, blurred[std::size_t(i)]);
+            const float floor = rule.fillFloor * bpeak;
+#pragma omp parallel for if (parallel)
+            for (std::ptrdiff_t i = 0; i < count; ++i)
+                image[i] = blurred[std::size_t(i)] < floor ? 0.0f : positive[std::size_t(i)];
+        } else {
+            std::copy(positive.begin(), positive.end(), image.get());
         }
-        std::copy(positive.begin(), positive.end(), image.get());
         fftwf_execute(toSpectrum.get());
-        for (std::size_t h = 0; h < nh; ++h)
-            if (!known[h])
-                estimate[h] = std::max(spectrum[h].real(), 0.0f);
+#pragma omp parallel for if (parallel)
+        for (std::ptrdiff_t h = 0; h < halfCount; ++h)
+            if (!known[std::size_t(h)])
+                estimate[std::size_t(h)] = std::max(spectrum[h].real(), 0.0f);
     }
     autocorrelation();
     std::vector<float> a(n);

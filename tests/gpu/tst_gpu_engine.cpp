@@ -331,8 +331,10 @@ private slots:
     }
 
     // A start from a whole object (a continued run) holds that object as g
-    // and g', bit for bit, beside starts from a phase; then it iterates as the
-    // FFTW engine does from the same object.
+    // and g', bit for bit, beside a start from a phase; then each of its steps
+    // is the float64 reference's step from the same state (stepErrorsToFloat64,
+    // fixed bounds). Two engines are not compared after several steps: a
+    // pixel whose g' lies at zero can take the other HIO branch in each.
     void anObjectStartIsLoadedBitForBit() {
         for (const auto& shape : kShapes) {
             const std::uint64_t seed = 77;
@@ -340,24 +342,29 @@ private slots:
             pf::ImageF object(shape);
             for (std::size_t i = 0; i < object.data.size(); ++i)
                 object.data[i] = p.support.data[i] ? float(i % 13) / 13.0f : 0.0f;
-            const std::vector<pf::InitialGuess> guesses{pf::InitialGuess::random(seed),
-                                                        pf::InitialGuess::fromObject(object)};
-            Pair pair;
-            pair.fftw.load(p, guesses);
-            pair.cuda.load(p, guesses);
-            std::vector<float> g(shape.size());
-            pair.cuda.readIterate(1, g);
+            const std::vector<pf::InitialGuess> guesses{pf::InitialGuess::fromObject(object),
+                                                        pf::InitialGuess::random(seed)};
+            pf::FftwEngine fftw{2, pf::FftwEngine::PlanEffort::Estimate};
+            pf::gpu::CudaEngine cuda;
+            fftw.load(p, guesses);
+            cuda.load(p, guesses);
+            std::vector<float> g(shape.size()), gOut(shape.size());
+            cuda.readIterate(0, g);
+            pf::gpu::download(gOut.data(), cuda.deviceFourierOutput(0), gOut.size() * sizeof(float),
+                              cuda.stream());
+            pf::gpu::synchronize(cuda.stream());
             QVERIFY2(g == object.data, shape.toString().c_str());
+            QVERIFY2(gOut == object.data, shape.toString().c_str());
             std::vector<float> random(shape.size()), reference(shape.size());
-            pair.cuda.readIterate(0, random);
-            pair.fftw.readIterate(0, reference);
+            cuda.readIterate(1, random);
+            fftw.readIterate(1, reference);
             QVERIFY(relL2f(random, reference) <= 1e-6); // the phase start is untouched
-            const pf::Step hio{pf::Algorithm::HIO, 0.9f};
-            pair.fftw.iterate(hio, 2);
-            pair.cuda.iterate(hio, 2);
-            pair.cuda.readIterate(1, g);
-            pair.fftw.readIterate(1, reference);
-            QVERIFY2(relL2f(g, reference) <= 1e-5, qPrintable(QString::number(relL2f(g, reference))));
+            const StepErrors e = stepErrorsToFloat64(cuda, p, pf::Step{pf::Algorithm::HIO, 0.9f}, 20);
+            const QString what = QString("%1: worst %2 (step %3), median %4")
+                                     .arg(shape.toString().c_str())
+                                     .arg(e.worst).arg(e.worstStep).arg(e.median);
+            QVERIFY2(e.worst <= kStepWorstBound, qPrintable(what));
+            QVERIFY2(e.median <= kStepMedianBound, qPrintable(what));
         }
     }
 

@@ -2,10 +2,14 @@
 // panel, settings read from an empty settings file, and settings saved and
 // read back all give pf::recipeParameters(), field by field. (The CLI and
 // Python are held to the same bits in tests/python/test_recipe.py.)
+#include <phaseforge/algorithm.h>
 #include <phaseforge/reconstruction.h>
 #include <phaseforge/ui/app_settings.h>
 #include <phaseforge/ui/parameter_panel.h>
 
+#include <QDoubleSpinBox>
+#include <QLineEdit>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -79,6 +83,25 @@ private slots:
         panel.setSettings(pf::ui::loadRunSettings(file));
         const QString diff = firstDifference(panel.settings().parameters, pf::recipeParameters());
         QVERIFY2(diff.isEmpty(), qPrintable("after save and load, the panel differs in: " + diff));
+    }
+
+    // The panel's help lists the rules from the algorithm table: every rule
+    // in the schedule's tooltip, and in β's exactly those that read β.
+    void helpListsTheTablesRules() {
+        pf::ui::ParameterPanel panel;
+        const auto* schedule = panel.findChild<QLineEdit*>();
+        QVERIFY(schedule);
+        const QString scheduleHelp = schedule->toolTip();
+        QVERIFY2(scheduleHelp.contains(QString::fromStdString(pf::algorithmNameList())),
+                 qPrintable(scheduleHelp));
+        const auto* beta = panel.findChild<QDoubleSpinBox*>();
+        QVERIFY(beta);
+        const QString betaHelp = beta->toolTip().section(QLatin1Char('('), 0, 0);
+        for (const pf::AlgorithmInfo& rule : pf::algorithms()) {
+            const QString name = QString::fromLatin1(rule.name.data(), qsizetype(rule.name.size()));
+            const bool listed = betaHelp.contains(QRegularExpression(QStringLiteral("\\b%1\\b").arg(name)));
+            QVERIFY2(listed == rule.usesBeta, qPrintable(name + ": " + betaHelp));
+        }
     }
 };
 

@@ -8,6 +8,7 @@
 #include "phaseforge/ui/parameter_panel.h"
 #include "phaseforge/ui/workbench_docks.h"
 
+#include <phaseforge/algorithm.h>
 #include <phaseforge/io/formats.h>
 #include <phaseforge/io/write.h>
 #include <phaseforge/log.h>
@@ -424,9 +425,9 @@ void MainWindow::showShortcuts() {
 void MainWindow::showAbout() {
     QMessageBox::about(this, tr("About PhaseForge"),
                        tr("<h3>PhaseForge %1</h3><p>Phase retrieval for coherent diffractive "
-                          "imaging: GS/ER, HIO, IO, OO and RAAR with shrink-wrap, on CUDA or "
-                          "FFTW, shown live.</p>")
-                           .arg(QString::fromLatin1(pf::version())));
+                          "imaging: %2 with shrink-wrap, on CUDA or FFTW, shown live.</p>")
+                           .arg(QString::fromLatin1(pf::version()),
+                                QString::fromStdString(pf::algorithmNameList())));
 }
 
 } // namespace pf::ui

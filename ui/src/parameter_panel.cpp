@@ -1,5 +1,7 @@
 #include "phaseforge/ui/parameter_panel.h"
 
+#include <phaseforge/algorithm.h>
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -42,17 +44,24 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     auto* algorithm = new QGroupBox(tr("Algorithm"));
     auto* af = new QFormLayout(algorithm);
     m_schedule = new QLineEdit;
+    // The rules and which of them read β come from the algorithm table.
+    QStringList betaRules;
+    for (const pf::AlgorithmInfo& rule : pf::algorithms())
+        if (rule.usesBeta)
+            betaRules << QString::fromLatin1(rule.name.data(), qsizetype(rule.name.size()));
     m_schedule->setToolTip(
         tr("Which algorithms run, in order, e.g. HIO:200,ER:50 or (HIO:50,ER:10)*5.\n"
-           "Algorithms: GS, ER, IO, OO, HIO, RAAR. Iterations already done count towards "
-           "the new schedule.\nApplies from the next iteration."));
+           "Algorithms: %1. Iterations already done count towards "
+           "the new schedule.\nApplies from the next iteration.")
+            .arg(QString::fromStdString(pf::algorithmNameList())));
     m_scheduleStatus = new QLabel;
     m_scheduleStatus->setWordWrap(true);
     m_scheduleStatus->setStyleSheet(QStringLiteral("color: #d04040;"));
     m_scheduleStatus->hide();
     m_beta = doubleSpin(0.01, 1.0, 0.05, 3,
-                        tr("Feedback parameter β of HIO, IO, OO and RAAR (0 < β ≤ 1).\n"
-                           "Applies from the next iteration."));
+                        tr("Feedback parameter β of %1 (0 < β ≤ 1).\n"
+                           "Applies from the next iteration.")
+                            .arg(betaRules.join(QStringLiteral(", "))));
     af->addRow(tr("Schedule"), m_schedule);
     af->addRow(m_scheduleStatus);
     af->addRow(tr("β"), m_beta);
