@@ -3,10 +3,37 @@
 #include "phaseforge/error.h"
 #include "phaseforge/problem.h"
 
+#include <cmath>
+#include <string>
+
 namespace pf {
 
 void Engine::loadValidated(ProblemRef problem, std::span<const InitialGuess> starts) {
     load(Problem{problem.magnitude, problem.measured, problem.support}, starts);
+}
+
+void ShrinkWrapUpdate::validate(int starts) const {
+    if (!(sigma > 0) || !std::isfinite(sigma))
+        throw InvalidArgument("shrink-wrap: sigma must be positive and finite, got " +
+                              std::to_string(sigma));
+    if (thresholds.size() != std::size_t(starts))
+        throw InvalidArgument("shrink-wrap: " + std::to_string(thresholds.size()) +
+                              " thresholds for " + std::to_string(starts) + " starts");
+    for (float t : thresholds)
+        if (!(t >= 0 && t < 1))
+            throw InvalidArgument("shrink-wrap: a threshold must lie in [0, 1), got " +
+                                  std::to_string(t));
+    if (minPixels < 1 || maxPixels < minPixels)
+        throw InvalidArgument("shrink-wrap: size limits must satisfy 1 <= min <= max, got " +
+                              std::to_string(minPixels) + " and " + std::to_string(maxPixels));
+}
+
+void Engine::shrinkWrap(float sigma, float threshold) {
+    const std::vector<float> thresholds(std::size_t(startCount()), threshold);
+    ShrinkWrapUpdate update;
+    update.sigma = sigma;
+    update.thresholds = thresholds;
+    shrinkWrap(update);
 }
 
 void Engine::readObject(int start, std::span<float> out) {

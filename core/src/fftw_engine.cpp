@@ -175,21 +175,26 @@ void FftwEngine::setStartSupport(int start, const Mask& support) {
     b.supportSize = size;
 }
 
-void FftwEngine::shrinkWrap(float sigma, float threshold) {
+void FftwEngine::shrinkWrap(const ShrinkWrapUpdate& update) {
     if (!m)
         throw InvalidArgument("fftw engine: shrinkWrap() before load()");
+    update.validate(int(m->starts.size()));
     const Shape s = m->shape;
     std::vector<float> amplitude(s.size()), blurred(s.size());
-    for (auto& b : m->starts) {
+    for (std::size_t k = 0; k < m->starts.size(); ++k) {
+        auto& b = m->starts[k];
+        const float threshold = update.thresholds[k];
+        if (threshold == 0)
+            continue;
         for (std::size_t i = 0; i < s.size(); ++i) {
             const bool inside = b.support.empty() || b.support.data[i] != 0;
             amplitude[i] = inside && b.g[i] > 0 ? b.g[i] : 0.0f;
         }
-        gaussianBlurPeriodic(amplitude, s, sigma, blurred);
+        gaussianBlurPeriodic(amplitude, s, update.sigma, blurred);
         Mask next = thresholdSupport(blurred, s, threshold);
         const long long size = countOnes(next);
-        if (size == 0)
-            continue; // an all-zero iterate: keep the support we have
+        if (size < update.minPixels || size > update.maxPixels)
+            continue; // outside the limits (or an all-zero iterate): keep the support we have
         b.support = std::move(next);
         b.supportSize = size;
     }

@@ -203,42 +203,21 @@ void Reconstruction::updateSupports() {
     const ShrinkWrap& sw = m_params.shrinkWrap;
     const int starts = m_engine.startCount();
     const Shape s = m_engine.shape();
-    const float sigma = sw.sigmaAt(m_shrinkWrapUpdates++);
     const int wrapping =
         m_params.shrinkWrapStarts < 0 ? starts : std::min(starts, m_params.shrinkWrapStarts);
-    const bool gentle = wrapping < starts && m_params.gentleThreshold > 0;
-    std::vector<Mask> before(static_cast<std::size_t>(starts)), next(before.size());
-    for (int k = 0; k < starts; ++k)
-        m_engine.readSupport(k, before[std::size_t(k)]);
-    // The engine applies one rule to every start: run each group's rule and
-    // keep, per start, the result of its own group.
-    if (gentle) {
-        m_engine.shrinkWrap(sigma, m_params.gentleThreshold);
-        for (int k = wrapping; k < starts; ++k)
-            m_engine.readSupport(k, next[std::size_t(k)]);
-        for (int k = 0; k < wrapping; ++k)
-            if (!before[std::size_t(k)].empty())
-                m_engine.setStartSupport(k, before[std::size_t(k)]);
-    } else {
-        for (int k = wrapping; k < starts; ++k)
-            next[std::size_t(k)] = before[std::size_t(k)];
-    }
-    if (wrapping > 0) {
-        m_engine.shrinkWrap(sigma, sw.threshold);
-        for (int k = 0; k < wrapping; ++k)
-            m_engine.readSupport(k, next[std::size_t(k)]);
-    }
-    // Safeguards: a support that collapsed or grew past the limit is undone.
-    const long long most = (long long)(double(m_params.maxSupportFraction) * double(s.size()));
-    for (int k = 0; k < starts; ++k) {
-        Mask& mine = next[std::size_t(k)];
-        if (before[std::size_t(k)].empty())
-            continue;
-        const long long size = mine.empty() ? (long long)s.size() : countOnes(mine);
-        if (mine.empty() || size < m_params.minSupportPixels || size > most)
-            mine = before[std::size_t(k)];
-        m_engine.setStartSupport(k, mine);
-    }
+    // The strict threshold in the first `wrapping` starts, the gentle one (or
+    // none: 0 keeps the support) in the others. Safeguards: a support that
+    // would collapse below minSupportPixels or grow past maxSupportFraction of
+    // the field is not adopted; the start keeps the one it has.
+    std::vector<float> thresholds(std::size_t(starts), m_params.gentleThreshold);
+    std::fill_n(thresholds.begin(), wrapping, sw.threshold);
+    ShrinkWrapUpdate update;
+    update.sigma = sw.sigmaAt(m_shrinkWrapUpdates++);
+    update.thresholds = thresholds;
+    update.minPixels = m_params.minSupportPixels;
+    update.maxPixels = std::max<long long>(
+        update.minPixels, (long long)(double(m_params.maxSupportFraction) * double(s.size())));
+    m_engine.shrinkWrap(update);
 }
 
 void Reconstruction::setBeta(float beta) {

@@ -77,6 +77,7 @@ struct CudaEngine::State : detail::EngineState {
     DeviceBuffer<float> blurWeights;
     DeviceBuffer<unsigned int> peakBits;
     DeviceBuffer<double> newCounts;
+    DeviceBuffer<float> shrinkThresholds; ///< one per start, uploaded per update
 
     void setBeta(const Step& step);
     void runIterations(const Step& step, int length, bool record);
@@ -205,6 +206,7 @@ void CudaEngine::loadValidated(ProblemRef problem, std::span<const InitialGuess>
     st->beta = DeviceBuffer<float>(1);
     st->peakBits = DeviceBuffer<unsigned int>(std::size_t(K));
     st->newCounts = DeviceBuffer<double>(std::size_t(K));
+    st->shrinkThresholds = DeviceBuffer<float>(std::size_t(K));
     st->weights = DeviceWeights(hermitianWeights(problem), stream);
     st->footprint = need;
     st->footprint.state = K * (n * (2 * sizeof(float) + 1) + half * sizeof(Complex));
@@ -359,15 +361,13 @@ void CudaEngine::setStartSupport(int start, const Mask& support) {
     m->wholeField = false;
 }
 
-void CudaEngine::shrinkWrap(float sigma, float threshold) {
+void CudaEngine::shrinkWrap(const ShrinkWrapUpdate& update) {
     if (!m)
         throw InvalidArgument("cuda engine: shrinkWrap() before load()");
-    if (!(sigma > 0) || !std::isfinite(sigma))
-        throw InvalidArgument("shrink-wrap: sigma must be positive and finite, got " +
-                              std::to_string(sigma));
+    update.validate(m->starts);
     detail::DeviceGuard guard(m_device);
     int radius = 0;
-    const std::vector<float> w = gaussianBlurWeights(sigma, radius);
+    const std::vector<float> w = gaussianBlurWeights(update.sigma, radius);
     if (m->blurWeights.size() < w.size())
         m->blurWeights = DeviceBuffer<float>(w.size());
     upload(m->blurWeights.data(), w.data(), w.size() * sizeof(float), m->stream.handle());
@@ -375,10 +375,14 @@ void CudaEngine::shrinkWrap(float sigma, float threshold) {
     const detail::ShrinkWrapScratch scratch{reinterpret_cast<float*>(m->spectrum.data()),
                                             m->peakBits.data(), m->newCounts.data(),
                                             m->blurWeights.data(), radius};
+    upload(m->shrinkThresholds.data(), update.thresholds.data(),
+           update.thresholds.size() * sizeof(float), m->stream.handle());
+    const detail::ShrinkWrapLimits limits{m->shrinkThresholds.data(), update.minPixels,
+                                          update.maxPixels};
     detail::shrinkWrapSupport(m->g.data(), m->support.data(), m->supportCounts(), scratch,
-                              threshold, m->shape, m->starts, m->cudaStream());
+                              limits, m->shape, m->starts, m->cudaStream());
     m->wholeField = false;
-    synchronize(m->stream.handle()); // w dies here; shrink-wrap is rare
+    synchronize(m->stream.handle()); // w and the thresholds die here; shrink-wrap is rare
 }
 
 void CudaEngine::setMetricsInterval(int every) {

@@ -42,8 +42,15 @@ struct BlurParams {
     const float* weights;      ///< 2·radius+1 normalised Gaussian weights
     int radius;
     int rows, cols;
-    float threshold;           ///< fraction of the peak
+    const float* thresholds;   ///< batch: fraction of the peak; 0 = keep the support
+    double minCount, maxCount; ///< a new support outside these sizes is not adopted
 };
+
+/// Whether image b adopts its new support (`ones` pixels).
+__device__ inline bool adopts(const float* thresholds, double ones, double minCount,
+                              double maxCount, int b) {
+    return thresholds[b] > 0.0f && ones >= minCount && ones <= maxCount;
+}
 
 // The sums use round-to-nearest multiply and add (no fused multiply-add) in
 // the host's order, so the blur equals gaussianBlurPeriodic() bit for bit.
@@ -82,12 +89,15 @@ template <ColumnPass Pass> __global__ void __launch_bounds__(kBlockThreads) colu
     const int image = blockIdx.y;
     const float* in = p.rowBlurred + image * n;
     float peak = 0, level = 0;
+    if (p.thresholds[image] == 0.0f)
+        return; // this image keeps its support
     if (Pass != ColumnPass::Peak) {
         peak = __uint_as_float(p.peakBits[image]);
-        level = __fmul_rn(p.threshold, peak);
+        level = __fmul_rn(p.thresholds[image], peak);
     }
-    if (Pass == ColumnPass::Write && p.newCounts[image] == 0)
-        return; // an all-zero iterate: keep the support in force
+    if (Pass == ColumnPass::Write &&
+        !adopts(p.thresholds, p.newCounts[image], p.minCount, p.maxCount, image))
+        return; // outside the limits (or an all-zero iterate): keep the support in force
     float localPeak = 0;
     double ones = 0;
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n;
@@ -112,10 +122,10 @@ template <ColumnPass Pass> __global__ void __launch_bounds__(kBlockThreads) colu
     }
 }
 
-__global__ void adoptCounts(double* counts, const double* newCounts, int batch) {
+__global__ void adoptCounts(BlurParams p, int batch) {
     const int b = blockIdx.x * blockDim.x + threadIdx.x;
-    if (b < batch && newCounts[b] > 0)
-        counts[b] = newCounts[b];
+    if (b < batch && adopts(p.thresholds, p.newCounts[b], p.minCount, p.maxCount, b))
+        p.counts[b] = p.newCounts[b];
 }
 
 __global__ void __launch_bounds__(kBlockThreads)
@@ -175,13 +185,14 @@ void countSupport(const std::uint8_t* support, double* counts, Shape shape, int 
 }
 
 void shrinkWrapSupport(const float* g, std::uint8_t* support, double* counts,
-                       const ShrinkWrapScratch& s, float threshold, Shape shape, int batch,
-                       cudaStream_t stream) {
+                       const ShrinkWrapScratch& s, const ShrinkWrapLimits& limits, Shape shape,
+                       int batch, cudaStream_t stream) {
     PF_CUDA_CHECK(cudaMemsetAsync(s.peakBits, 0, sizeof(unsigned int) * std::size_t(batch), stream));
     PF_CUDA_CHECK(cudaMemsetAsync(s.newCounts, 0, sizeof(double) * std::size_t(batch), stream));
-    const BlurParams p{g,        s.rowBlurred, support,    counts,     s.peakBits,
-                       s.newCounts, s.weights, s.radius,   shape.rows, shape.cols,
-                       threshold};
+    const BlurParams p{g,           s.rowBlurred,     support,          counts,
+                       s.peakBits,  s.newCounts,      s.weights,        s.radius,
+                       shape.rows,  shape.cols,       limits.thresholds, double(limits.minPixels),
+                       double(limits.maxPixels)};
     const dim3 grid(blocksFor(shape.size()), unsigned(batch));
     rowBlurKernel<<<grid, kBlockThreads, 0, stream>>>(p);
     PF_CUDA_CHECK_LAUNCH();
@@ -191,7 +202,7 @@ void shrinkWrapSupport(const float* g, std::uint8_t* support, double* counts,
     PF_CUDA_CHECK_LAUNCH();
     columnKernel<ColumnPass::Write><<<grid, kBlockThreads, 0, stream>>>(p);
     PF_CUDA_CHECK_LAUNCH();
-    adoptCounts<<<(batch + 127) / 128, 128, 0, stream>>>(counts, s.newCounts, batch);
+    adoptCounts<<<(batch + 127) / 128, 128, 0, stream>>>(p, batch);
     PF_CUDA_CHECK_LAUNCH();
     countLaunch(7);
 }

@@ -30,14 +30,22 @@ struct ShrinkWrapScratch {
     int radius;
 };
 
+/// Each image's threshold (device memory) and the sizes a new support may have.
+struct ShrinkWrapLimits {
+    const float* thresholds; ///< batch, on the device: fraction of the peak; 0 = keep
+    long long minPixels;     ///< >= 1
+    long long maxPixels;
+};
+
 /// Shrink-wrap every image's support (support.h's rule): blur max(g, 0) inside
 /// the support in force (0 outside it), rows then columns (periodic, the
-/// weights of gaussianBlurWeights()), and threshold at `threshold` times the peak.
-/// An image whose new support would be empty keeps its old one. Updates
-/// counts[b] to the support size in force.
+/// weights of gaussianBlurWeights()), and threshold at the image's threshold
+/// times its peak. An image whose threshold is 0, or whose new support would
+/// have fewer than minPixels or more than maxPixels ones, keeps its old one.
+/// Updates counts[b] to the support size in force.
 void shrinkWrapSupport(const float* g, std::uint8_t* support, double* counts,
-                       const ShrinkWrapScratch& scratch, float threshold, Shape shape, int batch,
-                       cudaStream_t stream);
+                       const ShrinkWrapScratch& scratch, const ShrinkWrapLimits& limits,
+                       Shape shape, int batch, cudaStream_t stream);
 
 /// object[i] = g[i] where it lies inside the support (or no support) and is
 /// >= 0, else 0 (Engine::readObject's rule) for one image.

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <limits>
+#include <memory>
 #include <utility>
 
 class TestSupport : public QObject {
@@ -214,6 +216,93 @@ private slots:
         QVERIFY(pf::countOnes(got) > 0);
         engine.iterate({pf::Algorithm::ER, 1.0f}, 1);
         QCOMPARE(engine.takeMetrics().back().supportSize, pf::countOnes(got));
+    }
+
+    // One update with a threshold per start and size limits: each start gets
+    // what the single-threshold update at its own threshold gives, a start
+    // at 0 keeps its support, and a new support outside the limits is not
+    // adopted. Engines loaded alike hold the same state (FFTW is deterministic).
+    void perStartThresholdsAndLimits() {
+        const std::uint64_t seed = pftest::freshSeed("per-start shrink-wrap");
+        const pf::Simulation sim = pf::simulate(pf::randomBlobs({20, 24}, 4, seed), {});
+        pf::Problem p = sim.problem;
+        p.support = pf::autocorrelationSupport(p, 0.04f);
+        const std::vector<pf::InitialGuess> guesses{pf::InitialGuess::random(seed),
+                                                    pf::InitialGuess::random(seed + 1),
+                                                    pf::InitialGuess::random(seed + 2)};
+        auto loaded = [&] {
+            auto e = std::make_unique<pf::FftwEngine>(1, pf::FftwEngine::PlanEffort::Estimate);
+            e->load(p, guesses);
+            e->iterate({pf::Algorithm::HIO, 0.9f}, 30);
+            return e;
+        };
+        auto supports = [](pf::Engine& e) {
+            std::vector<pf::Mask> out(std::size_t(e.startCount()));
+            for (int k = 0; k < e.startCount(); ++k)
+                e.readSupport(k, out[std::size_t(k)]);
+            return out;
+        };
+        const float sigma = 2.0f;
+        auto perStart = loaded();
+        const std::vector<pf::Mask> before = supports(*perStart);
+        const std::vector<float> thresholds{0.2f, 0.0f, 0.4f};
+        pf::ShrinkWrapUpdate update;
+        update.sigma = sigma;
+        update.thresholds = thresholds;
+        perStart->shrinkWrap(update);
+        const std::vector<pf::Mask> got = supports(*perStart);
+        auto at02 = loaded(), at04 = loaded();
+        at02->shrinkWrap(sigma, 0.2f);
+        at04->shrinkWrap(sigma, 0.4f);
+        const std::vector<pf::Mask> by02 = supports(*at02), by04 = supports(*at04);
+        QVERIFY(got[0].data == by02[0].data);
+        QVERIFY(got[1].data == before[1].data);
+        QVERIFY(got[2].data == by04[2].data);
+        QVERIFY(by02[0].data != before[0].data); // the update changed something
+        QVERIFY(pf::countOnes(by04[2]) <= pf::countOnes(by02[2]));
+
+        // Limits: the largest new support is one pixel too large; each start
+        // adopts its new support exactly when it fits.
+        auto limited = loaded();
+        const std::vector<float> same{0.2f, 0.2f, 0.2f};
+        update.thresholds = same;
+        long long largest = 0;
+        for (const pf::Mask& m : by02)
+            largest = std::max(largest, pf::countOnes(m));
+        update.maxPixels = largest - 1;
+        limited->shrinkWrap(update);
+        const std::vector<pf::Mask> capped = supports(*limited);
+        int refused = 0;
+        for (std::size_t k = 0; k < capped.size(); ++k) {
+            const bool fits = pf::countOnes(by02[k]) <= update.maxPixels;
+            refused += !fits;
+            QVERIFY(capped[k].data == (fits ? by02[k] : before[k]).data);
+        }
+        QVERIFY(refused >= 1);
+        update.maxPixels = std::numeric_limits<long long>::max();
+        update.minPixels = (long long)p.shape().size(); // no update can reach it
+        auto floored = loaded();
+        floored->shrinkWrap(update);
+        const std::vector<pf::Mask> kept = supports(*floored);
+        for (std::size_t k = 0; k < kept.size(); ++k)
+            QVERIFY(kept[k].data == before[k].data);
+
+        // Bad updates change nothing and name the field.
+        const std::vector<float> two{0.2f, 0.2f}, tooHigh{0.2f, 1.0f, 0.2f};
+        pf::ShrinkWrapUpdate bad;
+        bad.thresholds = two;
+        QVERIFY_THROWS_EXCEPTION(pf::InvalidArgument, floored->shrinkWrap(bad));
+        bad.thresholds = tooHigh;
+        QVERIFY_THROWS_EXCEPTION(pf::InvalidArgument, floored->shrinkWrap(bad));
+        bad.thresholds = same;
+        bad.minPixels = 10;
+        bad.maxPixels = 9;
+        QVERIFY_THROWS_EXCEPTION(pf::InvalidArgument, floored->shrinkWrap(bad));
+        bad.minPixels = 1;
+        bad.maxPixels = 100;
+        bad.sigma = 0;
+        QVERIFY_THROWS_EXCEPTION(pf::InvalidArgument, floored->shrinkWrap(bad));
+        QVERIFY(supports(*floored)[0].data == before[0].data);
     }
 
     void sigmaSchedule() {

@@ -39,7 +39,8 @@ public:
     }
     void setSupport(const Mask& m) override { m_engine->setSupport(m); }
     void setStartSupport(int start, const Mask& m) override { m_engine->setStartSupport(start, m); }
-    void shrinkWrap(float sigma, float threshold) override { m_engine->shrinkWrap(sigma, threshold); }
+    void shrinkWrap(const pf::ShrinkWrapUpdate& update) override { m_engine->shrinkWrap(update); }
+    using Engine::shrinkWrap;
     void setMetricsInterval(int every) override { m_engine->setMetricsInterval(every); }
     std::vector<MetricsRecord> takeMetrics() override { return m_engine->takeMetrics(); }
     void finish() override { m_engine->finish(); }

@@ -8,6 +8,7 @@
 #include "phaseforge/initial_guess.h"
 #include "phaseforge/projections.h"
 
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -31,6 +32,20 @@ public:
 struct EngineInfo {
     std::string name;   ///< "fftw" or "cuda"
     std::string device; ///< e.g. "CPU, 2 threads" or "NVIDIA H100 80GB HBM3"
+};
+
+/// One shrink-wrap update of every start (Engine::shrinkWrap).
+struct ShrinkWrapUpdate {
+    float sigma = 1;                   ///< blur width in pixels, > 0
+    /// One per start: the fraction of that start's blurred peak, in [0, 1).
+    /// 0 leaves the start's support as it is.
+    std::span<const float> thresholds;
+    /// A new support with fewer ones than minPixels or more than maxPixels is
+    /// not adopted. minPixels >= 1: an empty support never is.
+    long long minPixels = 1;
+    long long maxPixels = std::numeric_limits<long long>::max();
+    /// Throws InvalidArgument naming the bad field (`starts`: the engine's count).
+    void validate(int starts) const;
 };
 
 /// Holds one problem's state (K independent starts of it) on its device and
@@ -73,8 +88,12 @@ public:
     /// Replaces the support of one start (a non-empty mask of the problem's shape).
     virtual void setStartSupport(int start, const Mask& support) = 0;
     /// Shrink-wrap each start's support from its own object estimate,
-    /// max(g, 0) inside its support (support.h's rule).
-    virtual void shrinkWrap(float sigma, float threshold) = 0;
+    /// max(g, 0) inside its support (support.h's rule), at the start's own
+    /// threshold; a new support outside the update's size limits is not
+    /// adopted (the start keeps the one in force). No copies to the host.
+    virtual void shrinkWrap(const ShrinkWrapUpdate& update) = 0;
+    /// Every start at one threshold; only an empty new support is refused.
+    void shrinkWrap(float sigma, float threshold);
 
     /// Metrics are recorded every `every` iterations (counted from load()) and,
     /// under the default recording, at the last iteration of each iterate()

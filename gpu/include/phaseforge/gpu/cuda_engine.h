@@ -52,7 +52,8 @@ public:
     void iterate(const Step& step, int count) override;
     void setSupport(const Mask& support) override;
     void setStartSupport(int start, const Mask& support) override;
-    void shrinkWrap(float sigma, float threshold) override;
+    void shrinkWrap(const ShrinkWrapUpdate& update) override;
+    using Engine::shrinkWrap;
     void setMetricsInterval(int every) override;
     std::vector<MetricsRecord> takeMetrics() override;
     void finish() override;
