@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <numbers>
+#include <string>
 
 namespace pf {
 
@@ -20,6 +21,17 @@ struct SplitMix64 {
         return z ^ (z >> 31);
     }
 };
+
+/// Throws InvalidArgument unless `image` (what: "initial phase", ...) has the
+/// problem's shape and only finite values.
+void checkGuessImage(const ImageF& image, Shape shape, const char* what) {
+    if (image.shape != shape || image.data.size() != shape.size())
+        throw InvalidArgument(std::string(what) + ": shape " + image.shape.toString() +
+                              " differs from the magnitude's " + shape.toString());
+    for (float v : image.data)
+        if (!std::isfinite(v))
+            throw InvalidArgument(std::string(what) + ": contains NaN or Inf");
+}
 
 } // namespace
 
@@ -41,12 +53,7 @@ ImageF initialPhase(const InitialGuess& guess, Shape shape) {
     case InitialGuess::Kind::ZeroPhase:
         return ImageF(shape, 0.0f);
     case InitialGuess::Kind::UserPhase:
-        if (guess.phase.shape != shape || guess.phase.data.size() != shape.size())
-            throw InvalidArgument("initial phase: shape " + guess.phase.shape.toString() +
-                                  " differs from the magnitude's " + shape.toString());
-        for (float v : guess.phase.data)
-            if (!std::isfinite(v))
-                throw InvalidArgument("initial phase: contains NaN or Inf");
+        checkGuessImage(guess.phase, shape, "initial phase");
         return guess.phase;
     case InitialGuess::Kind::Object:
         throw InvalidArgument("initial guess: an object guess has no Fourier phase");
@@ -57,12 +64,7 @@ ImageF initialPhase(const InitialGuess& guess, Shape shape) {
 const ImageF* initialObject(const InitialGuess& guess, Shape shape) {
     if (guess.kind != InitialGuess::Kind::Object)
         return nullptr;
-    if (guess.object.shape != shape || guess.object.data.size() != shape.size())
-        throw InvalidArgument("initial object: shape " + guess.object.shape.toString() +
-                              " differs from the magnitude's " + shape.toString());
-    for (float v : guess.object.data)
-        if (!std::isfinite(v))
-            throw InvalidArgument("initial object: contains NaN or Inf");
+    checkGuessImage(guess.object, shape, "initial object");
     return &guess.object;
 }
 

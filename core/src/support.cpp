@@ -43,17 +43,15 @@ std::vector<float> gaussianBlurWeights(float sigma, int& radius) {
     return w;
 }
 
-void gaussianBlurPeriodic(std::span<const float> in, Shape shape, float sigma,
-                          std::span<float> out) {
-    if (in.size() != shape.size() || out.size() != shape.size())
-        throw InvalidArgument("gaussianBlurPeriodic: buffer sizes differ from the shape");
-    if (!(sigma > 0))
-        throw InvalidArgument("gaussianBlurPeriodic: sigma must be positive");
-    int radius = 0;
-    const std::vector<float> w = gaussianBlurWeights(sigma, radius);
+namespace {
+
+/// The periodic blur with given weights (2·radius + 1 of them); `tmp` is
+/// scratch of the image's size, for callers that blur in a loop.
+void blurPeriodic(std::span<const float> in, Shape shape, const std::vector<float>& w,
+                  int radius, std::span<float> out, std::vector<float>& tmp) {
     const int rows = shape.rows, cols = shape.cols, taps = 2 * radius + 1;
     auto wrap = [](int i, int n) { return (i % n + n) % n; };
-    std::vector<float> tmp(shape.size());
+    tmp.resize(shape.size());
     // Rows first (along c), then columns (along r); indices wrap around. Each
     // output adds its taps in the order j = -radius .. radius (the order the
     // GPU kernel follows), from padded copies so that no index wraps inside
@@ -87,6 +85,20 @@ void gaussianBlurPeriodic(std::span<const float> in, Shape shape, float sigma,
                 dst[c] += weight * src[c];
         }
     }
+}
+
+} // namespace
+
+void gaussianBlurPeriodic(std::span<const float> in, Shape shape, float sigma,
+                          std::span<float> out) {
+    if (in.size() != shape.size() || out.size() != shape.size())
+        throw InvalidArgument("gaussianBlurPeriodic: buffer sizes differ from the shape");
+    if (!(sigma > 0))
+        throw InvalidArgument("gaussianBlurPeriodic: sigma must be positive");
+    int radius = 0;
+    const std::vector<float> w = gaussianBlurWeights(sigma, radius);
+    std::vector<float> tmp;
+    blurPeriodic(in, shape, w, radius, out, tmp);
 }
 
 Mask thresholdSupport(std::span<const float> blurred, Shape shape, float threshold) {
@@ -215,6 +227,10 @@ Mask estimateSupport(ProblemRef problem, const AutoSupport& rule) {
     // Per-pixel loops run on every core for large patterns (the FFTs do too):
     // each pixel's value does not depend on the order, and max is exact.
     const bool parallel = threads > 1;
+    // The fill's blur (σ = 2 px): weights and scratch made once, not per iteration.
+    int fillRadius = 0;
+    const std::vector<float> fillWeights = gaussianBlurWeights(2.0f, fillRadius);
+    std::vector<float> blurScratch;
     const auto count = std::ptrdiff_t(n), halfCount = std::ptrdiff_t(nh);
     auto autocorrelation = [&] {
 #pragma omp parallel for if (parallel)
@@ -233,7 +249,7 @@ Mask estimateSupport(ProblemRef problem, const AutoSupport& rule) {
         if (!(peak > 0))
             break;
         if (rule.fillFloor > 0) {
-            gaussianBlurPeriodic(positive, s, 2.0f, blurred);
+            blurPeriodic(positive, s, fillWeights, fillRadius, blurred, blurScratch);
             float bpeak = 0;
 #pragma omp parallel for reduction(max : bpeak) if (parallel)
             for (std::ptrdiff_t i = 0; i < count; ++i)
