@@ -86,10 +86,12 @@ private slots:
         QTest::newRow("oom-free-lists")
             << "oom-free-lists.h5" << "/data" << -1
             << timedOut + "|" + plainOr(QRegularExpression::escape("HDF5 path '/data' does not exist"));
+        // Its data's type claims 767-byte numbers, for which libhdf5 would
+        // allocate a conversion buffer: the reader refuses the type first.
         QTest::newRow("oom-small-blocks")
             << "oom-small-blocks.cxi" << "" << -1
-            << plainOr(QRegularExpression::escape("HDF5 dataset '/entry_1/data_1/data' cannot be "
-                                                  "read (corrupt or truncated file?)"));
+            << QRegularExpression::escape("HDF5 dataset '/entry_1/data_1/data' has numbers of 767 "
+                                          "bytes (corrupt type?)");
         QTest::newRow("oom-cache")
             << "oom-H5C_protect.h5" << "/data" << -1
             << plainOr(QRegularExpression::escape("HDF5 path '/data' does not exist"));

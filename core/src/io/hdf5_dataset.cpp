@@ -95,6 +95,17 @@ std::string readString(hid_t file, const std::string& path) {
     return std::string(buf.data());
 }
 
+namespace {
+
+/// A corrupt type may claim a size of gigabytes, which libhdf5 would allocate
+/// for the conversion buffer: no number it stores is wider than 16 bytes.
+bool plausibleNumberSize(hid_t type) {
+    const std::size_t size = H5Tget_size(type);
+    return size > 0 && size <= 16;
+}
+
+} // namespace
+
 /// Reads a scalar integer or boolean (h5py stores numpy bools as an enum).
 bool readScalarInt(hid_t file, const std::string& path, long long& out) {
     if (!objectExists(file, path)) return false;
@@ -105,6 +116,7 @@ bool readScalarInt(hid_t file, const std::string& path, long long& out) {
     if (!type || !space || H5Sget_simple_extent_npoints(space.get()) != 1) return false;
     const H5T_class_t cls = H5Tget_class(type.get());
     if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
+        if (!plausibleNumberSize(type.get())) return false;
         double v = 0;
         if (H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0) return false;
         out = static_cast<long long>(v);
@@ -132,6 +144,9 @@ DatasetGeometry checkGeometry(const std::string& name, const std::string& path, 
     const H5T_class_t cls = H5Tget_class(type.get());
     if (cls != H5T_INTEGER && cls != H5T_FLOAT)
         fail(name, "HDF5 dataset '" + path + "' holds " + className(cls) + ", not numbers");
+    if (!plausibleNumberSize(type.get()))
+        fail(name, "HDF5 dataset '" + path + "' has numbers of " +
+                       std::to_string(H5Tget_size(type.get())) + " bytes (corrupt type?)");
     dtype = typeName(type.get());
     Hid space(H5Dget_space(ds));
     if (!space) fail(name, "HDF5 dataset '" + path + "' has an unreadable dataspace");
@@ -183,7 +198,7 @@ bool readScalar(hid_t file, const std::string& path, hid_t memType, void* out) {
     Hid space(H5Dget_space(ds.get()));
     if (!type || !space || H5Sget_simple_extent_npoints(space.get()) != 1) return false;
     const H5T_class_t cls = H5Tget_class(type.get());
-    if (cls != H5T_INTEGER && cls != H5T_FLOAT) return false;
+    if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || !plausibleNumberSize(type.get())) return false;
     return H5Dread(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
 }
 
