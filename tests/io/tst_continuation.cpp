@@ -80,6 +80,27 @@ private slots:
         QCOMPARE(saved.parameters.shrinkWrapStarts, params.shrinkWrapStarts);
     }
 
+    void savedResultGivesTheHistory() {
+        const io::SavedResult saved = io::loadSavedResult(path("saved.cxi"));
+        QVERIFY(!m_saved.history.empty());
+        QCOMPARE(saved.history.size(), m_saved.history.size());
+        for (std::size_t i = 0; i < saved.history.size(); ++i) {
+            QCOMPARE(saved.history[i].iteration, m_saved.history[i].iteration);
+            QCOMPARE(saved.history[i].fourierError, m_saved.history[i].fourierError);
+            QCOMPARE(saved.history[i].realError, m_saved.history[i].realError);
+            QCOMPARE(saved.history[i].supportSize, m_saved.history[i].supportSize);
+            QCOMPARE(saved.history[i].start, saved.bestStart);
+        }
+        // A result saved with no history reads back with none, and no notice.
+        Result noHistory = m_saved;
+        noHistory.history.clear();
+        const io::Provenance prov{path("input.cxi"), io::sha256File(path("input.cxi")), "test", ""};
+        io::writeResultCxi(path("no-history.cxi"), noHistory, savedParameters(), m_data, prov);
+        const io::SavedResult empty = io::loadSavedResult(path("no-history.cxi"));
+        QVERIFY(empty.history.empty());
+        QVERIFY(empty.notices.empty());
+    }
+
     void continuationTakesTheSavedParameters() {
         const Continuation c = continuationOf(io::loadSavedResult(path("saved.cxi")));
         const Parameters was = savedParameters();

@@ -202,4 +202,28 @@ bool readScalar(hid_t file, const std::string& path, hid_t memType, void* out) {
     return H5Dread(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
 }
 
+std::optional<std::uint64_t> vectorLength(hid_t file, const std::string& path, std::uint64_t maxCount) {
+    if (!objectExists(file, path)) return std::nullopt;
+    Hid ds(H5Dopen2(file, path.c_str(), H5P_DEFAULT));
+    if (!ds) return std::nullopt;
+    Hid type(H5Dget_type(ds.get()));
+    Hid space(H5Dget_space(ds.get()));
+    if (!type || !space || H5Sget_simple_extent_ndims(space.get()) != 1) return std::nullopt;
+    const H5T_class_t cls = H5Tget_class(type.get());
+    if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || !plausibleNumberSize(type.get())) return std::nullopt;
+    hsize_t count = 0;
+    H5Sget_simple_extent_dims(space.get(), &count, nullptr);
+    if (count > maxCount) return std::nullopt;
+    // As in checkGeometry: the storage allocated in the file bounds what can
+    // be real data, so a corrupt length cannot make us allocate gigabytes.
+    const std::uint64_t claimed = std::uint64_t(count) * H5Tget_size(type.get());
+    if (count > 0 && H5Dget_storage_size(ds.get()) * 4096 + (1u << 20) < claimed) return std::nullopt;
+    return std::uint64_t(count);
+}
+
+bool readVector(hid_t file, const std::string& path, hid_t memType, void* out) {
+    Hid ds(H5Dopen2(file, path.c_str(), H5P_DEFAULT));
+    return ds && H5Dread(ds.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0;
+}
+
 } // namespace pf::io::detail

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace pf::io::detail {
@@ -81,6 +82,14 @@ bool readScalarInt(hid_t file, const std::string& path, long long& out);
 
 /// Reads a scalar integer or float dataset converted to `memType`.
 bool readScalar(hid_t file, const std::string& path, hid_t memType, void* out);
+
+/// The length of a 1-D integer or float dataset of at most `maxCount` numbers
+/// whose storage in the file can hold them; nullopt when it is missing, not
+/// such a dataset, longer, or claims more than the file stores (checked
+/// before anything is allocated).
+std::optional<std::uint64_t> vectorLength(hid_t file, const std::string& path, std::uint64_t maxCount);
+/// Reads such a dataset (vectorLength() numbers) converted to `memType`.
+bool readVector(hid_t file, const std::string& path, hid_t memType, void* out);
 
 struct RawImage;
 /// Reads a result saved by PhaseForge: its object, support and parameters

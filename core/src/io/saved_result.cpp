@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <optional>
 
@@ -31,6 +32,50 @@ constexpr const char* kNumberFields[] = {"beta", "starts", "best_start", "iterat
 /// Marks, among the fields, a result read from image_1 because it has no raw
 /// object (files from before raw_object, or written by other programs).
 constexpr const char* kNoRawObject = "no_raw_object";
+
+/// The field that carries process_1/history across the pipe: its records
+/// packed as bytes (the strings are length-prefixed, so any byte may occur).
+constexpr const char* kHistory = "history";
+/// More records than this (24 bytes each once packed) are not read.
+constexpr std::uint64_t kMaxHistoryRecords = std::uint64_t(1) << 24;
+
+/// One history record as packed into the kHistory field.
+struct PackedRecord {
+    std::int64_t iteration;
+    float fourierError;
+    float realError;
+    std::int64_t supportSize;
+};
+
+/// process_1/history (the best start's metrics) packed, or nullopt when the
+/// file has none. Columns that are not 1-D numbers of one length are refused
+/// with a notice: the history is shown, never needed to continue.
+std::optional<std::string> readHistory(hid_t file, std::vector<std::string>& notices) {
+    const std::string h = std::string(cxi::kProcess) + "history/";
+    if (!objectExists(file, h + "iteration")) return std::nullopt;
+    const char* columns[] = {"iteration", "fourier_error", "real_error", "support_size"};
+    std::optional<std::uint64_t> n = vectorLength(file, h + columns[0], kMaxHistoryRecords);
+    for (const char* column : columns)
+        if (!n || vectorLength(file, h + column, kMaxHistoryRecords) != n) {
+            notices.push_back("the saved history is not understood; it is not shown");
+            return std::nullopt;
+        }
+    std::vector<std::int64_t> iteration(*n), supportSize(*n);
+    std::vector<float> fourier(*n), real(*n);
+    if (*n > 0 && !(readVector(file, h + "iteration", H5T_NATIVE_INT64, iteration.data()) &&
+                    readVector(file, h + "fourier_error", H5T_NATIVE_FLOAT, fourier.data()) &&
+                    readVector(file, h + "real_error", H5T_NATIVE_FLOAT, real.data()) &&
+                    readVector(file, h + "support_size", H5T_NATIVE_INT64, supportSize.data()))) {
+        notices.push_back("the saved history cannot be read; it is not shown");
+        return std::nullopt;
+    }
+    std::string packed(*n * sizeof(PackedRecord), '\0');
+    for (std::size_t i = 0; i < *n; ++i) {
+        const PackedRecord r{iteration[i], fourier[i], real[i], supportSize[i]};
+        std::memcpy(packed.data() + i * sizeof r, &r, sizeof r);
+    }
+    return packed;
+}
 
 } // namespace
 
@@ -81,10 +126,22 @@ RawImage readSavedResult(const std::string& name, hid_t file, const LoadOptions&
     // The seed is a 64-bit integer: read as such, not through a double.
     std::uint64_t seed = 0;
     if (readScalar(file, p + "seed", H5T_NATIVE_UINT64, &seed)) raw.fields.emplace_back("seed", std::to_string(seed));
+    if (auto history = readHistory(file, raw.notices)) raw.fields.emplace_back(kHistory, std::move(*history));
     return raw;
 }
 
 namespace {
+
+/// The records readHistory() packed, each on start `bestStart`.
+std::vector<MetricsRecord> unpackHistory(const std::string& packed, int bestStart) {
+    std::vector<MetricsRecord> history(packed.size() / sizeof(PackedRecord));
+    for (std::size_t i = 0; i < history.size(); ++i) {
+        PackedRecord r;
+        std::memcpy(&r, packed.data() + i * sizeof r, sizeof r);
+        history[i] = {r.iteration, bestStart, r.fourierError, r.realError, r.supportSize};
+    }
+    return history;
+}
 
 /// Turns process_1's fields into a SavedResult's parameters. A field that is
 /// missing or out of range keeps the default, with a notice: the object and
@@ -157,6 +214,7 @@ void applyFields(const RawImage& raw, SavedResult& out) {
         else if (key == "input_file") out.inputFile = value;
         else if (key == "input_sha256") out.inputSha256 = value;
         else if (key == "continued_from") out.continuedFrom = value;
+        else if (key == kHistory) out.history = unpackHistory(value, out.bestStart);
         else if (key == kNoRawObject)
             out.notices.push_back("the saved result has no raw object (" + std::string(cxi::kProcess) +
                                   cxi::kRawObject + "); its aligned, averaged and centred object is used");
@@ -178,6 +236,7 @@ SavedResult toSavedResult(RawImage raw, const std::string& path) {
     out.object.shape = raw.shape;
     out.object.data = std::move(raw.values);
     out.support = std::move(raw.support);
+    out.notices = std::move(raw.notices); // what the child found (an unreadable history)
     applyFields(raw, out);
     return out;
 }

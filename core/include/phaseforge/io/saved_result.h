@@ -29,6 +29,9 @@ struct SavedResult {
     /// Parameters{}, with a notice.
     Parameters parameters;
     long long iterations = 0; ///< iterations run
+    /// The best start's metrics (process_1/history; records carry start =
+    /// bestStart); empty when the file has none.
+    std::vector<MetricsRecord> history;
     int bestStart = 0;
     std::string engine;      ///< e.g. "fftw", "cuda"
     std::string device;
