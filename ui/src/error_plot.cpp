@@ -100,13 +100,22 @@ void ErrorPlot::reset(long long totalIterations) {
     m_histories.clear();
     m_dirty.clear();
     m_refresh->stop();
-    m_total = totalIterations;
+    m_total = m_earlierIterations + totalIterations;
     m_lastIteration = 0;
     m_chart->legend()->setVisible(false);
     updateAxes();
+    add(m_earlierRecords, 0); // a continued run's plot begins with the saved one
+}
+
+void ErrorPlot::setEarlierRun(const MetricsList& records, long long iterations) {
+    const long long runTotal = m_total - m_earlierIterations;
+    m_earlierRecords = records;
+    m_earlierIterations = std::max(iterations, 0LL);
+    reset(runTotal);
 }
 
 void ErrorPlot::setTotalIterations(long long total) {
+    total += m_earlierIterations;
     m_total = total;
     for (ErrorHistory& h : m_histories)
         h.setSpan(total);
@@ -129,10 +138,13 @@ QLineSeries* ErrorPlot::seriesFor(int start) {
     return m_series[std::size_t(start)];
 }
 
-void ErrorPlot::append(const MetricsList& records) {
-    for (const MetricsRecord& r : records) {
+void ErrorPlot::append(const MetricsList& records) { add(records, m_earlierIterations); }
+
+void ErrorPlot::add(const MetricsList& records, long long iterationOffset) {
+    for (MetricsRecord r : records) {
         if (r.start < 0 || r.start >= kMaxStartsPlotted)
             continue;
+        r.iteration += iterationOffset;
         m_lastIteration = std::max(m_lastIteration, r.iteration);
         const double e = r.fourierError;
         if (!(e > 0) || !std::isfinite(e))

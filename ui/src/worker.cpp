@@ -76,6 +76,8 @@ bool ReconstructionWorker::rebuild(const RunSettings& settings) {
                 m_reconstruction->totalIterations());
     try {
         publishFrame(); // the starting estimate, so the view is never empty
+        if (m_supportUpdates)
+            sendSupport(); // the starting support (a continued run's is the saved one)
         if (m_fourierUpdates)
             sendFourier();
         if (m_objectUpdates)
@@ -184,6 +186,21 @@ void ReconstructionWorker::setPauseAt(long long iteration) { m_pauseAt = std::ma
 void ReconstructionWorker::setSupportUpdates(bool on) {
     m_supportUpdates = on;
     m_lastSupportNs = 0;
+    if (on && m_reconstruction && !m_inLoop)
+        sendSupport(); // idle: show the support the run stands at
+}
+
+void ReconstructionWorker::sendSupport() {
+    if (!m_reconstruction || !m_engine)
+        return;
+    try {
+        auto mask = std::make_shared<pf::Mask>();
+        m_engine->readSupport(m_displayedStart, *mask);
+        emit supportReady(std::move(mask));
+    } catch (const std::exception& e) {
+        m_supportUpdates = false;
+        fail(QStringLiteral("The support overlay is not shown"), e);
+    }
 }
 
 void ReconstructionWorker::deliverQueuedCommands() {
@@ -320,9 +337,7 @@ void ReconstructionWorker::runBatch(long long count) {
 
     if (m_supportUpdates && end - m_lastSupportNs > kSupportIntervalNs) {
         m_lastSupportNs = end;
-        auto mask = std::make_shared<pf::Mask>();
-        m_engine->readSupport(m_displayedStart, *mask);
-        emit supportReady(std::move(mask));
+        sendSupport();
     }
     if (m_fourierUpdates && end - m_lastFourierNs > kFourierIntervalNs) {
         m_lastFourierNs = end;

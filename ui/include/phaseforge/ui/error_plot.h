@@ -36,9 +36,15 @@ class ErrorPlot : public QWidget {
 public:
     explicit ErrorPlot(QWidget* parent = nullptr);
 
-    /// Forgets every point; `totalIterations` sets the x range.
+    /// Forgets every point but an earlier run's; `totalIterations` (the
+    /// run's, after any earlier run) sets the x range.
     void reset(long long totalIterations);
     void setTotalIterations(long long total);
+    /// The saved run a continued one goes on from: its records are drawn
+    /// first, on iterations 1 … `iterations`, and kept through reset(); the
+    /// run's own records are drawn after them (shifted by `iterations`).
+    /// No records and 0: a run of its own, as before.
+    void setEarlierRun(const MetricsList& records, long long iterations);
     /// Points the plot holds for one start, once pending records are drawn
     /// (at most maxPointCount()).
     int pointCount(int start = 0);
@@ -75,6 +81,8 @@ protected:
     void resizeEvent(QResizeEvent* event) override;
 
 private:
+    /// Takes records, their iterations shifted by `iterationOffset`.
+    void add(const MetricsList& records, long long iterationOffset);
     QLineSeries* seriesFor(int start);
     void updateAxes();
     int plotColumns() const;
@@ -87,8 +95,10 @@ private:
     std::vector<QLineSeries*> m_series;
     std::vector<ErrorHistory> m_histories;
     std::vector<bool> m_dirty;
-    long long m_total = 0;
+    long long m_total = 0;             // the x range: earlier iterations + the run's
     long long m_lastIteration = 0;
+    MetricsList m_earlierRecords;      // setEarlierRun()
+    long long m_earlierIterations = 0;
     int m_yLow = 1, m_yHigh = 0, m_yStep = 0; // decades shown (exponents)
 };
 

@@ -39,6 +39,8 @@ public:
     /// A mask drawn over the image: pixels where mask == `where` get `rgba`
     /// (bytes R, G, B, A). An empty mask removes the overlay.
     void setOverlay(const Mask& mask, std::uint8_t where, std::uint32_t rgba);
+    /// The overlay's mask as last set (empty: none).
+    const Mask& overlayMask() const { return m_overlayMask; }
     void setOverlayVisible(bool on);
     /// Text shown while there is nothing to draw.
     void setPlaceholder(const QString& text);

@@ -115,6 +115,8 @@ private:
     void settle();
     void emitResult();
     void sendFourier();
+    /// The displayed start's support in force (supportReady).
+    void sendSupport();
     /// What is read back at a pause and at the end of a run loop.
     void sendPauseViews();
     void sendStarts(const ResultPtr& result);
