@@ -1,6 +1,9 @@
 // The main window as a user drives it, on a real X display with OpenGL (run
 // under xvfb-run; QOpenGLWidget does not work on the offscreen platform).
+#include <phaseforge/io/load.h>
+#include <phaseforge/io/write.h>
 #include <phaseforge/ui/app_settings.h>
+#include <phaseforge/ui/continued_run.h>
 #include <phaseforge/ui/error_plot.h>
 #include <phaseforge/ui/image_view.h>
 #include <phaseforge/ui/log_pane.h>
@@ -21,6 +24,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <clocale>
 #include <cmath>
 
@@ -54,12 +58,40 @@ private slots:
     void shortcutsStepExactlyAndChangeBeta();
     void supportChangeAppliesWithoutRestart();
     void saveThenReopen();
+    void reopenedResultRestoresItsRun();
+    void reopenedResultContinuesTheRun();
+    void plainPatternAfterAResultOpensAsBefore();
+    void resultThatCannotContinueKeepsItsMagnitudes();
     void settingsSurviveDecimalCommaLocale();
     void failedOpenKeepsData();
 
 private:
+    /// A short recipe run on a simulated pattern (seed pinned), saved by the
+    /// app once for all the tests that reopen it; its result as read back.
+    const pf::Result& savedRun();
+    /// A fresh window that has opened savedRun()'s file, the schedule field
+    /// holding `scheduleBefore` until then.
+    std::unique_ptr<MainWindow> reopenSavedRun(const QString& settingsName, const QString& scheduleBefore);
+
     QTemporaryDir m_dir;
+    QString m_savedPath;
+    ResultPtr m_savedResult;
 };
+
+namespace {
+constexpr auto kSavedSchedule = "HIO:40,ER:20";
+constexpr std::uint64_t kSavedSeed = 7;
+
+/// The largest absolute difference between two images of one shape.
+double maxDifference(const ImageF& a, const ImageF& b) {
+    if (!(a.shape == b.shape))
+        return INFINITY;
+    double d = 0;
+    for (std::size_t i = 0; i < a.data.size(); ++i)
+        d = std::max(d, double(std::abs(a.data[i] - b.data[i])));
+    return d;
+}
+} // namespace
 
 void TestWidgets::initTestCase() {
     if (QGuiApplication::platformName() != QStringLiteral("xcb"))
@@ -222,6 +254,145 @@ void TestWidgets::saveThenReopen() {
         scale = std::max(scale, double(original->magnitude.data[i]));
     }
     QVERIFY2(diff <= 1e-4 * scale, qPrintable(QStringLiteral("magnitudes differ by %1 of %2").arg(diff).arg(scale)));
+}
+
+const pf::Result& TestWidgets::savedRun() {
+    if (m_savedResult)
+        return *m_savedResult;
+    auto w = makeWindow(m_dir.filePath(QStringLiteral("saved-run.ini")));
+    RunSettings settings = w->parameterPanel()->settings();
+    settings.parameters.schedule = Schedule::parse(kSavedSchedule);
+    settings.parameters.seed = kSavedSeed;
+    w->parameterPanel()->setSettings(settings);
+    w->openData(builtInSample(64));
+    QSignalSpy finished(&w->controller(), &RunController::finished);
+    QSignalSpy saved(w.get(), &MainWindow::saved);
+    w->start();
+    const bool ran = QTest::qWaitFor([&] { return !finished.isEmpty(); }, 120000);
+    const QString path = m_dir.filePath(QStringLiteral("continue-me.cxi"));
+    const bool written = ran && w->saveResultAs(path) && QTest::qWaitFor([&] { return !saved.isEmpty(); }, 20000);
+    m_savedResult = w->controller().lastResult();
+    m_savedPath = path;
+    // Every test of reopening needs this file: without it none can run.
+    if (!written || !m_savedResult || m_savedResult->iterations != 60)
+        qFatal("the run to be reopened was not saved at iteration 60");
+    return *m_savedResult;
+}
+
+std::unique_ptr<MainWindow> TestWidgets::reopenSavedRun(const QString& settingsName,
+                                                         const QString& scheduleBefore) {
+    savedRun();
+    auto w = makeWindow(m_dir.filePath(settingsName));
+    typeSchedule(*w, scheduleBefore);
+    if (!w->openFile(m_savedPath))
+        qFatal("the saved result did not open");
+    return w;
+}
+
+void TestWidgets::reopenedResultRestoresItsRun() {
+    const pf::Result& saved = savedRun();
+    auto w = reopenSavedRun(QStringLiteral("restore.ini"), QStringLiteral("ER:7"));
+    QVERIFY(w->continuedRun()->continuation());
+
+    // The run is prepared from the saved state: its raw iterate and support.
+    const pf::Parameters& run = w->controller().settings().parameters;
+    QVERIFY(run.guess == InitialGuess::Kind::Object);
+    QVERIFY(run.userObject.data == saved.rawObject.data);
+    QCOMPARE(run.starts, 1);
+    QVERIFY(w->controller().problem()->support.data == saved.rawSupport.data);
+
+    // The object view shows the saved object, pixel for pixel.
+    QTRY_VERIFY_WITH_TIMEOUT(w->reconstructionView()->currentValues() &&
+                                 maxDifference(*w->reconstructionView()->currentValues(), saved.rawObject) == 0,
+                             20000);
+    // The panel shows the saved parameters, not the ones typed before.
+    const RunSettings shown = w->parameterPanel()->settings();
+    QCOMPARE(QString::fromStdString(shown.parameters.schedule.toString()), QString::fromLatin1(kSavedSchedule));
+    QCOMPARE(shown.parameters.seed, kSavedSeed);
+    QCOMPARE(shown.parameters.starts, 1);
+    // The support overlay shows the saved support (read back from the engine).
+    QCheckBox* supportBox = nullptr;
+    for (QCheckBox* box : w->findChildren<QCheckBox*>())
+        if (box->text() == QStringLiteral("Support"))
+            supportBox = box;
+    QVERIFY(supportBox);
+    supportBox->setChecked(true);
+    QTRY_VERIFY_WITH_TIMEOUT(w->reconstructionView()->overlayMask().data == saved.rawSupport.data, 20000);
+    // The error plot holds the saved history.
+    ErrorPlot* plot = w->errorPlot();
+    QCOMPARE(plot->recordCount(), (long long)(saved.history.size()));
+    QCOMPARE(plot->firstError(), double(saved.history.front().fourierError));
+    QCOMPARE(plot->lastError(), double(saved.history.back().fourierError));
+    QTRY_VERIFY_WITH_TIMEOUT(w->logPane()->toPlainText().contains(
+                                 QStringLiteral("continuing continue-me.cxi after its 60 iterations")),
+                             5000);
+}
+
+void TestWidgets::reopenedResultContinuesTheRun() {
+    const pf::Result& saved = savedRun();
+    auto w = reopenSavedRun(QStringLiteral("continue.ini"), QStringLiteral("HIO:5"));
+    typeSchedule(*w, QStringLiteral("ER:5"));
+    QSignalSpy metrics(&w->controller(), &RunController::metricsArrived);
+    QSignalSpy finished(&w->controller(), &RunController::finished);
+    w->start();
+    QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 60000);
+    QCOMPARE(finished.last().at(0).toLongLong(), 5LL);
+    QVERIFY(!metrics.isEmpty());
+    const pf::MetricsRecord first = metrics.first().at(0).value<MetricsList>().first();
+    QCOMPARE(first.iteration, 1LL);
+    // The first new iteration starts where the saved run ended: its error is
+    // the saved final error's, far below that of a random start (the saved
+    // run's own first record).
+    const double savedLast = saved.history.back().fourierError;
+    const double randomFirst = saved.history.front().fourierError;
+    QVERIFY2(std::abs(first.fourierError - savedLast) <= 0.25 * savedLast &&
+                 first.fourierError < 0.25 * randomFirst,
+             qPrintable(QStringLiteral("first new error %1, saved final %2, random start %3")
+                            .arg(first.fourierError).arg(savedLast).arg(randomFirst)));
+    // The plot draws the new iterations after the saved ones.
+    QTRY_COMPARE_WITH_TIMEOUT(w->errorPlot()->recordCount(), (long long)(saved.history.size() + 5), 5000);
+}
+
+void TestWidgets::plainPatternAfterAResultOpensAsBefore() {
+    const pf::Result& saved = savedRun();
+    auto w = reopenSavedRun(QStringLiteral("plain.ini"), QStringLiteral("ER:7"));
+    QVERIFY(w->continuedRun()->continuation());
+    // A pattern file (the saved run's own magnitudes, written as a pattern).
+    const QString pattern = m_dir.filePath(QStringLiteral("plain-pattern.cxi"));
+    const pf::Problem data = *w->controller().problem();
+    pf::io::writePatternCxi(pattern.toStdString(), data.magnitude, data.measured);
+    QVERIFY(w->openFile(pattern));
+    QVERIFY(!w->continuedRun()->continuation());
+    const pf::Parameters& run = w->controller().settings().parameters;
+    QVERIFY(run.guess == InitialGuess::Kind::RandomPhase);
+    QVERIFY(run.userObject.empty());
+    QVERIFY(w->controller().problem()->support.data != saved.rawSupport.data);
+    const double largest = *std::max_element(data.magnitude.data.begin(), data.magnitude.data.end());
+    QVERIFY(maxDifference(w->controller().problem()->magnitude, data.magnitude) <= 1e-4 * largest);
+    // The panel has the settings from before the saved result again, and
+    // the plot no saved history.
+    const RunSettings shown = w->parameterPanel()->settings();
+    QCOMPARE(QString::fromStdString(shown.parameters.schedule.toString()), QStringLiteral("ER:7"));
+    QCOMPARE(QString::fromStdString(run.schedule.toString()), QStringLiteral("ER:7"));
+    QCOMPARE(w->errorPlot()->recordCount(), 0LL);
+}
+
+void TestWidgets::resultThatCannotContinueKeepsItsMagnitudes() {
+    pf::Result broken = savedRun();
+    broken.rawObject.data[5] = NAN; // a continued run cannot start from it
+    const QString path = m_dir.filePath(QStringLiteral("broken.cxi"));
+    const pf::Problem original = *builtInSample(64).problem; // the saved run's data
+    pf::io::writeResultCxi(path.toStdString(), broken, pf::recipeParameters(), original, {});
+    auto w = makeWindow(m_dir.filePath(QStringLiteral("broken.ini")));
+    QSignalSpy errors(w.get(), &MainWindow::errorShown);
+    QVERIFY(w->openFile(path));
+    QVERIFY(!w->continuedRun()->continuation());
+    QVERIFY(errors.isEmpty()); // one log line, no dialog
+    QVERIFY(maxDifference(w->controller().problem()->magnitude, original.magnitude) == 0);
+    QVERIFY(w->controller().settings().parameters.guess == InitialGuess::Kind::RandomPhase);
+    QTRY_VERIFY_WITH_TIMEOUT(w->logPane()->toPlainText().contains(
+                                 QStringLiteral("broken.cxi: its magnitudes are open, but the run cannot continue")),
+                             5000);
 }
 
 void TestWidgets::settingsSurviveDecimalCommaLocale() {

@@ -3,6 +3,7 @@
 #include "phaseforge/ui/main_window.h"
 
 #include "phaseforge/ui/app_settings.h"
+#include "phaseforge/ui/continued_run.h"
 #include "phaseforge/ui/error_plot.h"
 #include "phaseforge/ui/fourier_estimate.h"
 #include "phaseforge/ui/frame_bridge.h"
@@ -345,6 +346,7 @@ void MainWindow::buildDocks() {
     plotDock->setObjectName(QStringLiteral("errorDock"));
     plotDock->setWidget(m_errorPlot);
     addDockWidget(Qt::BottomDockWidgetArea, plotDock);
+    m_continued = new ContinuedRun(m_params, m_errorPlot, statusBar(), this);
 
     m_log = new LogPane;
     m_log->captureLibraryLog();
@@ -371,7 +373,7 @@ void MainWindow::buildDocks() {
         m_controller->setSupportRules(r);
     });
     connect(m_params, &ParameterPanel::resetSettingsChanged, this, [this] {
-        m_controller->setPendingSettings(m_params->settings());
+        m_controller->setPendingSettings(runSettings());
         statusBar()->showMessage(tr("The new setting applies on Reset (Ctrl+R)"), 4000);
     });
 }
@@ -584,7 +586,7 @@ void MainWindow::fitToScreen() {
 
 void MainWindow::storeSettings() {
     QSettings& s = *m_settings;
-    saveRunSettings(s, m_params->settings());
+    saveRunSettings(s, m_continued->settingsToRemember(m_params->settings()));
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
     s.setValue(QStringLiteral("window/state"), saveState());
     s.setValue(QStringLiteral("view/diffractionColormap"), colormapName(m_diffView->colormap()));

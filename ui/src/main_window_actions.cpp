@@ -3,6 +3,7 @@
 #include "phaseforge/ui/main_window.h"
 
 #include "phaseforge/ui/app_settings.h"
+#include "phaseforge/ui/continued_run.h"
 #include "phaseforge/ui/error_plot.h"
 #include "phaseforge/ui/image_view.h"
 #include "phaseforge/ui/parameter_panel.h"
@@ -117,22 +118,24 @@ void MainWindow::openData(LoadedData data) {
         return;
     for (const QString& notice : data.notices)
         pf::log(pf::LogLevel::Info, (data.title + QStringLiteral(": ") + notice).toStdString());
-    const pf::Problem& problem = *data.problem;
     pf::log(pf::LogLevel::Info, QStringLiteral("opened %1 (%2 × %3)")
                                     .arg(data.title)
-                                    .arg(problem.shape().rows)
-                                    .arg(problem.shape().cols)
+                                    .arg(data.problem->shape().rows)
+                                    .arg(data.problem->shape().cols)
                                     .toStdString());
-    m_diffView->setImage(centredMagnitude(problem));
+    // A saved result brings its support, parameters and history (and its
+    // problem gains the saved support), before the run is prepared.
+    m_continued->dataOpening(data);
+    m_diffView->setImage(centredMagnitude(*data.problem));
     m_fourierView->setImage(nullptr); // the new run's estimate follows
-    m_diffView->setOverlay(centredMeasured(problem), 0, packRgba(255, 40, 40, 150));
+    m_diffView->setOverlay(centredMeasured(*data.problem), 0, packRgba(255, 40, 40, 150));
     m_data = std::move(data);
     m_workbench->dataOpened(m_data);
     m_savePath.clear();
     m_savedIteration = -1;
     m_resultDirty = false;
     setWindowTitle(QStringLiteral("PhaseForge — %1").arg(m_data.title));
-    const RunSettings settings = m_params->settings();
+    const RunSettings settings = runSettings();
     m_errorPlot->reset(settings.parameters.schedule.totalIterations());
     m_controller->load(m_data.problem, settings);
     updateRunActions();
@@ -289,6 +292,8 @@ void MainWindow::writeResult(const QString& path, const pf::Result& result) {
         if (!m_data.path.isEmpty() && QFileInfo(m_data.path).isFile())
             provenance.inputSha256 = pf::io::sha256File(m_data.path.toStdString());
         provenance.commandLine = QApplication::arguments().join(QLatin1Char(' ')).toStdString();
+        if (const pf::Continuation* continued = m_continued->continuation())
+            provenance.continuedFrom = continued->source;
         pf::io::writeResultCxi(path.toStdString(), result, m_controller->settings().parameters,
                                *m_data.problem, provenance);
     } catch (const std::exception& e) {
@@ -333,6 +338,8 @@ void MainWindow::exportView(ImageView* view, const QString& what) {
 
 // --- running -------------------------------------------------------------------
 
+RunSettings MainWindow::runSettings() const { return m_continued->runSettings(m_params->settings()); }
+
 void MainWindow::start() {
     if (!m_controller->hasData()) {
         showError(tr("Start"), tr("No data loaded: open a file or a sample first."));
@@ -365,7 +372,7 @@ void MainWindow::stop() { m_controller->stop(); }
 void MainWindow::reset() {
     if (!m_controller->hasData())
         return;
-    const RunSettings settings = m_params->settings();
+    const RunSettings settings = runSettings();
     m_errorPlot->reset(settings.parameters.schedule.totalIterations());
     m_progress = Progress{};
     m_controller->reset(settings);

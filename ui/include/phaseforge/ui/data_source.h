@@ -20,6 +20,9 @@ struct LoadedData {
     QString path;        ///< the file, empty for built-in data
     QStringList notices; ///< what the reader assumed or changed
     std::shared_ptr<const ImageF> groundTruth; ///< simulated data only
+    /// The file is a result saved by PhaseForge: `problem` holds the
+    /// magnitudes it was made from (ContinuedRun reads the rest).
+    bool savedResult = false;
 };
 
 /// Reads a diffraction pattern (TIFF, PNG, NPY, HDF5 "file.h5:/dataset", CXI).

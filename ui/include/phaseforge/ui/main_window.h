@@ -24,6 +24,7 @@ class QSettings;
 
 namespace pf::ui {
 
+class ContinuedRun;
 class ErrorPlot;
 class ImageView;
 class LogPane;
@@ -78,6 +79,8 @@ public:
     ParameterPanel* parameterPanel() const { return m_params; }
     /// The starts, truth and step-through docks.
     WorkbenchDocks* workbench() const { return m_workbench; }
+    /// What a reopened saved result continues (null continuation otherwise).
+    ContinuedRun* continuedRun() const { return m_continued; }
     /// Latest progress seen (iteration, rate, error).
     const Progress& lastProgress() const { return m_progress; }
 
@@ -118,6 +121,9 @@ private:
     void whenResultMayGo(const QString& question, std::function<void()> proceed);
     void fitToScreen();
     void showFourierEstimate(bool on);
+    /// The settings a run on the open data starts from: the panel's, or a
+    /// continued result's (ContinuedRun::runSettings).
+    RunSettings runSettings() const;
 
     void openDialog();
     void openSampleFile(const QString& path);
@@ -150,6 +156,7 @@ private:
     ErrorPlot* m_errorPlot = nullptr;
     LogPane* m_log = nullptr;
     WorkbenchDocks* m_workbench = nullptr;
+    ContinuedRun* m_continued = nullptr;
 
     QLabel* m_stateLabel = nullptr;
     QLabel* m_engineLabel = nullptr;
