@@ -353,6 +353,7 @@ py::dict reconstruct(const py::handle& magnitude, const py::handle& recipe,
     quality["start_spread"] = result.quality.startSpread;
     quality["free_error"] = result.quality.freeError;
     quality["fourier_error"] = result.quality.fourierError;
+    quality["noise_floor"] = result.quality.noiseFloor;
     out["quality"] = quality;
     out["best_start"] = result.bestStart;
     out["iterations"] = result.iterations;

@@ -44,6 +44,14 @@ Centring centringOf(const ImageF& object);
 /// NaN when those pixels carry no intensity.
 double fourierErrorOn(const ImageF& object, const ImageF& magnitude, const Mask& pixels);
 
+/// The free error (fourierErrorOn) that photon noise alone gives a perfect
+/// reconstruction on `pixels`, when the magnitudes are square roots of photon
+/// counts: sqrt(Σ v(λ) / Σ λ) with λ = M² at each pixel and v(λ) = E[(√N − √λ)²]
+/// for N ~ Poisson(λ) (1/4 for bright pixels, less for faint ones). NaN when
+/// the magnitudes are not counts (a pixel under 1000 photons whose M² is off an
+/// integer, or fewer than 64 such pixels) or `pixels` holds no intensity.
+double photonNoiseFloor(const ImageF& magnitude, const Mask& pixels);
+
 /// The phase-retrieval transfer function of several aligned reconstructions
 /// of one pattern: in rings of spatial frequency q (cycles per pixel, ring
 /// width 1 / max(rows, cols)), PRTF(q) = Σ|mean_k F_k| / Σ M over the measured

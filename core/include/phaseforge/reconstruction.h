@@ -82,6 +82,9 @@ struct Quality {
     double startSpread = 0;      ///< median aligned error of the kept starts against the best
     double freeError = 0;        ///< best start's free error (NaN without free pixels)
     double fourierError = 0;     ///< best start's Fourier error on the pixels iterated
+    /// The free error photon noise alone explains (photonNoiseFloor on the
+    /// free pixels); NaN when the magnitudes are not photon counts.
+    double noiseFloor = 0;
 };
 
 struct Result {

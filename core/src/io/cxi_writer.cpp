@@ -188,6 +188,8 @@ void writeResultCxi(const std::string& path, const Result& result, const Paramet
         f.scalar(p + "prtf/resolution_cycles_per_pixel", H5T_NATIVE_DOUBLE,
                  result.prtf.resolutionFrequency);
         f.scalar(p + "quality/trusted", H5T_NATIVE_INT, result.quality.trusted ? 1 : 0);
+        f.scalar(p + "quality/free_error", H5T_NATIVE_DOUBLE, result.quality.freeError);
+        f.scalar(p + "quality/noise_floor", H5T_NATIVE_DOUBLE, result.quality.noiseFloor);
         std::string warnings;
         for (const auto& w : result.quality.warnings)
             warnings += (warnings.empty() ? "" : "\n") + w;
