@@ -13,9 +13,6 @@
 namespace pf {
 
 namespace {
-/// Below this many pixels a transform is planned on one thread (measured: a
-/// 128² pair is faster on one thread than on two).
-constexpr std::size_t kThreadedMin = 256 * 256;
 
 /// FFTW's new-array execute needs the alignment the plan was made with.
 bool aligned(const void* p) {
@@ -24,7 +21,7 @@ bool aligned(const void* p) {
 } // namespace
 
 int fftwPlanThreads(Shape shape, int requested) {
-    if (shape.size() < kThreadedMin)
+    if (shape.size() < fftw::kThreadedMinPixels)
         return 1;
     return requested > 0 ? requested : int(std::max(1u, std::thread::hardware_concurrency()));
 }

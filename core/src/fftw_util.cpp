@@ -78,7 +78,7 @@ template <class MakePlan> fftwf_plan planWithWisdom(int threads, unsigned flags,
 }
 
 int threadsFor(std::size_t pixels) {
-    if (pixels < (std::size_t(1) << 16))
+    if (pixels < kThreadedMinPixels)
         return 1;
     return int(std::clamp(std::thread::hardware_concurrency(), 1u, 16u));
 }

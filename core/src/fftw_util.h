@@ -55,8 +55,15 @@ private:
 
 inline fftwf_complex* asFftw(std::complex<float>* p) { return reinterpret_cast<fftwf_complex*>(p); }
 
-/// Threads for a one-off host transform of `pixels` values: 1 below 2^16
-/// pixels (where threads cost more than they save), else every core, at most 16.
+/// Below this many pixels, transforms and per-pixel loops run on one thread:
+/// there, waking threads costs more than they save. Measured on the 2-core
+/// build machine (2026-12-03, CLI default recipe, CPU engine): a 256² pattern
+/// took 9.0 s on two threads and 4.4 s on one; at 512² (2 starts) 5.2 s on
+/// two and 5.4 s on one.
+constexpr std::size_t kThreadedMinPixels = std::size_t(512) * 512;
+
+/// Threads for a one-off host transform of `pixels` values: 1 below
+/// kThreadedMinPixels, else every core, at most 16.
 int threadsFor(std::size_t pixels);
 
 /// Real-to-half-spectrum and back, unnormalised, for rows x cols.

@@ -1,5 +1,6 @@
 #include "phaseforge/projections.h"
 
+#include "fftw_util.h"
 #include "phaseforge/error.h"
 #include "phaseforge/problem.h"
 
@@ -11,7 +12,7 @@ namespace pf {
 namespace {
 // Below this many elements a loop runs on one thread: waking a team costs more
 // than the work (and busy-waiting threads hurt when cores are shared).
-constexpr std::ptrdiff_t kParallelMin = 1 << 16;
+constexpr auto kParallelMin = std::ptrdiff_t(fftw::kThreadedMinPixels);
 } // namespace
 
 HermitianWeights hermitianWeights(ProblemRef problem) {

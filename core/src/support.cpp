@@ -56,7 +56,7 @@ void blurPeriodic(std::span<const float> in, Shape shape, const std::vector<floa
     // output adds its taps in the order j = -radius .. radius (the order the
     // GPU kernel follows), from padded copies so that no index wraps inside
     // the inner loops.
-    const bool parallel = shape.size() > (1u << 16);
+    const bool parallel = shape.size() >= fftw::kThreadedMinPixels;
 #pragma omp parallel if (parallel)
     {
         std::vector<float> padded(std::size_t(cols + 2 * radius));
