@@ -30,12 +30,17 @@ def test_cli_and_python_run_the_same_recipe(tmp_path):
         raw = f["/entry_1/image_1/process_1/raw_object"][...]
         kept = f["/entry_1/image_1/process_1/kept_starts"][...]
         schedule = f["/entry_1/image_1/process_1/schedule"][()].decode()
+        free_error = f["/entry_1/image_1/process_1/quality/free_error"][()]
+        noise_floor = f["/entry_1/image_1/process_1/quality/noise_floor"][()]
     assert schedule == ours.parameters["schedule"] == "HIO:600,ER:200"
     assert ours.parameters["starts"] == 8 and ours.parameters["keep"] == 4
     assert np.array_equal(theirs, ours.object), "the CLI and Python answers differ"
     assert np.array_equal(raw, ours.raw_object)
     assert list(kept) == list(ours.kept)
     assert ours.quality["trusted"], ours.quality["warnings"]
+    assert free_error == ours.quality["free_error"]
+    # letters.cxi holds scaled intensities, not photon counts: no noise floor.
+    assert np.isnan(noise_floor) and np.isnan(ours.quality["noise_floor"])
     # Centred: the centre of mass of the answer sits in the middle of the field.
     rows, cols = ours.object.shape
     w = np.maximum(ours.object, 0)
