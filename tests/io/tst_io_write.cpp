@@ -139,6 +139,8 @@ private slots:
         // from, with a notice; as an image, its object.
         const io::LoadedPattern again = io::loadDiffraction(path("result.cxi"));
         QCOMPARE(again.info.dataset, std::string("/entry_1/image_2/data"));
+        QVERIFY(again.info.savedResult);
+        QVERIFY(!loaded.info.savedResult);
         QVERIFY(again.problem.magnitude.data == loaded.problem.magnitude.data);
         QVERIFY(again.problem.measured.data == loaded.problem.measured.data);
         QVERIFY(std::any_of(again.notices.begin(), again.notices.end(), [](const std::string& n) {

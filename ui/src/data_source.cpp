@@ -16,19 +16,12 @@
 
 namespace pf::ui {
 
-namespace {
-/// Where a result saved by PhaseForge keeps the magnitudes it was made from
-/// (docs/files.md, the CXI result layout). The loader reads a CXI file's
-/// pattern from there only when the file is such a result.
-constexpr const char* kSavedResultMagnitudes = "/entry_1/image_2/data";
-} // namespace
-
 LoadedData loadDataFile(const QString& path) {
     // The loader reopens a saved result as the magnitudes it was made from,
     // with a notice saying so.
     pf::io::LoadedPattern pattern = pf::io::loadDiffraction(path.toStdString());
     LoadedData d;
-    d.savedResult = pattern.info.format == "CXI" && pattern.info.dataset == kSavedResultMagnitudes;
+    d.savedResult = pattern.info.savedResult;
     d.problem = std::make_shared<const pf::Problem>(std::move(pattern.problem));
     d.path = path;
     d.title = QFileInfo(QString::fromStdString(pattern.info.path)).fileName();

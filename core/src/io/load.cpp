@@ -1,5 +1,6 @@
 // The public entry points: find the reader, then turn its frame into a Problem
 // or an image. The rules are written out in docs/files.md.
+#include "cxi_layout.h"
 #include "formats_table.h"
 #include "mapped_file.h"
 #include "raw_image.h"
@@ -116,6 +117,9 @@ void fillCommonInfo(PatternInfo& info, const detail::RawImage& raw, const std::s
     info.frames = raw.frames;
     info.frame = raw.frame;
     info.entry = raw.entry;
+    // The reader redirects a saved result's CXI to the magnitudes it was made
+    // from (hdf5_reader.cpp); nothing else is read from there.
+    info.savedResult = raw.format == "CXI" && raw.dataset == detail::cxi::kMagnitudes;
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (float v : raw.values)
         if (std::isfinite(v)) {

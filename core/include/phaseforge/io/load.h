@@ -67,6 +67,9 @@ struct PatternInfo {
     int frames = 1;            ///< frames (or TIFF pages) available
     int frame = 0;             ///< the frame read
     int entry = 0;             ///< CXI entry read (1-based); 0 for other formats
+    /// A result saved by PhaseForge: the magnitudes it was made from were read
+    /// (loadSavedResult reads its object, support and parameters).
+    bool savedResult = false;
     double minValue = 0;       ///< smallest finite value in the file's image
     double maxValue = 0;       ///< largest finite value in the file's image
     ValueKind kind = ValueKind::Intensity;
