@@ -54,9 +54,9 @@ std::optional<std::string> readHistory(hid_t file, std::vector<std::string>& not
     const std::string h = std::string(cxi::kProcess) + "history/";
     if (!objectExists(file, h + "iteration")) return std::nullopt;
     const char* columns[] = {"iteration", "fourier_error", "real_error", "support_size"};
-    std::optional<std::uint64_t> n = vectorLength(file, h + columns[0], kMaxHistoryRecords);
+    const std::optional<std::uint64_t> n = vectorLength(file, h + columns[0], kMaxHistoryRecords);
     for (const char* column : columns)
-        if (!n || vectorLength(file, h + column, kMaxHistoryRecords) != n) {
+        if (!n || (column != columns[0] && vectorLength(file, h + column, kMaxHistoryRecords) != n)) {
             notices.push_back("the saved history is not understood; it is not shown");
             return std::nullopt;
         }
