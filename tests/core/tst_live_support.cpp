@@ -72,7 +72,7 @@ private slots:
     // New interval, σ and threshold after 25 iterations: the next update is at
     // the next multiple of the new interval, σ starts again from the new start.
     void shrinkWrapChangeAppliesFromTheNextIteration() {
-        const std::uint64_t seed = pftest::freshSeed("live shrink-wrap");
+        const std::uint64_t seed = pftest::testSeed("live shrink-wrap");
         const pf::Problem problem = makeProblem(seed);
         const pf::Parameters p = baseParameters(seed);
         pf::ShrinkWrap next = p.shrinkWrap;
@@ -111,7 +111,7 @@ private slots:
 
     // A new threshold alone keeps the σ sequence where it was.
     void thresholdChangeKeepsTheSigmaSequence() {
-        const std::uint64_t seed = pftest::freshSeed("live threshold");
+        const std::uint64_t seed = pftest::testSeed("live threshold");
         const pf::Problem problem = makeProblem(seed);
         const pf::Parameters p = baseParameters(seed);
         pf::ShrinkWrap next = p.shrinkWrap;
@@ -135,7 +135,7 @@ private slots:
     // Switching shrink-wrap on in the middle: its first update is at the next
     // multiple of its interval.
     void shrinkWrapSwitchedOnMidRun() {
-        const std::uint64_t seed = pftest::freshSeed("live shrink-wrap on");
+        const std::uint64_t seed = pftest::testSeed("live shrink-wrap on");
         const pf::Problem problem = makeProblem(seed);
         pf::Parameters p = baseParameters(seed);
         const pf::ShrinkWrap on = p.shrinkWrap;
@@ -158,7 +158,7 @@ private slots:
 
     // From the data's box to the autocorrelation support and back.
     void supportRuleChangeAppliesFromTheNextIteration() {
-        const std::uint64_t seed = pftest::freshSeed("live support");
+        const std::uint64_t seed = pftest::testSeed("live support");
         const pf::Problem problem = makeProblem(seed);
         QVERIFY(!problem.support.empty());
         pf::Parameters p = baseParameters(seed);
@@ -198,7 +198,7 @@ private slots:
     }
 
     void invalidChangesChangeNothing() {
-        const std::uint64_t seed = pftest::freshSeed("live invalid");
+        const std::uint64_t seed = pftest::testSeed("live invalid");
         const pf::Problem problem = makeProblem(seed);
         const pf::Parameters p = baseParameters(seed);
         auto engine = makeEngine();

@@ -177,7 +177,7 @@ private slots:
     // same start, and each of 50 steps from the engine's own state. A wrong rule
     // or projection is off by O(1) in the first step it touches.
     void projectionsFollowFloat64() {
-        const std::uint64_t seed = freshSeed("parity GS/OO/ER");
+        const std::uint64_t seed = testSeed("parity GS/OO/ER");
         for (const auto& shape : kShapes) {
             for (bool support : {false, true}) {
                 const Case c{shape, support, false, true};
@@ -189,7 +189,7 @@ private slots:
     }
 
     void unmeasuredPixelsFloatFree() {
-        const std::uint64_t seed = freshSeed("parity with a detector mask");
+        const std::uint64_t seed = testSeed("parity with a detector mask");
         for (const auto& shape : kShapes) {
             const Case c{shape, true, true, true};
             QVERIFY(holds(runPair(pf::Algorithm::ER, 1.0, 50, c, seed), "ER"));
@@ -198,7 +198,7 @@ private slots:
     }
 
     void feedbackRulesFollowFloat64() {
-        const std::uint64_t seed = freshSeed("parity IO/HIO/RAAR");
+        const std::uint64_t seed = testSeed("parity IO/HIO/RAAR");
         for (const auto& shape : kShapes) {
             const Case c{shape, true, false, true};
             QVERIFY(holds(runPair(pf::Algorithm::IO, 0.9, 50, c, seed), "IO"));
@@ -210,7 +210,7 @@ private slots:
     // The seed's loop, line by line, for one iteration:
     //   A = M·exp(iφ0); B = Re(IFFT(A)); B[B<0] = 0; C = FFT(B); A = M·exp(i·arg C)
     void firstIterationIsTheSeedLoop() {
-        const std::uint64_t seed = freshSeed("seed loop");
+        const std::uint64_t seed = testSeed("seed loop");
         for (const auto& shape : kShapes) {
             const pf::ImageF m = randomMagnitude(shape, seed);
             const pf::ImageF phi = randomPhaseImage(shape, seed + 1);
@@ -263,7 +263,7 @@ private slots:
 
     // Metrics against the definition, computed in double from the iterate.
     void fourierErrorMatchesDefinition() {
-        const std::uint64_t seed = freshSeed("fourier error");
+        const std::uint64_t seed = testSeed("fourier error");
         for (const auto& shape : kShapes) {
             pf::Problem p;
             p.magnitude = randomMagnitude(shape, seed);

@@ -13,7 +13,7 @@ class TestSimulate : public QObject {
 
 private slots:
     void noiselessMagnitudeIsTheFourierModulus() {
-        const std::uint64_t seed = pftest::freshSeed("simulate");
+        const std::uint64_t seed = pftest::testSeed("simulate");
         const pf::ImageF obj = pf::randomBlobs({21, 30}, 5, seed);
         const pf::Simulation sim = pf::simulate(obj, {});
         const pf::Shape s = sim.problem.shape();

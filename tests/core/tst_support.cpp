@@ -20,7 +20,7 @@ class TestSupport : public QObject {
 private slots:
     // The separable blur against a direct 2-D periodic convolution in double.
     void blurMatchesDirectConvolution() {
-        const std::uint64_t seed = pftest::freshSeed("blur");
+        const std::uint64_t seed = pftest::testSeed("blur");
         const pf::Shape s{23, 31};
         const pf::ImageF img = pftest::randomMagnitude(s, seed);
         for (float sigma : {0.7f, 1.5f, 3.0f}) {
@@ -60,7 +60,7 @@ private slots:
 
     // The autocorrelation of an object of extent w spans 2w - 1 around zero.
     void autocorrelationSupportCoversTheObjectExtent() {
-        const std::uint64_t seed = pftest::freshSeed("autocorrelation");
+        const std::uint64_t seed = pftest::testSeed("autocorrelation");
         const pf::ImageF obj = pf::randomBlobs({32, 24}, 6, seed);
         const pf::Simulation sim = pf::simulate(obj, {});
         const pf::Mask sup = pf::autocorrelationSupport(sim.problem, 0.04f);
@@ -82,7 +82,7 @@ private slots:
     // transforms (the object is real, so its autocorrelation is the real part).
     // A beamstop and scattered dead pixels make the unmeasured pixels matter.
     void autocorrelationSupportIsTheThresholdedAutocorrelation() {
-        const std::uint64_t seed = pftest::freshSeed("autocorrelation rule");
+        const std::uint64_t seed = pftest::testSeed("autocorrelation rule");
         pf::SimulationOptions options;
         options.beamstopRadius = 2;
         for (const pf::Shape objShape : {pf::Shape{32, 24}, pf::Shape{21, 27}}) {
@@ -130,7 +130,7 @@ private slots:
     // gives another mask; the expected mask comes from a direct 2-D convolution in
     // double, not from the core helpers.
     void engineShrinkWrapFollowsTheRule() {
-        const std::uint64_t seed = pftest::freshSeed("shrink-wrap");
+        const std::uint64_t seed = pftest::testSeed("shrink-wrap");
         const pf::Shape s{40, 36};
         const pf::ImageF blobs = pf::randomBlobs({20, 18}, 4, seed);
         std::vector<std::complex<double>> x(s.size());
@@ -223,7 +223,7 @@ private slots:
     // at 0 keeps its support, and a new support outside the limits is not
     // adopted. Engines loaded alike hold the same state (FFTW is deterministic).
     void perStartThresholdsAndLimits() {
-        const std::uint64_t seed = pftest::freshSeed("per-start shrink-wrap");
+        const std::uint64_t seed = pftest::testSeed("per-start shrink-wrap");
         const pf::Simulation sim = pf::simulate(pf::randomBlobs({20, 24}, 4, seed), {});
         pf::Problem p = sim.problem;
         p.support = pf::autocorrelationSupport(p, 0.04f);

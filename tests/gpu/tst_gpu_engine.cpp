@@ -73,7 +73,7 @@ private slots:
 
     // One iteration from the same state, every rule, every shape: <= 1e-5.
     void oneIterationMatchesFftw() {
-        const std::uint64_t seed = freshSeed("cuda vs fftw, one iteration");
+        const std::uint64_t seed = testSeed("cuda vs fftw, one iteration");
         const pf::Step steps[] = {{pf::Algorithm::GS, 1.0f},  {pf::Algorithm::ER, 1.0f},
                                   {pf::Algorithm::IO, 0.9f},  {pf::Algorithm::OO, 0.8f},
                                   {pf::Algorithm::HIO, 0.9f}, {pf::Algorithm::RAAR, 0.75f}};
@@ -109,7 +109,7 @@ private slots:
     // random ones (no object fits them: many pixels of g' sit near zero), on
     // both paths where the shape allows the two-pass one.
     void everyStepMatchesFloat64OverManySeeds() {
-        const std::uint64_t seed = freshSeed("cuda, every step vs float64");
+        const std::uint64_t seed = testSeed("cuda, every step vs float64");
         constexpr int kSeeds = 8;
         const pf::Step steps[] = {{pf::Algorithm::GS, 1.0f},  {pf::Algorithm::ER, 1.0f},
                                   {pf::Algorithm::IO, 0.9f},  {pf::Algorithm::OO, 0.8f},
@@ -155,7 +155,7 @@ private slots:
 
     // Against the float64 reference (no Hermitian form, full complex spectra).
     void matchesFloat64Reference() {
-        const std::uint64_t seed = freshSeed("cuda vs float64 reference");
+        const std::uint64_t seed = testSeed("cuda vs float64 reference");
         struct Run {
             pf::Algorithm alg;
             float beta;
@@ -189,7 +189,7 @@ private slots:
 
     // K starts batched give what the starts give one by one.
     void multiStartEqualsOneByOne() {
-        const std::uint64_t seed = freshSeed("multi-start");
+        const std::uint64_t seed = testSeed("multi-start");
         for (const auto& shape : kShapes) {
             const pf::Problem p = makeProblem(shape, seed, true, true, true);
             std::vector<pf::InitialGuess> guesses;
@@ -233,7 +233,7 @@ private slots:
 
     // Records every k iterations and at the end of each call, as FFTW.
     void metricsIntervalAndValues() {
-        const std::uint64_t seed = freshSeed("metrics");
+        const std::uint64_t seed = testSeed("metrics");
         const pf::Shape shape{40, 56};
         Pair pair;
         pair.load(makeProblem(shape, seed, true, true, true), pf::InitialGuess::random(seed));
@@ -262,7 +262,7 @@ private slots:
 
     // The device blur and threshold follow support.h's rule.
     void shrinkWrapMatchesFftw() {
-        const std::uint64_t seed = freshSeed("shrink-wrap");
+        const std::uint64_t seed = testSeed("shrink-wrap");
         for (const auto& shape : kShapes) {
             Pair pair;
             pair.load(makeProblem(shape, seed, true, true, false), pf::InitialGuess::random(seed));
@@ -291,7 +291,7 @@ private slots:
     // A threshold per start and size limits (the recipe's one update per
     // shrink-wrap step): the device follows the FFTW engine start by start.
     void perStartShrinkWrapMatchesFftw() {
-        const std::uint64_t seed = freshSeed("per-start shrink-wrap");
+        const std::uint64_t seed = testSeed("per-start shrink-wrap");
         for (const auto& shape : kShapes) {
             const pf::Problem p = makeProblem(shape, seed, true, true, false);
             const std::vector<pf::InitialGuess> guesses{pf::InitialGuess::random(seed),
@@ -352,7 +352,7 @@ private slots:
     // publish(): a device target gets the object on the device, a host target
     // on the host; both equal readObject().
     void publishDeviceAndHost() {
-        const std::uint64_t seed = freshSeed("publish");
+        const std::uint64_t seed = testSeed("publish");
         const pf::Shape shape{32, 48};
         pf::gpu::CudaEngine engine;
         const pf::Problem p = makeProblem(shape, seed, true, true, false);

@@ -39,7 +39,7 @@ private slots:
     // projectObject, r2c, projectMagnitude, c2r on raw pointers give the
     // engine's g and g' exactly, for every rule, single and batched.
     void kernelsReproduceTheEngineBitwise() {
-        const std::uint64_t seed = freshSeed("kernel API vs engine");
+        const std::uint64_t seed = testSeed("kernel API vs engine");
         const pf::Step steps[] = {{pf::Algorithm::GS, 1.0f},  {pf::Algorithm::ER, 1.0f},
                                   {pf::Algorithm::IO, 0.9f},  {pf::Algorithm::OO, 0.8f},
                                   {pf::Algorithm::HIO, 0.9f}, {pf::Algorithm::RAAR, 0.75f}};
@@ -101,7 +101,7 @@ private slots:
 
     // The Fourier error of the API equals the definition in double.
     void fourierErrorMatchesDefinition() {
-        const std::uint64_t seed = freshSeed("kernel fourier error");
+        const std::uint64_t seed = testSeed("kernel fourier error");
         const pf::Shape shape{36, 50};
         const pf::Problem p = makeProblem(shape, seed, false, false, true);
         pf::gpu::Stream stream;
@@ -131,7 +131,7 @@ private slots:
     // graph per batch) and the two-pass path the engine picks for 128² (the
     // persistent kernel, one launch per batch).
     void loopMakesNoCopiesAllocationsOrWaits() {
-        const std::uint64_t seed = freshSeed("loop counters");
+        const std::uint64_t seed = testSeed("loop counters");
         const pf::Shape shape{128, 128};
         for (pf::CudaPath path : {pf::CudaPath::Stage1, pf::CudaPath::Automatic}) {
             pf::gpu::CudaEngine engine;
@@ -172,7 +172,7 @@ private slots:
     // and the replayed graph computes with the new value (each step's g
     // against one float64 step from the engine's state with that β).
     void changingBetaReusesTheGraph() {
-        const std::uint64_t seed = freshSeed("beta on the device");
+        const std::uint64_t seed = testSeed("beta on the device");
         for (pf::CudaPath path : {pf::CudaPath::Stage1, pf::CudaPath::TwoPass}) {
             const pf::Shape s = path == pf::CudaPath::TwoPass ? pf::Shape{64, 128} : pf::Shape{48, 80};
             const pf::Problem p = makeProblem(s, seed, true, true, true);

@@ -123,7 +123,7 @@ private slots:
     // the persistent kernel (one launch per batch) against the per-pass
     // kernels (two launches per iteration plus the closing C2R).
     void matchesPerPassKernels() {
-        const std::uint64_t seed = freshSeed("persistent vs per-pass");
+        const std::uint64_t seed = testSeed("persistent vs per-pass");
         struct Case {
             pf::Shape shape;
             int starts;
@@ -154,7 +154,7 @@ private slots:
     // The block size only regroups work items: every allowed size gives the
     // same iterates, here with a support changed by shrink-wrap mid-run.
     void blockSizesAgree() {
-        const std::uint64_t seed = freshSeed("persistent block sizes");
+        const std::uint64_t seed = testSeed("persistent block sizes");
         const pf::Shape shape{256, 256};
         const pf::Problem p = makeProblem(shape, seed, true, true, true);
         const auto guesses = guessesFor(2, seed + 9);
@@ -175,7 +175,7 @@ private slots:
     // call (batches of 64 and 36) against 100 calls of one iteration, and
     // against 4 calls of 25.
     void chainedBatchesEqualOneBatch() {
-        const std::uint64_t seed = freshSeed("persistent chained");
+        const std::uint64_t seed = testSeed("persistent chained");
         for (const pf::Shape shape : {pf::Shape{128, 128}, pf::Shape{512, 256}}) {
             const pf::Problem p = makeProblem(shape, seed, true, true, true);
             const auto guesses = guessesFor(2, seed + 1);
@@ -212,7 +212,7 @@ private slots:
     // Many starts in one launch (the grid holds all starts' work items) give
     // what each start gives alone, and what the per-pass kernels give.
     void manyStartsEqualOneByOne() {
-        const std::uint64_t seed = freshSeed("persistent many starts");
+        const std::uint64_t seed = testSeed("persistent many starts");
         const pf::Shape shape{512, 512};
         const pf::Problem p = makeProblem(shape, seed, true, true, true);
         const auto guesses = guessesFor(12, seed + 3);
@@ -233,7 +233,7 @@ private slots:
     // per-pass kernels above (2 starts of 1024², 8 of 512², where they fill
     // the device and were faster on the H200). The launch counts tell which ran.
     void automaticChoice() {
-        const std::uint64_t seed = freshSeed("persistent automatic choice");
+        const std::uint64_t seed = testSeed("persistent automatic choice");
         struct Case {
             pf::Shape shape;
             int starts;

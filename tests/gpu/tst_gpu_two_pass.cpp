@@ -122,7 +122,7 @@ private slots:
     // Each shared-memory transform against float64 DFTs of the same float
     // input, and the row R2C + column FFT (= the 2-D R2C) beside cuFFT's.
     void fftsMatchFloat64() {
-        const std::uint64_t seed = freshSeed("two-pass FFTs vs float64");
+        const std::uint64_t seed = testSeed("two-pass FFTs vs float64");
         const pf::Shape shapes[] = {{64, 64},     {256, 256},   {128, 1024}, {1024, 1024},
                                     {2048, 2048}, {64, 8192},   {8192, 64},  {512, 4096}};
         pf::gpu::Stream stream;
@@ -226,7 +226,7 @@ private slots:
     // One iteration from the same state, every rule: <= 1e-5 against stage 1
     // and FFTW; metrics agree.
     void oneIterationMatches() {
-        const std::uint64_t seed = freshSeed("two-pass, one iteration");
+        const std::uint64_t seed = testSeed("two-pass, one iteration");
         for (const auto& shape : kPassShapes) {
             for (const auto& step : kSteps) {
                 const bool support = step.algorithm != pf::Algorithm::GS;
@@ -270,7 +270,7 @@ private slots:
     // launch per batch) record the same metrics as stage 1 run the same way:
     // iterations 7, 14, ..., 49 and 50.
     void fiftyIterationsMatchFloat64StepByStep() {
-        const std::uint64_t seed = freshSeed("two-pass, 50 iterations");
+        const std::uint64_t seed = testSeed("two-pass, 50 iterations");
         const pf::Step steps[] = {{pf::Algorithm::GS, 1.0f}, {pf::Algorithm::ER, 1.0f},
                                   {pf::Algorithm::OO, 0.8f}};
         for (const auto& shape : kPassShapes) {
@@ -324,7 +324,7 @@ private slots:
     // these rules move such a pixel by O(|g|), so a tie taken the other way by
     // stage 1 or FFTW would dominate a direct comparison).
     void feedbackRulesMatchFloat64() {
-        const std::uint64_t seed = freshSeed("two-pass vs float64, feedback rules");
+        const std::uint64_t seed = testSeed("two-pass vs float64, feedback rules");
         const pf::Step steps[] = {{pf::Algorithm::IO, 0.9f}, {pf::Algorithm::HIO, 0.9f},
                                   {pf::Algorithm::RAAR, 0.75f}};
         for (const auto& shape : kPassShapes) {
@@ -350,7 +350,7 @@ private slots:
     // on) equal n calls of one iteration (each enters from g' and leaves
     // through the closing C2R), bit for bit: the arithmetic is the same.
     void chainedEqualsStepwise() {
-        const std::uint64_t seed = freshSeed("two-pass chained vs stepwise");
+        const std::uint64_t seed = testSeed("two-pass chained vs stepwise");
         for (const pf::Shape shape : {pf::Shape{64, 128}, pf::Shape{256, 256}}) {
             for (const auto& step : kSteps) {
                 const pf::Problem p = makeProblem(shape, seed, true, true, true);
@@ -377,7 +377,7 @@ private slots:
     // K starts batched in one launch per pass give what the starts give one by
     // one (the kernels treat each start alone: the same bits are expected).
     void multiStartEqualsOneByOne() {
-        const std::uint64_t seed = freshSeed("two-pass multi-start");
+        const std::uint64_t seed = testSeed("two-pass multi-start");
         for (const pf::Shape shape : {pf::Shape{64, 64}, pf::Shape{256, 128}}) {
             const pf::Problem p = makeProblem(shape, seed, true, true, true);
             std::vector<pf::InitialGuess> guesses;
@@ -420,7 +420,7 @@ private slots:
     // Long, narrow shapes (column tiles of one or two columns, the longest
     // transforms): one iteration from the same start agrees with stage 1.
     void longColumnsMatchStage1() {
-        const std::uint64_t seed = freshSeed("two-pass long columns");
+        const std::uint64_t seed = testSeed("two-pass long columns");
         for (const pf::Shape shape : {pf::Shape{2048, 128}, pf::Shape{8192, 64}, pf::Shape{64, 8192}}) {
             const pf::Problem p = makeProblem(shape, seed, true, true, true);
             const pf::InitialGuess guess = pf::InitialGuess::random(seed + 4);
@@ -446,7 +446,7 @@ private slots:
 
     // Shapes the two-pass path does not handle run stage 1: identical bits.
     void otherShapesFallBack() {
-        const std::uint64_t seed = freshSeed("two-pass fallback");
+        const std::uint64_t seed = testSeed("two-pass fallback");
         for (const pf::Shape shape : {pf::Shape{45, 37}, pf::Shape{64, 96}}) {
             const pf::Problem p = makeProblem(shape, seed, true, true, true);
             const pf::InitialGuess guess = pf::InitialGuess::random(seed);

@@ -7,7 +7,7 @@ import phaseforge as pf
 from phaseforge import kernels as k
 
 from conftest import make_problem
-from reference import Reference, rel_l2, splitmix64_phase
+from reference import Reference, rel_l2, splitmix64_phase, stepwise_parity
 
 THREADS = 2  # one count for engines and kernel plans, so FFTW picks one plan
 
@@ -108,30 +108,38 @@ def test_seeded_phase_is_the_documented_splitmix64(rng):
     assert by_seed.parameters["seed"] == seed and by_phase.parameters["seed"] is None
 
 
-@pytest.mark.parametrize("algorithm,iterations,tolerance,shape,with_support,with_mask", [
-    ("GS", 50, 1e-4, (32, 32), False, False),
-    ("GS", 50, 1e-4, (27, 35), False, True),
-    ("OO", 50, 1e-4, (30, 40), True, False),
-    ("ER", 50, 1e-4, (33, 33), True, True),
-    ("HIO", 10, 1e-3, (32, 24), True, False),
-    ("IO", 10, 1e-3, (25, 31), True, False),
-    ("RAAR", 10, 1e-3, (36, 36), True, True),
-])
-def test_parity_with_float64_numpy(rng, algorithm, iterations, tolerance, shape, with_support, with_mask):
+PARITY_CASES = [
+    ("GS", 50, (32, 32), False, False),
+    ("GS", 50, (27, 35), False, True),
+    ("OO", 50, (30, 40), True, False),
+    ("ER", 50, (33, 33), True, True),
+    ("HIO", 30, (32, 24), True, False),
+    ("IO", 30, (25, 31), True, False),
+    ("RAAR", 30, (36, 36), True, True),
+]
+
+
+@pytest.mark.parametrize("algorithm,iterations,shape,with_support,with_mask", PARITY_CASES)
+def test_parity_with_float64_numpy(rng, algorithm, iterations, shape, with_support, with_mask):
+    """Every step against the float64 loop from the same state (reference.stepwise_parity
+    says why whole trajectories are not compared)."""
     magnitude, box = make_problem(rng, shape)
     support = box if with_support else None
     mask = (rng.random(shape) > 0.05) if with_mask else None
     phase = rng.uniform(0, 2 * np.pi, shape).astype(np.float32)
     beta = 0.9
     ref = Reference(magnitude, phase, mask, support)
-    ref_errors = [ref.step(algorithm, beta) for _ in range(iterations)]
     r = pf.Reconstructor(magnitude, algorithm=algorithm, beta=beta, support=support, mask=mask,
                          initial_phase=phase, engine="cpu", threads=THREADS)
-    r.iterate(iterations)
-    assert rel_l2(r.read_iterate(), ref.g) <= tolerance
-    errors = r.metrics()["fourier_error"]
-    assert errors.shape == (iterations,)
-    np.testing.assert_allclose(errors, ref_errors, rtol=max(tolerance, 1e-4), atol=1e-6)
+    assert rel_l2(r.read_iterate(), ref.g) <= 1e-6          # load(): B = Re(IFFT(A0))
+    steps, errors, expected = stepwise_parity(r, ref, algorithm, beta, iterations)
+    # Float32 rounding, at pixels where |FFT g| is far below the measured
+    # magnitude, moves a step by up to ~2e-5 (largest over 1,000 seeds:
+    # tests/python/sweep_parity.py); a wrong rule or beta moves it by 1e-2 or more.
+    assert np.median(steps) <= 2e-6 and steps.max() <= 1e-4
+    # The error is relative to the measured norm: 1e-6 absolute is float32's floor.
+    np.testing.assert_allclose(errors, expected, rtol=1e-5, atol=1e-6)
+    assert r.metrics()["fourier_error"].shape == (iterations,)
 
 
 def test_first_iteration_is_the_seed_loop(rng):

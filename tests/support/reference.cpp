@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <random>
+#include <string>
 #include <stdexcept>
 
 namespace pftest {
@@ -143,14 +144,20 @@ double relL2(const std::vector<double>& a, const std::vector<double>& b) {
     return std::sqrt(num / den);
 }
 
-std::uint64_t freshSeed(const char* what) {
-    std::uint64_t seed;
-    if (const char* env = std::getenv("PF_TEST_SEED"))
+std::uint64_t testSeed(const char* what) {
+    std::uint64_t seed = 0xcbf29ce484222325ull;   // FNV-1a of the test's description
+    for (const char* c = what; *c; ++c)
+        seed = (seed ^ static_cast<unsigned char>(*c)) * 0x100000001b3ull;
+    const char* how = "pinned";
+    if (const char* env = std::getenv("PF_TEST_SEED")) {
         seed = std::strtoull(env, nullptr, 10);
-    else
+        how = "PF_TEST_SEED";
+    } else if (const char* fresh = std::getenv("PF_TEST_FRESH"); fresh && std::string(fresh) == "1") {
         seed = (std::uint64_t(std::random_device{}()) << 32) ^ std::random_device{}();
-    std::printf("%s: seed %llu (set PF_TEST_SEED to replay)\n", what,
-                static_cast<unsigned long long>(seed));
+        how = "fresh";
+    }
+    std::printf("%s: seed %llu (%s; set PF_TEST_SEED to replay)\n", what,
+                static_cast<unsigned long long>(seed), how);
     return seed;
 }
 
