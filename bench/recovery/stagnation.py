@@ -62,7 +62,7 @@ class Problem:
         """Random phases on the dark pixels, symmetric so that g stays real."""
         spectrum = np.fft.fft2(g)
         phase = np.exp(2j * np.pi * rng.random(spectrum.shape))
-        phase = phase + np.conj(np.roll(phase[::-1, ::-1], (1, 1), (0, 1)))
+        phase = phase + np.conj(twin(phase))          # value at -k: conjugate
         kicked = np.where(dark, np.abs(spectrum) * np.exp(1j * np.angle(phase)), spectrum)
         return np.real(np.fft.ifft2(kicked))
 

@@ -27,7 +27,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def module_rng(request):
+def seeded_rng(request):
     """Pinned inputs: the seed is a CRC-32 of the test's (or module's) name, so CI
     sees the same numbers every run. PF_TEST_SEED=N replays one seed everywhere;
     PF_TEST_FRESH=1 draws fresh seeds (the device checks and the seed sweeps run
@@ -44,8 +44,8 @@ def module_rng(request):
 
 @pytest.fixture
 def rng(request):
-    """A test's random generator (module_rng says how its seed is chosen)."""
-    return module_rng(request)
+    """A test's random generator (seeded_rng says how its seed is chosen)."""
+    return seeded_rng(request)
 
 
 def make_problem(rng, shape, support_fraction=0.5):

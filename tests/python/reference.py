@@ -46,8 +46,7 @@ class Reference:
 
     def step(self, algorithm, beta=0.9):
         g, go, inside = self.g, self.g_out, self.support
-        test = 2 * go - g if algorithm == "RAAR" else go
-        bad = ~inside | (test < 0)
+        bad = ~inside | (decision_margin(algorithm, g, go) < 0)
         rules = {
             "GS": (0.0, go), "ER": (0.0, go),
             "IO": (g - beta * go, g),
@@ -82,17 +81,16 @@ def stepwise_parity(reconstructor, ref, algorithm, beta, steps, ambiguity=1e-4):
     threshold) follow different paths. So each step starts the reference from
     the engine's iterate, and the pixels whose decision value lies within
     ambiguity * max|g'| of zero are left out of the comparison (both branches
-    are right there). Returns each step's L2 difference of the iterate, relative
-    to the largest norm among g, g' and the new iterate, and the engine's Fourier error at each step beside the
-    reference's for the engine's iterate."""
+    are right there). Returns each step's L2 difference of the iterate,
+    relative to the largest norm among g, g' and the new iterate, and the
+    engine's Fourier error at each step beside the reference's for the
+    engine's iterate."""
     step_errors, measured, expected = [], [], []
     for step in range(steps):
         state = reconstructor.read_iterate().astype(np.float64)
         ref.g = state
-        if step > 0:          # before the first step g' = g (load()), as in __init__
-            ref.g_out = ref.fourier_projection(state)
-        else:
-            ref.g_out = state.copy()
+        # Before the first step g' = g (load()), as in __init__.
+        ref.g_out = ref.fourier_projection(state) if step else state.copy()
         margin = decision_margin(algorithm, ref.g, ref.g_out)
         clear = np.abs(margin) > ambiguity * np.abs(margin).max()
         # IO, HIO and RAAR form g - beta*g', which can cancel: rounding scales

@@ -16,9 +16,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import phaseforge as pf  # noqa: E402
-from conftest import make_problem  # noqa: E402
 from reference import Reference, stepwise_parity  # noqa: E402
-from test_granularities import PARITY_CASES  # noqa: E402
+from test_granularities import PARITY_CASES, parity_problem  # noqa: E402
 
 
 def main():
@@ -30,11 +29,8 @@ def main():
     for algorithm, iterations, shape, with_support, with_mask in PARITY_CASES:
         medians, largest, error_ratio = [], [], []
         for seed in range(seeds):
-            rng = np.random.default_rng(seed)
-            magnitude, box = make_problem(rng, shape)
-            support = box if with_support else None
-            mask = (rng.random(shape) > 0.05) if with_mask else None
-            phase = rng.uniform(0, 2 * np.pi, shape).astype(np.float32)
+            magnitude, support, mask, phase = parity_problem(np.random.default_rng(seed), shape,
+                                                             with_support, with_mask)
             ref = Reference(magnitude, phase, mask, support)
             r = pf.Reconstructor(magnitude, algorithm=algorithm, beta=0.9, support=support, mask=mask,
                                  initial_phase=phase, engine="cpu", threads=2)

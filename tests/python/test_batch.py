@@ -33,7 +33,7 @@ from phaseforge import batch  # noqa: E402
 from phaseforge.batch import Recipe, expand_inputs, local_cluster, run_batch  # noqa: E402
 from phaseforge.batch_files import temporaries  # noqa: E402
 
-from conftest import module_rng  # noqa: E402
+from conftest import seeded_rng  # noqa: E402
 
 RECIPE = Recipe(algorithm="HIO:120,ER:30", starts=1, engine="cpu")
 N_VALID = 12
@@ -70,7 +70,7 @@ def env(tmp_path_factory):
 def patterns(tmp_path_factory, env, request):
     """12 patterns in 5 formats and 2 shapes (6 NPY, a 3-frame stack, a CXI
     file with a mask, a TIFF, a non-square NPY), and a truncated NPY."""
-    rng = module_rng(request)
+    rng = seeded_rng(request)
     d = tmp_path_factory.mktemp("patterns")
     for i in range(6):
         np.save(d / f"a{i:02d}.npy", _intensity(_object(rng, (128, 128), (40, 52))))

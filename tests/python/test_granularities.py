@@ -119,14 +119,20 @@ PARITY_CASES = [
 ]
 
 
-@pytest.mark.parametrize("algorithm,iterations,shape,with_support,with_mask", PARITY_CASES)
-def test_parity_with_float64_numpy(rng, algorithm, iterations, shape, with_support, with_mask):
-    """Every step against the float64 loop from the same state (reference.stepwise_parity
-    says why whole trajectories are not compared)."""
+def parity_problem(rng, shape, with_support, with_mask):
+    """A parity case's magnitudes, support, mask (5% unmeasured) and start phase."""
     magnitude, box = make_problem(rng, shape)
     support = box if with_support else None
     mask = (rng.random(shape) > 0.05) if with_mask else None
     phase = rng.uniform(0, 2 * np.pi, shape).astype(np.float32)
+    return magnitude, support, mask, phase
+
+
+@pytest.mark.parametrize("algorithm,iterations,shape,with_support,with_mask", PARITY_CASES)
+def test_parity_with_float64_numpy(rng, algorithm, iterations, shape, with_support, with_mask):
+    """Every step against the float64 loop from the same state (reference.stepwise_parity
+    says why whole trajectories are not compared)."""
+    magnitude, support, mask, phase = parity_problem(rng, shape, with_support, with_mask)
     beta = 0.9
     ref = Reference(magnitude, phase, mask, support)
     r = pf.Reconstructor(magnitude, algorithm=algorithm, beta=beta, support=support, mask=mask,
