@@ -25,7 +25,9 @@ std::string reconstructHelp() {
     "\n"
     "The defaults are the recipe shared with the app and Python (docs/algorithms.md,\n"
     "'The default recipe'): automatic support, detwinning, shrink-wrap, 8 starts\n"
-    "ranked by their free error, the best 4 aligned and averaged, centred.\n"
+    "ranked by their free error, the best 4 aligned and averaged, centred; a run\n"
+    "that stalls (free error above twice the photon-noise floor) gets up to 30\n"
+    "rounds of kicks out of stagnation.\n"
     "\n"
     "options:\n"
     "  -o, --output OUT.cxi   the result (required)\n"
@@ -41,6 +43,7 @@ std::string reconstructHelp() {
     "  --seed S               random phase seed; start j uses S + j (default 0)\n"
     "  --starts K             independent starts, ranked by free error (default 8)\n"
     "  --keep M               the best M starts are aligned and averaged (default 4)\n"
+    "  --kicks N              rounds of kicks when the run stalls (default 30; 0 = off)\n"
     "  --engine auto|cuda|cpu (default auto: CUDA when a device is usable)\n"
     "  --threads N            CPU engine threads (default: all)\n"
     "  --two-pass             CUDA engine: force the two-pass iteration (its own FFTs;\n"
@@ -83,6 +86,7 @@ pf::Parameters parametersFrom(const ArgParser& args, pf::Parameters p, pf::Probl
         p.keep = std::min(p.keep, p.starts);
     }
     if (auto k = args.integer("--keep", 1, 256)) p.keep = int(*k);
+    if (auto k = args.integer("--kicks", 0, 1000)) p.kicks = int(*k);
 
     // Without --support the starting parameters' rule stands (the recipe's
     // automatic support, or the saved support of a continued run).
@@ -149,7 +153,7 @@ int runReconstruct(int argc, char** argv, int first) {
     ArgParser args("reconstruct");
     addLoadOptions(args);
     for (const char* o : {"-o", "--output", "--algorithm", "--beta", "--support", "--shrink-wrap",
-                          "--seed", "--starts", "--keep", "--engine", "--threads", "--png", "--tiff"})
+                          "--seed", "--starts", "--keep", "--kicks", "--engine", "--threads", "--png", "--tiff"})
         args.option(o);
     args.flag("--json");
     args.flag("--quiet");
@@ -221,8 +225,8 @@ int runReconstruct(int argc, char** argv, int first) {
             const auto& history = rec.history();
             const double error = history.empty() ? 0.0 : history.back().fourierError;
             const long long at = std::max(0LL, rec.iteration() - 1);
-            progress.update(rec.iteration(), std::string(pf::algorithmName(params.schedule.algorithmAt(at))),
-                            error);
+            progress.update(rec.iteration(), rec.totalIterations(),
+                            std::string(pf::algorithmName(rec.algorithmAt(at))), error);
             if (interrupted()) {
                 progress.finish();
                 throw CliError(kExitInterrupted, "phaseforge-cli: interrupted at iteration " +
@@ -268,7 +272,7 @@ int runReconstruct(int argc, char** argv, int first) {
                     "\"device\": %s, \"iterations\": %lld, \"best_start\": %d, \"fourier_error\": %s, "
                     "\"final_errors\": %s, \"support_size\": %lld, \"seconds\": %s, \"notices\": %s, "
                     "\"free_error\": %s, \"kept\": %zu, \"resolution_cycles_per_pixel\": %s, "
-                    "\"trusted\": %s, \"warnings\": %s}\n",
+                    "\"trusted\": %s, \"warnings\": %s, \"kick_rounds\": %d}\n",
                     jsonString(input).c_str(), jsonString(inputHash).c_str(), jsonString(output).c_str(),
                     result.object.shape.rows, result.object.shape.cols,
                     jsonString(params.schedule.toString()).c_str(), jsonNumber(params.beta).c_str(),
@@ -279,7 +283,7 @@ int runReconstruct(int argc, char** argv, int first) {
                     jsonNumber(seconds).c_str(), noticeList.c_str(),
                     jsonNumber(result.quality.freeError).c_str(), result.kept.size(),
                     jsonNumber(result.prtf.resolutionFrequency).c_str(),
-                    result.quality.trusted ? "true" : "false", warningList.c_str());
+                    result.quality.trusted ? "true" : "false", warningList.c_str(), result.kickRounds);
     } else {
         std::printf("%s: %lld iterations of %s on %s (%s) in %.2f s, Fourier error %.4g%s -> %s\n",
                     input.c_str(), result.iterations, params.schedule.toString().c_str(),
@@ -293,6 +297,9 @@ int runReconstruct(int argc, char** argv, int first) {
                          "%.3g cycles/pixel (half-period %.2g px)\n",
                          result.kept.size(), params.starts, result.quality.freeError,
                          result.prtf.resolutionFrequency, 0.5 / result.prtf.resolutionFrequency);
+        if (result.kickRounds > 0)
+            std::fprintf(stderr, "phaseforge-cli: the run stalled; %d rounds of kicks out of stagnation ran\n",
+                         result.kickRounds);
         for (const auto& w : result.quality.warnings)
             std::fprintf(stderr, "phaseforge-cli: warning: %s: do not trust this result without checking\n",
                          w.c_str());

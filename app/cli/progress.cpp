@@ -11,7 +11,9 @@ Progress::Progress(long long total, bool enabled)
 
 Progress::~Progress() { finish(); }
 
-void Progress::update(long long done, const std::string& algorithm, double fourierError) {
+void Progress::update(long long done, long long total, const std::string& algorithm,
+                      double fourierError) {
+    m_total = total;
     if (!m_enabled || m_total <= 0) return;
     const auto now = std::chrono::steady_clock::now();
     if (m_tty) {

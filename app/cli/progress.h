@@ -15,7 +15,8 @@ public:
     Progress(const Progress&) = delete;
     Progress& operator=(const Progress&) = delete;
 
-    void update(long long done, const std::string& algorithm, double fourierError);
+    /// `total` may grow during a run (a stalled recipe run adds its kicks).
+    void update(long long done, long long total, const std::string& algorithm, double fourierError);
     /// Ends the bar's line on a terminal.
     void finish();
 

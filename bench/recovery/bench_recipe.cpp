@@ -107,7 +107,8 @@ int main(int argc, char** argv) try {
     if (argc < 2) {
         std::fprintf(stderr, "usage: pf_bench_recipe CASES.json [--config recipe|old|truth] "
                              "[--engine auto|cpu|cuda] [--only NAME] [--starts K] [--seed S]\n"
-                             "       [--sw-threshold T] [--sw-sigma-end S] [--dump DIR]\n");
+                             "       [--sw-threshold T] [--sw-sigma-end S] [--dump DIR]\n"
+                             "       [--kicks N] [--kick-schedule S] [--kick-dark F]\n");
         return 2;
     }
     std::string config = "recipe", only;
@@ -115,7 +116,9 @@ int main(int argc, char** argv) try {
     int starts = 0;
     long long seed = 0;
     float swThreshold = 0, swSigmaEnd = 0, swSigmaStart = 0, beta = 0, acThreshold = 0;
-    std::string schedule, dump;
+    std::string schedule, dump, kickSchedule;
+    int kicks = -1;
+    float kickDark = 0;
     float gentle = -1;
     int keep = 0, perStart = 0, supportStudy = 0, swStarts = -2, detwin = -1, swEvery = 0, fill = -1, dilation = -1;
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -138,6 +141,9 @@ int main(int argc, char** argv) try {
         else if (key == "--dilation") dilation = std::stoi(value);
         else if (key == "--support-threshold") acThreshold = std::stof(value);
         else if (key == "--dump") dump = value;
+        else if (key == "--kicks") kicks = std::stoi(value);
+        else if (key == "--kick-schedule") kickSchedule = value;
+        else if (key == "--kick-dark") kickDark = std::stof(value);
         else if (key == "--keep") keep = std::stoi(value);
         else if (key == "--per-start") perStart = std::stoi(value);
         else if (key == "--support-study") supportStudy = std::stoi(value);
@@ -167,6 +173,9 @@ int main(int argc, char** argv) try {
         if (gentle >= 0) p.gentleThreshold = gentle;
         if (dilation >= 0) p.autoSupport.dilation = dilation;
         if (acThreshold > 0) p.autoSupport.threshold = acThreshold;
+        if (kicks >= 0) p.kicks = kicks;
+        if (!kickSchedule.empty()) p.kickSchedule = pf::Schedule::parse(kickSchedule);
+        if (kickDark > 0) p.kickDark = kickDark;
         if (starts > 0) {
             p.starts = starts;
             p.keep = std::min(p.keep, starts);
@@ -194,7 +203,8 @@ int main(int argc, char** argv) try {
         const auto t0 = std::chrono::steady_clock::now();
         pf::Reconstruction run(*engine, problem, p);
         const auto t1 = std::chrono::steady_clock::now();
-        run.advance(run.totalIterations());
+        while (!run.done()) // a stalled run adds its kicks at the schedule's end
+            run.advance(run.totalIterations());
         engine->finish();
         const auto t2 = std::chrono::steady_clock::now();
         const pf::Result r = run.result();
@@ -231,12 +241,12 @@ int main(int argc, char** argv) try {
                     "\"bound\": %.2f, \"recovered\": %s, \"trusted\": %s, \"warnings\": %zu, "
                     "\"free_error\": %s, \"support_fraction\": %.3f, \"kept\": %zu, "
                     "\"resolution\": %.3f, \"seconds\": %.2f, \"prepare_s\": %.3f, \"iterate_s\": %.3f, "
-                    "\"result_s\": %.3f}\n",
+                    "\"result_s\": %.3f, \"kick_rounds\": %d, \"noise_floor\": %s}\n",
                     c.name.c_str(), config.c_str(), r.engine.name.c_str(), error, c.bound,
                     ok ? "true" : "false", r.quality.trusted ? "true" : "false",
                     r.quality.warnings.size(), number(r.quality.freeError).c_str(), r.quality.supportFraction,
                     r.kept.size(), r.prtf.resolutionFrequency, s, between(t0, t1), between(t1, t2),
-                    between(t2, t3));
+                    between(t2, t3), r.kickRounds, number(r.quality.noiseFloor).c_str());
         std::fflush(stdout);
     }
     std::printf("{\"summary\": true, \"config\": \"%s\", \"recovered\": %d, \"total\": %d, "

@@ -23,8 +23,8 @@ def main():
     print(f"Engine: {engine}. Error after the best shift, twin and positive scale; "
           "✓ = recovered (error ≤ bound).\n")
     print("| case | object | field | os | photons | beamstop | gaps | bound | "
-          "recipe | trusted | seconds | old CLI defaults | true support |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "recipe | trusted | kicks | seconds | old CLI defaults | true support |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     done = {c: 0 for c in configs}
     for name in sorted(rows):
         c, r = cases[name], rows[name]
@@ -40,7 +40,8 @@ def main():
         photons = "none" if not c["photons"] else f"{c['photons']:.0e}"
         print(f"| {name} | {c['kind']} | {c['rows']}×{c['cols']} | {c['oversampling']} | {photons} "
               f"| {c['beamstop']} | {'yes' if c['gaps'] else 'no'} | {c['bound']} | {cells[0]} | "
-              f"{'yes' if rec.get('trusted') else 'no'} | {rec.get('seconds', 0):.1f} | "
+              f"{'yes' if rec.get('trusted') else 'no'} | {rec.get('kick_rounds', '—')} | "
+              f"{rec.get('seconds', 0):.1f} | "
               f"{cells[1]} | {cells[2]} |")
     n = len(rows)
     print(f"\nRecovered: recipe {done['recipe']}/{n}, old CLI defaults {done['old']}/{n}, "

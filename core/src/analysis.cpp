@@ -21,29 +21,6 @@ template <class T> Image<T> twinImage(const Image<T>& in) {
     return out;
 }
 
-/// The half spectrum of a real image (FFTW's R2C, unnormalised).
-std::vector<std::complex<float>> halfSpectrum(const ImageF& x) {
-    const Shape s = x.shape;
-    auto in = fftw::allocate<float>(s.size());
-    auto out = fftw::allocate<std::complex<float>>(s.halfSize());
-    fftw::Plan plan =
-        fftw::planR2C(s.rows, s.cols, in.get(), out.get(), fftw::threadsFor(s.size()), FFTW_ESTIMATE);
-    std::copy(x.data.begin(), x.data.end(), in.get());
-    fftwf_execute(plan.get());
-    return {out.get(), out.get() + s.halfSize()};
-}
-
-/// The real image of a Hermitian half spectrum (FFTW's C2R, unnormalised).
-std::vector<float> fromHalfSpectrum(std::vector<std::complex<float>> spectrum, Shape s) {
-    auto in = fftw::allocate<std::complex<float>>(s.halfSize());
-    auto out = fftw::allocate<float>(s.size());
-    fftw::Plan plan =
-        fftw::planC2R(s.rows, s.cols, in.get(), out.get(), fftw::threadsFor(s.size()), FFTW_ESTIMATE);
-    std::copy(spectrum.begin(), spectrum.end(), in.get());
-    fftwf_execute(plan.get());
-    return {out.get(), out.get() + s.size()};
-}
-
 /// |value| at full-grid pixel (r, c) from a half spectrum.
 template <class F> auto atFull(const std::vector<F>& half, Shape s, int r, int c) {
     const int h = s.halfCols();
@@ -91,15 +68,15 @@ Mask Alignment::apply(const Mask& moving) const {
 Alignment align(const ImageF& reference, const ImageF& moving) {
     requireSameShape(reference, moving, "align");
     const Shape s = reference.shape;
-    const auto R = halfSpectrum(reference), X = halfSpectrum(moving);
+    const auto R = fftw::halfSpectrum(reference), X = fftw::halfSpectrum(moving);
     std::vector<std::complex<float>> direct(R.size()), twin(R.size());
     // ref ⋆ x peaks at the shift bringing x onto ref; the twin's spectrum is conj(X).
     for (std::size_t i = 0; i < R.size(); ++i) {
         direct[i] = R[i] * std::conj(X[i]);
         twin[i] = R[i] * X[i];
     }
-    const Peak d = peakOf(fromHalfSpectrum(direct, s), s);
-    const Peak t = peakOf(fromHalfSpectrum(twin, s), s);
+    const Peak d = peakOf(fftw::fromHalfSpectrum(direct, s), s);
+    const Peak t = peakOf(fftw::fromHalfSpectrum(twin, s), s);
     if (t.value > d.value)
         return {true, t.r, t.c};
     return {false, d.r, d.c};
@@ -154,7 +131,7 @@ Centring centringOf(const ImageF& object) {
 double fourierErrorOn(const ImageF& object, const ImageF& magnitude, const Mask& pixels) {
     requireSameShape(object, magnitude, "fourierErrorOn");
     const Shape s = object.shape;
-    const auto F = halfSpectrum(object);
+    const auto F = fftw::halfSpectrum(object);
     double num = 0, den = 0;
     for (int r = 0; r < s.rows; ++r)
         for (int c = 0; c < s.cols; ++c) {
@@ -235,7 +212,7 @@ Prtf prtf(const std::vector<ImageF>& aligned, const Problem& problem) {
             throw InvalidArgument("prtf: a reconstruction differs in shape from the pattern");
     std::vector<std::complex<double>> mean(s.halfSize());
     for (const auto& x : aligned) {
-        const auto F = halfSpectrum(x);
+        const auto F = fftw::halfSpectrum(x);
         for (std::size_t i = 0; i < F.size(); ++i)
             mean[i] += std::complex<double>(F[i]) / double(aligned.size());
     }

@@ -36,6 +36,22 @@ void Engine::shrinkWrap(float sigma, float threshold) {
     shrinkWrap(update);
 }
 
+void Engine::checkStart(int start, int count) {
+    if (start < 0 || start >= count)
+        throw InvalidArgument("start: index " + std::to_string(start) + " is outside 0.." +
+                              std::to_string(count - 1));
+}
+
+void Engine::checkIterate(int start, int count, std::span<const float> iterate, Shape shape) {
+    checkStart(start, count);
+    if (iterate.size() != shape.size())
+        throw InvalidArgument("iterate: " + std::to_string(iterate.size()) + " values for a " +
+                              shape.toString() + " problem");
+    for (float v : iterate)
+        if (!std::isfinite(v))
+            throw InvalidArgument("iterate: it holds a NaN or infinite value");
+}
+
 void Engine::readObject(int start, std::span<float> out) {
     readIterate(start, out);
     Mask support;

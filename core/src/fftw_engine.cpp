@@ -214,14 +214,6 @@ std::vector<MetricsRecord> FftwEngine::takeMetrics() {
     return std::exchange(m->pending, {});
 }
 
-namespace {
-void checkStart(int start, int count) {
-    if (start < 0 || start >= count)
-        throw InvalidArgument("start: index " + std::to_string(start) + " is outside 0.." +
-                              std::to_string(count - 1));
-}
-} // namespace
-
 void FftwEngine::readIterate(int start, std::span<float> out) {
     if (!m)
         throw InvalidArgument("fftw engine: readIterate() before load()");
@@ -230,6 +222,15 @@ void FftwEngine::readIterate(int start, std::span<float> out) {
         throw InvalidArgument("readIterate: output holds " + std::to_string(out.size()) +
                               " values, needs " + std::to_string(m->shape.size()));
     std::copy_n(m->starts[std::size_t(start)].g.get(), out.size(), out.begin());
+}
+
+void FftwEngine::setIterate(int start, std::span<const float> iterate) {
+    if (!m)
+        throw InvalidArgument("fftw engine: setIterate() before load()");
+    checkIterate(start, startCount(), iterate, m->shape);
+    StartBuffers& b = m->starts[std::size_t(start)];
+    std::copy(iterate.begin(), iterate.end(), b.g.get());
+    std::copy(iterate.begin(), iterate.end(), b.gOut.get());
 }
 
 void FftwEngine::readSupport(int start, Mask& out) {

@@ -105,4 +105,27 @@ Plan planC2R(int rows, int cols, std::complex<float>* in, float* out, int thread
     return Plan(p);
 }
 
+/// The half spectrum of a real image (FFTW's R2C, unnormalised).
+std::vector<std::complex<float>> halfSpectrum(const ImageF& x) {
+    const Shape s = x.shape;
+    auto in = allocate<float>(s.size());
+    auto out = allocate<std::complex<float>>(s.halfSize());
+    Plan plan =
+        planR2C(s.rows, s.cols, in.get(), out.get(), threadsFor(s.size()), FFTW_ESTIMATE);
+    std::copy(x.data.begin(), x.data.end(), in.get());
+    fftwf_execute(plan.get());
+    return {out.get(), out.get() + s.halfSize()};
+}
+
+/// The real image of a Hermitian half spectrum (FFTW's C2R, unnormalised).
+std::vector<float> fromHalfSpectrum(const std::vector<std::complex<float>>& spectrum, Shape s) {
+    auto in = allocate<std::complex<float>>(s.halfSize());
+    auto out = allocate<float>(s.size());
+    Plan plan =
+        planC2R(s.rows, s.cols, in.get(), out.get(), threadsFor(s.size()), FFTW_ESTIMATE);
+    std::copy(spectrum.begin(), spectrum.end(), in.get());
+    fftwf_execute(plan.get());
+    return {out.get(), out.get() + s.size()};
+}
+
 } // namespace pf::fftw

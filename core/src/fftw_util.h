@@ -2,12 +2,15 @@
 // thread-safe, so every plan is made and destroyed under one process-wide lock.
 #pragma once
 
+#include "phaseforge/image.h"
+
 #include <fftw3.h>
 
 #include <complex>
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace pf::fftw {
 
@@ -70,5 +73,10 @@ int threadsFor(std::size_t pixels);
 /// `flags` are FFTW planner flags; planning with FFTW_MEASURE overwrites the arrays.
 Plan planR2C(int rows, int cols, float* in, std::complex<float>* out, int threads, unsigned flags);
 Plan planC2R(int rows, int cols, std::complex<float>* in, float* out, int threads, unsigned flags);
+
+/// The half spectrum of a real image (R2C, unnormalised), and the real image
+/// of a Hermitian half spectrum (C2R, unnormalised): one-off host transforms.
+std::vector<std::complex<float>> halfSpectrum(const ImageF& x);
+std::vector<float> fromHalfSpectrum(const std::vector<std::complex<float>>& spectrum, Shape s);
 
 } // namespace pf::fftw

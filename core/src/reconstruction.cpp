@@ -27,6 +27,7 @@ Parameters recipeParameters() {
     p.gentleThreshold = 0.02f;
     p.keep = 4;
     p.centre = true;
+    p.kicks = 30;
     return p;
 }
 
@@ -65,6 +66,12 @@ void Parameters::validate() const {
         throw InvalidArgument("minimum support: must be at least 1 pixel");
     if (!(maxSupportFraction > 0 && maxSupportFraction <= 1))
         throw InvalidArgument("maximum support fraction: must lie in (0, 1]");
+    if (kicks < 0 || kicks > 1000)
+        throw InvalidArgument("kicks: must lie in 0..1000, got " + std::to_string(kicks));
+    if (kicks > 0 && kickSchedule.items().empty())
+        throw InvalidArgument("kick schedule: it is empty");
+    if (!(kickDark > 0 && kickDark <= 1))
+        throw InvalidArgument("kick dark fraction: must lie in (0, 1], got " + std::to_string(kickDark));
     shrinkWrap.validate();
 }
 
@@ -171,6 +178,13 @@ long long Reconstruction::advance(long long n) {
     long long ran = 0;
     const long long detwin = m_params.detwinIterations;
     while (ran < n && !done()) {
+        if (m_iteration >= m_params.schedule.totalIterations()) {
+            if (!m_kicks.decided)
+                decideKicks();
+            else
+                ran += advanceKicks(n - ran);
+            continue;
+        }
         // Iterations left in the current schedule item.
         long long left = 0, seen = 0;
         for (const auto& item : m_params.schedule.items()) {
@@ -228,6 +242,12 @@ void Reconstruction::setBeta(float beta) {
 void Reconstruction::setSchedule(const Schedule& schedule) {
     if (schedule.items().empty())
         throw InvalidArgument("schedule: it is empty");
+    if (m_iteration >= m_kicks.begin && m_iteration < m_kicks.end) {
+        // A new schedule during the kicks ends them: each start takes its best state.
+        keepBestStates();
+        restoreBestStates();
+        m_kicks.end = m_iteration;
+    }
     m_params.schedule = schedule;
 }
 

@@ -25,12 +25,6 @@ constexpr double kSameAnswer = 0.3;
 constexpr double kScoreFactor = 1.25;
 constexpr double kScoreSlack = 0.005;
 
-/// A free error more than this many times what photon noise explains is a fit
-/// the iterations did not finish: on the public benchmark (CPU, 2026-12-03)
-/// recovered cases stay within 1.7 times the floor, while stagnated ones (the
-/// object mixed with its twin) sit at 2.2 to 5 times it.
-constexpr double kNoiseFactor = 2.0;
-
 double median(std::vector<double> v) {
     if (v.empty())
         return 0;
@@ -72,7 +66,7 @@ Quality judge(const Result& r, const Parameters& p, std::vector<double> spreads,
                              ") is far above the Fourier error (" + percent(q.fourierError) +
                              "): the result fits the iterated pixels only");
     if (std::isfinite(q.freeError) && std::isfinite(q.noiseFloor) &&
-        q.freeError > kNoiseFactor * q.noiseFloor) {
+        q.freeError > kStalledNoiseFactor * q.noiseFloor) {
         char ratio[32];
         std::snprintf(ratio, sizeof ratio, "%.1f", q.freeError / q.noiseFloor);
         q.warnings.push_back("the free error (" + percent(q.freeError) + ") is " + ratio +
@@ -80,6 +74,11 @@ Quality judge(const Result& r, const Parameters& p, std::vector<double> spreads,
                              "): the iterations stalled short of the data (often the object "
                              "mixed with its twin); try more starts or iterations");
     }
+    if (std::isfinite(q.freeError) && !std::isfinite(q.noiseFloor) &&
+        q.freeError > kUntrustedWithoutCounts)
+        q.warnings.push_back("the free error is " + percent(q.freeError) +
+                             " and the magnitudes are not photon counts, so no noise level says "
+                             "whether that is noise or a stalled fit");
     q.trusted = q.warnings.empty();
     return q;
 }
@@ -161,6 +160,7 @@ Result Reconstruction::result() {
         if (rec.start == r.bestStart)
             r.history.push_back(rec);
     r.iterations = m_iteration;
+    r.kickRounds = m_kicks.rounds;
     r.engine = m_engine.info();
     const double floor = m_free.empty() ? kNaN : photonNoiseFloor(m_data.magnitude, m_free);
     r.quality = judge(r, m_params, std::move(spreads), floor);

@@ -49,12 +49,6 @@ struct GraphKey {
     }
 };
 
-void checkStart(int start, int count) {
-    if (start < 0 || start >= count)
-        throw InvalidArgument("start: index " + std::to_string(start) + " is outside 0.." +
-                              std::to_string(count - 1));
-}
-
 bool runsTwoPass(CudaPath path, Shape shape, int starts) {
     switch (path) {
     case CudaPath::Stage1: return false;
@@ -420,6 +414,18 @@ void CudaEngine::readIterate(int start, std::span<float> out) {
     download(out.data(), m->g.data() + std::size_t(start) * m->n(), m->n() * sizeof(float),
              m->stream.handle());
     synchronize(m->stream.handle());
+}
+
+void CudaEngine::setIterate(int start, std::span<const float> iterate) {
+    if (!m)
+        throw InvalidArgument("cuda engine: setIterate() before load()");
+    checkIterate(start, m->starts, iterate, m->shape);
+    detail::DeviceGuard guard(m_device);
+    // g and g' alike, as load() leaves them: a two-pass batch enters from g'.
+    for (float* to : {m->g.data(), m->gOut.data()})
+        upload(to + std::size_t(start) * m->n(), iterate.data(), m->n() * sizeof(float),
+               m->stream.handle());
+    synchronize(m->stream.handle()); // the caller's buffer may die on return
 }
 
 void CudaEngine::readSupport(int start, Mask& out) {

@@ -77,7 +77,9 @@ class Result:
         ``warnings`` (sentences), ``support_fraction``, ``start_spread``,
         ``free_error`` and ``fourier_error``.
     best_start: the index of the best start.
-    iterations: iterations run.
+    iterations: iterations run (with the kicks' when the run stalled).
+    kick_rounds: rounds of kicks out of stagnation run (0 unless the run
+        stalled; docs/algorithms.md, "The default recipe").
     parameters: everything needed to replay the run (the seed drawn when none was
         given, the schedule, beta, the engine and its device; ``continued_from``,
         the saved result a continued run went on from, else None).
@@ -96,6 +98,7 @@ class Result:
     kept: list = field(default_factory=list)
     prtf: dict = field(default_factory=dict)
     quality: dict = field(default_factory=dict)
+    kick_rounds: int = 0
 
     @property
     def errors(self) -> np.ndarray:
@@ -107,7 +110,7 @@ class Result:
 def reconstruct(magnitude=None, *, recipe="default", algorithm=None, iterations=None, beta=None,
                 support=None, mask=None, initial_phase=None, seed=None, starts=None,
                 keep=None, engine="auto", threads=0, metrics_every=None, shrink_wrap=None,
-                initial_support=None, two_pass=None, continue_from=None):
+                initial_support=None, two_pass=None, continue_from=None, kicks=None):
     """Runs a whole reconstruction in one call, with the GIL released.
 
     recipe: "default" runs the recipe shared with the app and the CLI
@@ -142,6 +145,8 @@ def reconstruct(magnitude=None, *, recipe="default", algorithm=None, iterations=
     starts: independent starts (recipe: 8; plain: 1), ranked by free error
         (plain: final Fourier error).
     keep: how many of the best starts are aligned and averaged (recipe: 4).
+    kicks: rounds of kicks out of stagnation when the run stalls (recipe: 30;
+        0 = off; plain loop: none).
     engine: "auto" (CUDA when usable), "cuda", "cpu"/"fftw".
     threads: FFTW threads (0 = all).
     shrink_wrap: None (the recipe's: on; plain: off), False, True, or a dict of
@@ -160,7 +165,7 @@ def reconstruct(magnitude=None, *, recipe="default", algorithm=None, iterations=
         support=support, mask=mask, initial_phase=initial_phase, seed=seed, starts=starts,
         keep=keep, engine=engine, threads=threads, metrics_every=metrics_every,
         shrink_wrap=shrink_wrap, initial_support=initial_support, two_pass=two_pass,
-        continue_from=continue_from)
+        continue_from=continue_from, kicks=kicks)
     return Result(**out)
 
 

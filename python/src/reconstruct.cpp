@@ -201,7 +201,8 @@ py::dict reconstruct(const py::handle& magnitude, const py::handle& recipe,
                      const py::handle& startsArg, const py::handle& keepArg,
                      const std::string& engine, int threads, const py::handle& metricsEveryArg,
                      const py::handle& shrinkWrap, const py::handle& initialSupportArg,
-                     std::optional<bool> twoPass, const py::handle& continueFrom) {
+                     std::optional<bool> twoPass, const py::handle& continueFrom,
+                     const py::handle& kicksArg) {
     // The recipe (core's recipeParameters(), as the app and the CLI), the
     // plain loop, or a saved run's parameters (continuationOf, as the CLI's --continue).
     bool useRecipe = true;
@@ -278,6 +279,8 @@ py::dict reconstruct(const py::handle& magnitude, const py::handle& recipe,
         params.userPhase = in.userPhase;
     params.starts = in.starts;
     params.keep = keepArg.is_none() ? std::min(params.keep, params.starts) : keepArg.cast<int>();
+    if (!kicksArg.is_none())
+        params.kicks = kicksArg.cast<int>();
     try {
         params.validate();
     } catch (const pf::InvalidArgument& e) {
@@ -326,6 +329,7 @@ py::dict reconstruct(const py::handle& magnitude, const py::handle& recipe,
     parameters["keep"] = params.keep;
     parameters["free_fraction"] = params.freeFraction;
     parameters["detwin_iterations"] = params.detwinIterations;
+    parameters["kicks"] = params.kicks;
     parameters["engine"] = result.engine.name;
     parameters["device"] = result.engine.device;
 
@@ -357,6 +361,7 @@ py::dict reconstruct(const py::handle& magnitude, const py::handle& recipe,
     out["quality"] = quality;
     out["best_start"] = result.bestStart;
     out["iterations"] = result.iterations;
+    out["kick_rounds"] = result.kickRounds;
     out["parameters"] = parameters;
     return out;
 }
@@ -371,7 +376,7 @@ void bindReconstruct(py::module_& m) {
           "seed"_a = py::none(), "starts"_a = py::none(), "keep"_a = py::none(),
           "engine"_a = "auto", "threads"_a = 0, "metrics_every"_a = py::none(),
           "shrink_wrap"_a = py::none(), "initial_support"_a = py::none(), "two_pass"_a = py::none(),
-          "continue_from"_a = py::none(),
+          "continue_from"_a = py::none(), "kicks"_a = py::none(),
           "The whole reconstruction in one call; see phaseforge.reconstruct.");
 }
 

@@ -12,6 +12,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <limits>
 
 using namespace pftest;
 using namespace pfgputest;
@@ -430,6 +431,53 @@ private slots:
                                      .arg(e.worst).arg(e.worstStep).arg(e.median);
             QVERIFY2(e.worst <= kStepWorstBound, qPrintable(what));
             QVERIFY2(e.median <= kStepMedianBound, qPrintable(what));
+        }
+    }
+
+    // setIterate (the recipe's kicks) writes g and g' of one start bit for bit
+    // after iterations on either path, leaves the other starts alone, the
+    // next steps are the float64 reference's from it, and bad input changes
+    // nothing.
+    void setIterateWritesOneStart() {
+        for (const auto& shape : kShapes) {
+            for (const bool twoPass : {false, true}) {
+                const std::uint64_t seed = testSeed("set iterate");
+                const pf::Problem p = makeProblem(shape, seed, true, true, true);
+                const std::vector<pf::InitialGuess> guesses{pf::InitialGuess::random(seed),
+                                                            pf::InitialGuess::random(seed + 1)};
+                pf::gpu::CudaEngine cuda;
+                cuda.setTwoPass(twoPass);
+                cuda.load(p, guesses);
+                cuda.iterate(pf::Step{pf::Algorithm::HIO, 0.9f}, 7);
+                std::vector<float> other(shape.size()), otherAfter(shape.size());
+                cuda.readIterate(1, other);
+                const pf::ImageF noise = randomPhaseImage(shape, seed + 3);
+                std::vector<float> next(shape.size());
+                for (std::size_t i = 0; i < next.size(); ++i)
+                    next[i] = p.support.data[i] ? std::abs(noise.data[i]) : 0.0f;
+                cuda.setIterate(0, next);
+                std::vector<float> g(shape.size()), gOut(shape.size());
+                cuda.readIterate(0, g);
+                pf::gpu::download(gOut.data(), cuda.deviceFourierOutput(0),
+                                  gOut.size() * sizeof(float), cuda.stream());
+                pf::gpu::synchronize(cuda.stream());
+                const QString where = QString("%1, %2").arg(shape.toString().c_str())
+                                          .arg(twoPass ? "two-pass" : "stage 1");
+                QVERIFY2(g == next && gOut == next, qPrintable(where));
+                cuda.readIterate(1, otherAfter);
+                QVERIFY2(otherAfter == other, qPrintable(where));
+                std::vector<float> bad = next;
+                bad[1] = std::numeric_limits<float>::infinity();
+                QVERIFY_THROWS_EXCEPTION(pf::InvalidArgument, cuda.setIterate(0, bad));
+                QVERIFY_THROWS_EXCEPTION(pf::InvalidArgument, cuda.setIterate(2, next));
+                cuda.readIterate(0, g);
+                QVERIFY2(g == next, qPrintable(where));
+                const StepErrors e = stepErrorsToFloat64(cuda, p, pf::Step{pf::Algorithm::HIO, 0.9f}, 10);
+                const QString what = where + QString(": worst %1 (step %2), median %3")
+                                                 .arg(e.worst).arg(e.worstStep).arg(e.median);
+                QVERIFY2(e.worst <= kStepWorstBound, qPrintable(what));
+                QVERIFY2(e.median <= kStepMedianBound, qPrintable(what));
+            }
         }
     }
 

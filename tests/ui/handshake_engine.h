@@ -46,6 +46,7 @@ public:
     void finish() override { m_engine->finish(); }
     void readIterate(int start, std::span<float> out) override { m_engine->readIterate(start, out); }
     void readSupport(int start, Mask& out) override { m_engine->readSupport(start, out); }
+    void setIterate(int start, std::span<const float> g) override { m_engine->setIterate(start, g); }
     void publish(int start, DisplayTarget& target) override { m_engine->publish(start, target); }
 
 private:

@@ -42,6 +42,9 @@ QString firstDifference(const pf::Parameters& a, const pf::Parameters& b) {
         {"starts", a.starts == b.starts},
         {"keep", a.keep == b.keep},
         {"centre", a.centre == b.centre},
+        {"kicks", a.kicks == b.kicks},
+        {"kick schedule", a.kickSchedule.toString() == b.kickSchedule.toString()},
+        {"kick dark fraction", a.kickDark == b.kickDark},
         {"seed", a.seed == b.seed},
         {"guess", a.guess == b.guess},
     };

@@ -376,8 +376,8 @@ void ReconstructionWorker::sendStages() {
     try {
         const long long iteration = m_reconstruction->iteration();
         const pf::Parameters& p = m_reconstruction->parameters();
-        const long long last = p.schedule.totalIterations() - 1;
-        const pf::Step step{p.schedule.algorithmAt(std::min(iteration, last)), p.beta};
+        const long long last = m_reconstruction->totalIterations() - 1;
+        const pf::Step step{m_reconstruction->algorithmAt(std::min(iteration, last)), p.beta};
         auto stages = std::make_shared<IterationStages>();
         // At iteration 0 the engine's g' is the starting guess, not P_M of it,
         // and after the last one there is no next iteration: no pictures.

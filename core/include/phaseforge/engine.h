@@ -122,6 +122,11 @@ public:
     virtual void readIterate(int start, std::span<float> out) = 0;
     /// Copies the support in force for one start.
     virtual void readSupport(int start, Mask& out) = 0;
+    /// Replaces the iterate g (and g', as load() sets both) of one start, from
+    /// the next iterate() call; finite values of the problem's shape
+    /// (InvalidArgument otherwise, changing nothing). The recipe's kicks out
+    /// of stagnation write their kicked iterates back this way.
+    virtual void setIterate(int start, std::span<const float> iterate) = 0;
     /// The object estimate: g where it satisfies the constraints, else 0.
     void readObject(int start, std::span<float> out);
 
@@ -129,6 +134,11 @@ public:
     virtual void publish(int start, DisplayTarget& target) = 0;
 
 protected:
+    /// InvalidArgument unless 0 <= start < count.
+    static void checkStart(int start, int count);
+    /// setIterate()'s checks: the start, the size (shape's) and finite values.
+    static void checkIterate(int start, int count, std::span<const float> iterate, Shape shape);
+
     /// For the engines' iterate(): whether the iteration that brings the count
     /// since load() to `iteration` records metrics, given the interval and
     /// whether it is the last iteration of the call.

@@ -39,6 +39,7 @@ public:
     void finish() override {}
     void readIterate(int start, std::span<float> out) override;
     void readSupport(int start, Mask& out) override;
+    void setIterate(int start, std::span<const float> iterate) override;
     void publish(int start, DisplayTarget& target) override;
 
 private:

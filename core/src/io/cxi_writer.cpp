@@ -179,6 +179,8 @@ void writeResultCxi(const std::string& path, const Result& result, const Paramet
         f.scalar(p + "free_fraction", H5T_NATIVE_DOUBLE, double(params.freeFraction));
         f.scalar(p + "detwin_iterations", H5T_NATIVE_INT, params.detwinIterations);
         f.scalar(p + "centred", H5T_NATIVE_INT, params.centre ? 1 : 0);
+        f.scalar(p + "kicks", H5T_NATIVE_INT, params.kicks);
+        f.scalar(p + "kick_rounds", H5T_NATIVE_INT, result.kickRounds);
         f.array(p + "free_errors", H5T_NATIVE_FLOAT, nStarts, result.freeErrors.data(), false);
         const hsize_t nKept[1] = {hsize_t(result.kept.size())};
         f.array(p + "kept_starts", H5T_NATIVE_INT, nKept, result.kept.data(), false);

@@ -27,7 +27,7 @@ constexpr const char* kNumberFields[] = {"beta", "starts", "best_start", "iterat
                                          "shrink_wrap_sigma_start", "shrink_wrap_sigma_end",
                                          "shrink_wrap_sigma_decay", "shrink_wrap_threshold",
                                          "keep", "shrink_wrap_starts", "shrink_wrap_gentle_threshold",
-                                         "free_fraction", "detwin_iterations", "centred"};
+                                         "free_fraction", "detwin_iterations", "centred", "kicks"};
 
 /// Marks, among the fields, a result read from image_1 because it has no raw
 /// object (files from before raw_object, or written by other programs).
@@ -205,6 +205,7 @@ void applyFields(const RawImage& raw, SavedResult& out) {
     if (auto v = number("free_fraction", 0, 1)) p.freeFraction = float(*v);
     if (auto v = number("detwin_iterations", 0, std::numeric_limits<int>::max())) p.detwinIterations = int(*v);
     if (auto v = number("centred", 0, 1)) p.centre = *v != 0;
+    if (auto v = number("kicks", 0, 1000)) p.kicks = int(*v);
     if (auto v = number("iterations", 0, 9e18)) out.iterations = static_cast<long long>(*v);
     if (auto v = number("best_start", 0, 256)) out.bestStart = int(*v);
     for (const auto& [key, value] : raw.fields) {

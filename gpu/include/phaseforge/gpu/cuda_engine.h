@@ -59,6 +59,7 @@ public:
     void finish() override;
     void readIterate(int start, std::span<float> out) override;
     void readSupport(int start, Mask& out) override;
+    void setIterate(int start, std::span<const float> iterate) override;
     /// A pf::gpu::DeviceDisplayTarget gets a device pointer on the engine's
     /// stream (no host copy); any other target gets a host image.
     void publish(int start, DisplayTarget& target) override;

@@ -1,0 +1,28 @@
+// Kicks out of stagnation: random phases on the dark pixels of a stalled
+// iterate's spectrum (docs/algorithms.md, "Kicks out of stagnation"). The
+// recipe uses them when the free error says the iterations stalled.
+#pragma once
+
+#include "phaseforge/image.h"
+
+#include <cstdint>
+
+namespace pf {
+
+/// The box over which darkPixels() averages: 7 x 7 pixels.
+inline constexpr int kDarkBox = 7;
+
+/// Measured pixels whose magnitude is below `fraction` times the mean
+/// magnitude of the kDarkBox² box around them (the box wraps: the spectrum is
+/// periodic; unmeasured pixels count as 0 in the mean). An empty `measured`
+/// means every pixel. These are the dark rings where a stalled iterate's phase
+/// errors sit.
+Mask darkPixels(const ImageF& magnitude, const Mask& measured, float fraction);
+
+/// `x` with the phases of its spectrum on `dark` replaced by random ones drawn
+/// from `seed`, Hermitian so that the result is real; every magnitude is kept
+/// (to float rounding). Pixels whose Hermitian partner is themselves get a
+/// random sign.
+ImageF kickPhases(const ImageF& x, const Mask& dark, std::uint64_t seed);
+
+} // namespace pf
