@@ -114,9 +114,14 @@ int runBench(const BenchOptions& o) {
         QObject::connect(&view, &ImageView::frameDrawn, [&] { ++framesDrawn; });
         QObject::connect(&controller, &RunController::frameReady, &view, &ImageView::frameReady);
         bool loaded = false, paused = false;
+        int stops = 0, finishes = 0;
+        QString failure;
         Progress last;
         QObject::connect(&controller, &RunController::loaded, [&] { loaded = true; });
         QObject::connect(&controller, &RunController::paused, [&] { paused = true; });
+        QObject::connect(&controller, &RunController::stopped, [&] { ++stops; });
+        QObject::connect(&controller, &RunController::finished, [&] { ++finishes; });
+        QObject::connect(&controller, &RunController::failed, [&](const QString& m) { failure = m; });
         QObject::connect(&controller, &RunController::progress, [&](const Progress& p) { last = p; });
         RunSettings settings;
         settings.parameters = params;
@@ -188,9 +193,21 @@ int runBench(const BenchOptions& o) {
         for (int i = 0; i < 10; ++i) {
             paused = false;
             const long long t0 = steadyNs();
+            const long long before = controller.completedIterations();
             controller.pause();
-            if (!waitFor([&] { return paused; }, 30000))
-                throw std::runtime_error("pause did not take effect within 30 s");
+            if (!waitFor([&] { return paused; }, 10000)) {
+                // What the run was doing: still iterating (the pause was not
+                // seen), stopped, finished, failed, or stuck.
+                const long long after = controller.completedIterations();
+                char what[400];
+                std::snprintf(what, sizeof what,
+                              "pause %d did not take effect within 10 s: mode %d, iterations %lld "
+                              "at the click and %lld after, %d stopped and %d finished signals, "
+                              "last progress at iteration %lld; failure: %s",
+                              i, int(controller.mode()), before, after, stops, finishes,
+                              last.iteration, failure.isEmpty() ? "none" : qPrintable(failure));
+                throw std::runtime_error(what);
+            }
             const double ms = double(controller.pausedSinceNs() - t0) * 1e-6;
             effect.push_back(ms);
             notified.push_back(double(steadyNs() - t0) * 1e-6);
