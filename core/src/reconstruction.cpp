@@ -185,16 +185,7 @@ long long Reconstruction::advance(long long n) {
                 ran += advanceKicks(n - ran);
             continue;
         }
-        // Iterations left in the current schedule item.
-        long long left = 0, seen = 0;
-        for (const auto& item : m_params.schedule.items()) {
-            seen += item.count;
-            if (m_iteration < seen) {
-                left = seen - m_iteration;
-                break;
-            }
-        }
-        long long chunk = std::min(n - ran, left);
+        long long chunk = std::min(n - ran, m_params.schedule.leftInItem(m_iteration));
         if (m_iteration < detwin)
             chunk = std::min(chunk, detwin - m_iteration);
         const ShrinkWrap& sw = m_params.shrinkWrap;

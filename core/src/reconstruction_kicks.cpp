@@ -79,15 +79,7 @@ long long Reconstruction::advanceKicks(long long n) {
             }
             ++m_kicks.rounds;
         }
-        // Iterations left in the kick schedule's current item.
-        long long seen = 0;
-        for (const auto& item : m_params.kickSchedule.items()) {
-            seen += item.count;
-            if (at < seen) {
-                chunk = std::min(chunk, seen - at);
-                break;
-            }
-        }
+        chunk = std::min(chunk, m_params.kickSchedule.leftInItem(at));
     }
     m_engine.iterate(Step{algorithmAt(m_iteration), m_params.beta},
                      int(std::min<long long>(chunk, std::numeric_limits<int>::max())));

@@ -178,6 +178,15 @@ Algorithm Schedule::algorithmAt(long long i) const {
     return m_items.back().algorithm;
 }
 
+long long Schedule::leftInItem(long long i) const {
+    for (const auto& item : m_items) {
+        if (i < item.count)
+            return item.count - i;
+        i -= item.count;
+    }
+    return 0;
+}
+
 std::string Schedule::toString() const {
     std::string out;
     for (const auto& item : m_items) {

@@ -29,6 +29,11 @@ private slots:
         QCOMPARE(s.algorithmAt(60), Algorithm::HIO);
         QCOMPARE(s.algorithmAt(299), Algorithm::ER);
         QCOMPARE(s.algorithmAt(10'000), Algorithm::ER);
+        QCOMPARE(s.leftInItem(0), 50LL);
+        QCOMPARE(s.leftInItem(49), 1LL);
+        QCOMPARE(s.leftInItem(50), 10LL);
+        QCOMPARE(s.leftInItem(295), 5LL);
+        QCOMPARE(s.leftInItem(300), 0LL);
     }
 
     void nestsAndMerges() {

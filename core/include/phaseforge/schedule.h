@@ -36,6 +36,8 @@ public:
     long long totalIterations() const;
     /// The algorithm in force at iteration i (0-based); the last one past the end.
     Algorithm algorithmAt(long long i) const;
+    /// Iterations from i (0-based) to the end of the item it falls in; 0 past the end.
+    long long leftInItem(long long i) const;
     /// Canonical text, e.g. "HIO:200,ER:50".
     std::string toString() const;
 
