@@ -55,3 +55,31 @@ def test_plain_loop_is_still_there():
                          seed=1, engine="cpu", threads=1)
     assert res.parameters["starts"] == 1 and res.kept == [0]
     assert np.array_equal(res.object, res.raw_object)
+
+
+def test_stalled_sample_is_kicked_and_not_trusted(tmp_path):
+    """The bundled cell (photon counts, a 2 px beamstop) stalls with its
+    nucleus doubled. The recipe kicks it; the kicks lower its free error but
+    do not undo the doubling (error 0.12 against its truth, over the 0.10 a
+    10⁹-photon case must reach), so the verdict must not trust it. The CLI
+    runs the same kicks: the same bits."""
+    cell = ROOT / "resources" / "samples" / "cell.cxi"
+    loaded = pf.load_diffraction(str(cell))
+    ours = pf.reconstruct(loaded["magnitude"], mask=loaded["mask"], seed=0, engine="cpu",
+                          threads=1)
+    assert ours.kick_rounds == ours.parameters["kicks"] == 30
+    assert ours.iterations == 800 + 30 * 250 + 20
+    q = ours.quality
+    assert q["free_error"] > 1.5 * q["noise_floor"], q
+    assert not q["trusted"]
+    assert any("rounds of kicks" in w for w in q["warnings"]), q["warnings"]
+    cli = os.environ.get("PF_CLI")
+    assert cli and os.access(cli, os.X_OK), "PF_CLI must name the built phaseforge-cli"
+    out = tmp_path / "cell.cxi"
+    subprocess.run([cli, "reconstruct", str(cell), "-o", str(out), "--seed", "0",
+                    "--engine", "cpu", "--threads", "1", "--quiet"], check=True,
+                   stdout=subprocess.DEVNULL)
+    with h5py.File(out, "r") as f:
+        assert f["/entry_1/image_1/process_1/kick_rounds"][()] == 30
+        assert f["/entry_1/image_1/process_1/quality/trusted"][()] == 0
+        assert np.array_equal(f["/entry_1/image_1/data"][...], ours.object)
