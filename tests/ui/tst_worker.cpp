@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <atomic>
+#include <thread>
 
 using namespace pf;
 using namespace pf::ui;
@@ -94,6 +96,7 @@ private slots:
     void stepRunsExactlyOneIteration();
     void pauseResumeLosesAndDoublesNothing();
     void thousandToggles();
+    void pauseDuringTheLastPausesReadBackIsAnnounced();
     void stopReturnsWithinOneBatch();
     void betaChangeWhileRunningAppliesAtABoundary();
     void changesWhilePausedApplyBeforeTheStep();
@@ -195,6 +198,54 @@ void TestWorker::pauseResumeLosesAndDoublesNothing() {
     QTRY_VERIFY_WITH_TIMEOUT(c.lastResult() && c.lastResult()->iterations == 2000, 10000);
     const ImageF reference = referenceObject(*problem, settings, {{2000, 0.9f}});
     QVERIFY(relativeDifference(c.lastResult()->object, reference) < 1e-6);
+}
+
+// The H200's --bench of 2026-12-03: Resume and Pause clicked while the
+// worker still read the last pause's result back (seconds at 2048²) left the
+// worker paused without a second `paused`, and the GUI showed a run that did
+// not move. The gate alone, with a worker thread whose pause callback blocks
+// until the GUI side has clicked both: the second pause is announced, and
+// the worker never ran a batch in between.
+void TestWorker::pauseDuringTheLastPausesReadBackIsAnnounced() {
+    RunGate gate;
+    QVERIFY(gate.start());
+    gate.pause();
+    std::atomic<int> announced{0};
+    std::atomic<bool> clicked{false};
+    std::atomic<int> batches{0};
+    std::thread worker([&] {
+        for (;;) {
+            const RunGate::Next next = gate.waitForWork([&] {
+                if (announced.fetch_add(1) == 0)
+                    while (!clicked.load()) // the slow read-back of the first pause
+                        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            });
+            if (next == RunGate::Next::Stop)
+                break;
+            batches.fetch_add(1);
+        }
+    });
+    struct Join { // also when a check fails and returns early
+        RunGate& gate;
+        std::atomic<bool>& clicked;
+        std::thread& worker;
+        ~Join() {
+            clicked = true;
+            gate.interrupt();
+            if (worker.joinable())
+                worker.join();
+        }
+    } join{gate, clicked, worker};
+    QTRY_COMPARE_WITH_TIMEOUT(announced.load(), 1, 10000);
+    gate.resume();
+    gate.pause();
+    clicked = true;
+    QTRY_COMPARE_WITH_TIMEOUT(announced.load(), 2, 10000);
+    QCOMPARE(gate.mode(), RunGate::Mode::Paused);
+    gate.stop();
+    worker.join();
+    QCOMPARE(batches.load(), 0);
+    QCOMPARE(announced.load(), 2);
 }
 
 void TestWorker::thousandToggles() {

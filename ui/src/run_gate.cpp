@@ -20,8 +20,11 @@ bool RunGate::start() {
 
 void RunGate::pause() {
     std::lock_guard lock(m_mutex);
-    if (m_mode.load() == Mode::Running)
+    if (m_mode.load() == Mode::Running) {
         m_mode = Mode::Paused;
+        m_pauses.fetch_add(1);
+        m_wake.notify_all(); // a worker still waiting from an earlier pause announces this one
+    }
 }
 
 void RunGate::resume() {

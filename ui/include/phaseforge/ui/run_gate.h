@@ -53,7 +53,11 @@ public:
     bool interrupted() const { return m_interrupted.load(); }
 
     /// Worker side: blocks while paused with no step pending. `onPause` is
-    /// called (without the lock held) once each time the worker starts waiting.
+    /// called (without the lock held) once each time the worker starts waiting,
+    /// and once more for every pause() that comes while it waits: a Resume and
+    /// a Pause clicked while the last pause's `onPause` still runs (reading a
+    /// large result back) leave the worker where it was, and the GUI, which
+    /// heard of the Resume, must hear of the new Pause too.
     template <class OnPause> Next waitForWork(OnPause&& onPause);
     /// Worker side, after waitForWork() returned Stop: returns true when the
     /// loop must end (the gate is Idle again), false when a start() or step()
@@ -74,12 +78,13 @@ private:
     std::atomic<bool> m_interrupted{false};
     std::atomic<long long> m_completed{0};
     std::atomic<long long> m_pausedSinceNs{0};
+    std::atomic<long long> m_pauses{0}; ///< Running -> Paused transitions, for waitForWork
     bool m_loopActive = false; // guarded by m_mutex: a run loop owns the worker
 };
 
 template <class OnPause> RunGate::Next RunGate::waitForWork(OnPause&& onPause) {
     std::unique_lock lock(m_mutex);
-    bool announced = false;
+    long long announced = -1; // the pause() count this wait has announced
     for (;;) {
         if (m_stopRequested.load() || m_interrupted.load())
             return Next::Stop;
@@ -89,8 +94,8 @@ template <class OnPause> RunGate::Next RunGate::waitForWork(OnPause&& onPause) {
             m_steps.fetch_sub(1);
             return Next::Step;
         }
-        if (!announced) {
-            announced = true;
+        if (announced != m_pauses.load()) {
+            announced = m_pauses.load();
             m_pausedSinceNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::steady_clock::now().time_since_epoch())
                                   .count();
