@@ -130,8 +130,15 @@ Centring centringOf(const ImageF& object) {
 
 double fourierErrorOn(const ImageF& object, const ImageF& magnitude, const Mask& pixels) {
     requireSameShape(object, magnitude, "fourierErrorOn");
-    const Shape s = object.shape;
-    const auto F = fftw::halfSpectrum(object);
+    return fourierErrorOnHalfSpectrum(fftw::halfSpectrum(object), magnitude, pixels);
+}
+
+double fourierErrorOnHalfSpectrum(const std::vector<std::complex<float>>& F,
+                                  const ImageF& magnitude, const Mask& pixels) {
+    const Shape s = magnitude.shape;
+    if (F.size() != s.halfSize())
+        throw InvalidArgument("fourierErrorOn: the half spectrum does not fit the magnitudes' " +
+                              s.toString());
     double num = 0, den = 0;
     for (int r = 0; r < s.rows; ++r)
         for (int c = 0; c < s.cols; ++c) {

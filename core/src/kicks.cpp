@@ -15,7 +15,7 @@ Mask darkPixels(const ImageF& magnitude, const Mask& measured, float fraction) {
         throw InvalidArgument("dark pixels: the mask's shape " + measured.shape.toString() +
                               " differs from the magnitudes' " + s.toString());
     auto isMeasured = [&](std::size_t i) { return measured.empty() || measured.data[i] != 0; };
-    // A box mean as two running sums along rows and columns, in double.
+    // The box sum as two passes, along rows then columns, in double.
     const int h = kDarkBox / 2;
     std::vector<double> rowSum(s.size()), box(s.size());
     for (int r = 0; r < s.rows; ++r)
@@ -42,10 +42,21 @@ Mask darkPixels(const ImageF& magnitude, const Mask& measured, float fraction) {
 
 ImageF kickPhases(const ImageF& x, const Mask& dark, std::uint64_t seed) {
     const Shape s = x.shape;
-    if (dark.shape != s)
-        throw InvalidArgument("kick: the dark mask's shape " + dark.shape.toString() +
-                              " differs from the image's " + s.toString());
     std::vector<std::complex<float>> half = fftw::halfSpectrum(x);
+    kickHalfSpectrum(half, s, dark, seed);
+    std::vector<float> out = fftw::fromHalfSpectrum(half, s);
+    ImageF kicked(s);
+    const float invN = 1.0f / float(s.size());
+    for (std::size_t i = 0; i < out.size(); ++i)
+        kicked.data[i] = out[i] * invN;
+    return kicked;
+}
+
+void kickHalfSpectrum(std::vector<std::complex<float>>& half, Shape s, const Mask& dark,
+                      std::uint64_t seed) {
+    if (dark.shape != s || half.size() != s.halfSize())
+        throw InvalidArgument("kick: the dark mask's shape " + dark.shape.toString() +
+                              " or the spectrum's size differs from the image's " + s.toString());
     std::mt19937_64 rng(seed ^ 0x6b1c4ea5d0f3a297ULL);
     std::uniform_real_distribution<double> turn(0.0, 1.0);
     const int hc = s.halfCols();
@@ -77,12 +88,6 @@ ImageF kickPhases(const ImageF& x, const Mask& dark, std::uint64_t seed) {
                 half[std::size_t(r) * hc + c] = std::conj(half[std::size_t(partner) * hc + c]);
         }
     }
-    std::vector<float> out = fftw::fromHalfSpectrum(half, s);
-    ImageF kicked(s);
-    const float invN = 1.0f / float(s.size());
-    for (std::size_t i = 0; i < out.size(); ++i)
-        kicked.data[i] = out[i] * invN;
-    return kicked;
 }
 
 } // namespace pf

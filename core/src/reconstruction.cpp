@@ -235,7 +235,7 @@ void Reconstruction::setSchedule(const Schedule& schedule) {
         throw InvalidArgument("schedule: it is empty");
     if (m_iteration >= m_kicks.begin && m_iteration < m_kicks.end) {
         // A new schedule during the kicks ends them: each start takes its best state.
-        keepBestStates();
+        keepBestStates(false);
         restoreBestStates();
         m_kicks.end = m_iteration;
     }

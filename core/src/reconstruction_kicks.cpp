@@ -1,6 +1,7 @@
 // The recipe's kicks out of stagnation (docs/algorithms.md): when the
 // schedule ends stalled, each start walks by random phase kicks on its dark
 // pixels and keeps the state of its lowest Fourier error.
+#include "fftw_util.h"
 #include "phaseforge/kicks.h"
 #include "phaseforge/reconstruction.h"
 
@@ -50,7 +51,7 @@ void Reconstruction::decideKicks() {
         return;
     m_kicks.best.assign(std::size_t(starts), ImageF(s));
     m_kicks.bestError.assign(std::size_t(starts), std::numeric_limits<double>::infinity());
-    keepBestStates();
+    keepBestStates(true); // the schedule's end is each start's first state, and round 0 starts
     m_kicks.end = m_kicks.begin +
                   m_params.kicks * m_params.kickSchedule.totalIterations() + kKickSettle;
     char line[200];
@@ -66,27 +67,14 @@ long long Reconstruction::advanceKicks(long long n) {
     const long long walk = m_params.kicks * round; // then the settling ER
     const long long into = m_iteration - m_kicks.begin;
     long long chunk = std::min(n, m_kicks.end - m_iteration);
-    if (into < walk) {
-        const long long at = into % round;
-        if (at == 0) { // a new round: kick every start from where it stands
-            const Shape s = m_engine.shape();
-            ImageF object(s);
-            for (int k = 0; k < m_engine.startCount(); ++k) {
-                m_engine.readObject(k, object.data);
-                const ImageF kicked =
-                    kickPhases(object, m_kicks.dark, kickSeed(m_params.seed, k, m_kicks.rounds));
-                m_engine.setIterate(k, kicked.data);
-            }
-            ++m_kicks.rounds;
-        }
-        chunk = std::min(chunk, m_params.kickSchedule.leftInItem(at));
-    }
+    if (into < walk)
+        chunk = std::min(chunk, m_params.kickSchedule.leftInItem(into % round));
     m_engine.iterate(Step{algorithmAt(m_iteration), m_params.beta},
                      int(std::min<long long>(chunk, std::numeric_limits<int>::max())));
     m_iteration += chunk;
     const long long now = m_iteration - m_kicks.begin;
-    if (now <= walk && now % round == 0) { // a round ended
-        keepBestStates();
+    if (now <= walk && now % round == 0) { // a round ended; the next one starts here
+        keepBestStates(now < walk);
         if (now == walk)
             restoreBestStates();
     }
@@ -101,17 +89,29 @@ Algorithm Reconstruction::algorithmAt(long long i) const {
                                          : Algorithm::ER;
 }
 
-void Reconstruction::keepBestStates() {
+void Reconstruction::keepBestStates(bool thenKick) {
     const Shape s = m_engine.shape();
+    const float invN = 1.0f / float(s.size());
     ImageF object(s);
     for (int k = 0; k < m_engine.startCount(); ++k) {
         m_engine.readObject(k, object.data);
-        const double e = fourierErrorOn(object, m_data.magnitude, iteratedMeasured());
+        // One transform per start serves its error and its kick.
+        std::vector<std::complex<float>> half = fftw::halfSpectrum(object);
+        const double e = fourierErrorOnHalfSpectrum(half, m_data.magnitude, iteratedMeasured());
         if (std::isfinite(e) && e < m_kicks.bestError[std::size_t(k)]) {
             m_kicks.bestError[std::size_t(k)] = e;
             m_kicks.best[std::size_t(k)] = object;
         }
+        if (!thenKick)
+            continue;
+        kickHalfSpectrum(half, s, m_kicks.dark, kickSeed(m_params.seed, k, m_kicks.rounds));
+        std::vector<float> kicked = fftw::fromHalfSpectrum(half, s);
+        for (float& v : kicked)
+            v *= invN;
+        m_engine.setIterate(k, kicked);
     }
+    if (thenKick)
+        ++m_kicks.rounds;
 }
 
 void Reconstruction::restoreBestStates() {

@@ -7,6 +7,7 @@
 #include "phaseforge/image.h"
 #include "phaseforge/problem.h"
 
+#include <complex>
 #include <vector>
 
 namespace pf {
@@ -43,6 +44,10 @@ Centring centringOf(const ImageF& object);
 /// ‖|FFT x| − M‖ / ‖M‖ over the pixels where `pixels` is 1 (all when empty).
 /// NaN when those pixels carry no intensity.
 double fourierErrorOn(const ImageF& object, const ImageF& magnitude, const Mask& pixels);
+/// The same from the object's half spectrum (R2C, unnormalised; rows x
+/// (cols/2 + 1)), for a caller that has it already.
+double fourierErrorOnHalfSpectrum(const std::vector<std::complex<float>>& half,
+                                  const ImageF& magnitude, const Mask& pixels);
 
 /// The free error (fourierErrorOn) that photon noise alone gives a perfect
 /// reconstruction on `pixels`, when the magnitudes are square roots of photon

@@ -214,8 +214,9 @@ private:
     /// Runs up to n iterations of the kick phase; returns how many ran.
     long long advanceKicks(long long n);
     /// Each start's object and its Fourier error on the iterated pixels; a
-    /// start keeps it when it is its lowest so far.
-    void keepBestStates();
+    /// start keeps it when it is its lowest so far. With `thenKick`, each
+    /// start is then kicked from that state and a new round begins.
+    void keepBestStates(bool thenKick);
     void restoreBestStates();
     Mask initialSupportFor(InitialSupport rule, float autocorrelationThreshold) const;
     /// The measured mask the iterations use: the data's, less the free pixels.
