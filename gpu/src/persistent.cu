@@ -19,7 +19,7 @@ namespace {
 namespace cg = cooperative_groups;
 
 /// Threads per block at most, and blocks per multiprocessor the registers must
-/// allow: 128 registers per thread. Both pass bodies in one loop spill at 64
+/// allow: 128 registers per thread (room for the passes' prefetched reads). Both pass bodies in one loop spill at 64
 /// (ptxas: 600-700 bytes, 400 at 80, also with the bodies called out of
 /// line), and none at 128; the kernel is for small problems, where a few
 /// blocks per multiprocessor suffice.
@@ -46,14 +46,14 @@ __global__ void __launch_bounds__(kMaxThreads, kMinBlocks)
         const bool writeG = ruleReadsG(R) || last;
         for (int w = int(blockIdx.x); w < rowItems; w += int(gridDim.x)) {
             __syncthreads();
-            rowPass<R, kPersistentMaxLength / 2>(p.row, mode, writeG, last ? p.rowSums : nullptr,
-                                                 w % p.rowBlocks, w / p.rowBlocks);
+            rowPass<R, kPersistentMaxLength / 2, true>(p.row, mode, writeG, last ? p.rowSums : nullptr,
+                                                       w % p.rowBlocks, w / p.rowBlocks);
         }
         grid.sync();
         for (int w = int(blockIdx.x); w < columnItems; w += int(gridDim.x)) {
             __syncthreads();
-            columnPass<kPersistentMaxLength>(p.column, last ? p.columnSums : nullptr,
-                                             w % p.columnBlocks, w / p.columnBlocks);
+            columnPass<kPersistentMaxLength, true>(p.column, last ? p.columnSums : nullptr,
+                                                   w % p.columnBlocks, w / p.columnBlocks);
         }
         grid.sync();
     }
@@ -121,7 +121,8 @@ PersistentLaunch persistentLaunch(Shape shape, int batch, const TwoPassTuning& t
         const int r = threads / rowThreads, c = threads / columnThreads;
         return std::min(shape.rows / r, (shape.cols / 2 + c) / c) * batch;
     };
-    int threads = least;
+    // The automatic choice starts at two warps (one warp: 2% slower at 256²).
+    int threads = fits(std::max(least, 64)) ? std::max(least, 64) : least;
     if (tuning.persistentThreads > 0) {
         threads = tuning.persistentThreads;
         if (!fits(threads))
@@ -135,7 +136,7 @@ PersistentLaunch persistentLaunch(Shape shape, int batch, const TwoPassTuning& t
         // two multiprocessors remains, up to 8 rows per row item. The H200
         // sweep (bench --sweep-persistent, commit ff93aac,
         // bench/results/gpu-engine.md): best at 64 threads for 1 and 2 starts of
-        // 256² (32 threads: 2% slower), 128 for 4 to 16 of them (8.3, 9.7,
+        // 256² (8.17 µs; 32 threads, the choice before: 8.35), 128 for 4 to 16 of them (8.3, 9.7,
         // 14.2 µs; 256 or 512 threads: up to 1.3x slower), 128 for one of 512²,
         // 256 for 2 and 4 of 512², 512 for one of 1024².
         while (fits(threads * 2) && threads * 2 / rowThreads <= kMaxRowsPerItem &&

@@ -38,7 +38,11 @@ __device__ inline float2 hermitianTwiddle(const float2* table, int k, int M) {
 ///
 /// Thread tid of a row holds v[s] for index k = tid + s·T (T = M / kPerThread)
 /// throughout: the spectrum's X[k] and Z[k], the pixel pair m = k of g'.
-template <Rule R, int M>
+/// Prefetch issues the rule's reads (g, the support) with the spectrum's, so
+/// that they arrive during the inverse FFT: for the persistent kernel, whose
+/// register budget holds them; the per-pass kernels (64 registers) read them
+/// after the FFT, in two halves.
+template <Rule R, int M, bool Prefetch>
 __device__ __forceinline__ void rowPassFixed(const RowPassParams& p, RowMode mode, bool writeG,
                                              double* sums, int blockX, int imageIndex) {
     extern __shared__ float2 shared[];
@@ -51,6 +55,24 @@ __device__ __forceinline__ void rowPassFixed(const RowPassParams& p, RowMode mod
     float2* X = p.spectrum + (image * p.rows + row) * (long long)p.pitch;
     const int base = local * (M + 1); // this row's shared memory: shared[padded(base + k)]
     float2 v[kPerThread];
+    // The rule's inputs of pixel pair m = tid + s·T.
+    auto readG = [&](int m) {
+        return ruleReadsG(R) ? reinterpret_cast<const float2*>(p.g + pixel0)[m] : make_float2(0.0f, 0.0f);
+    };
+    auto readInside = [&](int m) {
+        return p.support ? reinterpret_cast<const uchar2*>(p.support + pixel0)[m] : make_uchar2(1, 1);
+    };
+    float2 gAhead[Prefetch ? kPerThread : 1];
+    uchar2 insideAhead[Prefetch ? kPerThread : 1];
+    if constexpr (Prefetch) {
+        if (mode == RowMode::IterateFromHalf || mode == RowMode::IterateFromReal) {
+#pragma unroll
+            for (int s = 0; s < kPerThread; ++s) {
+                gAhead[s] = readG(tid + s * T);
+                insideAhead[s] = readInside(tid + s * T);
+            }
+        }
+    }
 
     if (mode == RowMode::IterateFromHalf || mode == RowMode::C2rOnly) {
         // The Hermitian pre-step, on the loads: Z[k] = (A + B) + i(A − B)·exp(2πik/cols)
@@ -103,11 +125,14 @@ __device__ __forceinline__ void rowPassFixed(const RowPassParams& p, RowMode mod
             uchar2 inside[Half];
 #pragma unroll
             for (int j = 0; j < Half; ++j) {
-                const int m = tid + (h * Half + j) * T;
-                gi[j] = ruleReadsG(R) ? reinterpret_cast<const float2*>(p.g + pixel0)[m]
-                                      : make_float2(0.0f, 0.0f);
-                inside[j] = p.support ? reinterpret_cast<const uchar2*>(p.support + pixel0)[m]
-                                      : make_uchar2(1, 1);
+                const int s = h * Half + j;
+                if constexpr (Prefetch) {
+                    gi[j] = gAhead[s];
+                    inside[j] = insideAhead[s];
+                } else {
+                    gi[j] = readG(tid + s * T);
+                    inside[j] = readInside(tid + s * T);
+                }
             }
 #pragma unroll
             for (int j = 0; j < Half; ++j) {
@@ -159,8 +184,10 @@ __device__ __forceinline__ void rowPassFixed(const RowPassParams& p, RowMode mod
 ///
 /// Thread (c, tid) holds rows r = tid + s·T (T = L / kPerThread) of column
 /// c0 + c throughout; the shared memory only carries the steps between FFT
-/// passes (element (r, c) at padded(r·C + c)).
-template <int L>
+/// passes (element (r, c) at padded(r·C + c)). Prefetch reads the pairs (a, b)
+/// with the spectrum, so that they arrive during the forward FFT (as for
+/// rowPassFixed()).
+template <int L, bool Prefetch>
 __device__ __forceinline__ void columnPassFixed(const ColumnPassParams& p, double* sums, int blockX,
                                                 int imageIndex) {
     extern __shared__ float2 tile[];
@@ -172,9 +199,21 @@ __device__ __forceinline__ void columnPassFixed(const ColumnPassParams& p, doubl
     const long long image = imageIndex;
     float2* X = p.spectrum + image * p.rows * (long long)p.pitch + col;
     float2 v[E];
+    auto readAb = [&](int s) {
+        const long long w = (long long)(tid + s * T) * p.halfCols + col;
+        return valid ? p.projection[w] : make_float2(0.0f, 0.0f);
+    };
+    float2 abAhead[Prefetch ? E : 1];
 #pragma unroll
     for (int s = 0; s < E; ++s)
         v[s] = valid ? X[(long long)(tid + s * T) * p.pitch] : make_float2(0.0f, 0.0f);
+    if constexpr (Prefetch) {
+        if (p.stages & kColumnProject) {
+#pragma unroll
+            for (int s = 0; s < E; ++s)
+                abAhead[s] = readAb(s);
+        }
+    }
     if (p.stages & kColumnForward)
         registerFft<E, false, L>(v, tile, c, C, tid, p.twiddles);
     if (p.stages & kColumnProject) {
@@ -185,8 +224,12 @@ __device__ __forceinline__ void columnPassFixed(const ColumnPassParams& p, doubl
             float2 ab[Half], ns[Half];
 #pragma unroll
             for (int j = 0; j < Half; ++j) {
-                const long long w = (long long)(tid + (h * Half + j) * T) * p.halfCols + col;
-                ab[j] = valid ? p.projection[w] : make_float2(0.0f, 0.0f);
+                const int s = h * Half + j;
+                const long long w = (long long)(tid + s * T) * p.halfCols + col;
+                if constexpr (Prefetch)
+                    ab[j] = abAhead[s];
+                else
+                    ab[j] = readAb(s);
                 ns[j] = valid && sums ? p.error[w] : make_float2(0.0f, 0.0f);
             }
 #pragma unroll
@@ -209,30 +252,142 @@ __device__ __forceinline__ void columnPassFixed(const ColumnPassParams& p, doubl
     }
 }
 
+/// A pair of columns c0 = 2·blockX and c0 + 1 of a column pass with L = rows,
+/// for columns so long (L = 8192: T = 1024 threads) that a tile is one column
+/// wide (ColumnPassParams::pairedColumns). A warp's load of one column reads 8
+/// bytes from each of 32 rows, so the load/store queue, not the memory, sets
+/// the pace; here each load and store instruction covers 16 rows of both
+/// columns (16 bytes a row) and the block transforms the two columns one
+/// after the other. Shared memory: the FFT's steps (paddedSize(L)), the second
+/// column (L values: its X, then the first column's result) and its pairs
+/// (a, b) (L values, then the second column's result on the way out).
+///
+/// Thread tid holds rows r = tid + s·T of the column in hand. The rows a warp
+/// loads for its index s are the rows its own threads hold for s, so the steps
+/// through shared memory around the loads and stores need only __syncwarp().
+template <int L>
+__device__ __forceinline__ void columnPairPassFixed(const ColumnPassParams& p, double* sums, int blockX,
+                                                    int imageIndex) {
+    extern __shared__ float2 tile[];
+    constexpr int E = kPerThread, T = L / E;
+    float2* second = tile + paddedSize(L);
+    float2* secondAb = second + L;
+    const int tid = threadIdx.x, lane = tid & 31;
+    const int c0 = 2 * blockX;
+    const int laneCol = c0 + (lane & 1); // the column this lane loads and stores
+    const bool laneValid = laneCol < p.halfCols, secondValid = c0 + 1 < p.halfCols;
+    const int laneRow = (tid & ~31) + (lane >> 1); // its row for s = 0, h = 0: + s·T + 16h
+    const long long image = imageIndex;
+    float2* X = p.spectrum + image * p.rows * (long long)p.pitch;
+
+    // Both columns' values of rows tid + s·T: the first column's into the
+    // FFT's shared memory (then registers), the second column's into `second`.
+    auto loadPair = [&](const float2* base, long long stride, float2* firstOut, float2* secondOut) {
+#pragma unroll
+        for (int s = 0; s < E; ++s) {
+            float2 a[2];
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+                const long long r = laneRow + s * T + 16 * h;
+                a[h] = laneValid ? base[r * stride + laneCol] : make_float2(0.0f, 0.0f);
+            }
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+                const int r = laneRow + s * T + 16 * h;
+                if (lane & 1)
+                    secondOut[r] = a[h];
+                else
+                    firstOut[padded(r)] = a[h];
+            }
+        }
+        __syncwarp();
+    };
+    // The Fourier error and the projection of the column in hand, as columnPassFixed().
+    auto project = [&](float2 (&v)[E], int col, bool valid, const float2* ab, bool abPadded) {
+        double acc = 0;
+#pragma unroll
+        for (int s = 0; s < E; ++s) {
+            const int r = tid + s * T;
+            if (sums && valid)
+                acc += fourierErrorTerm(v[s], p.error[(long long)r * p.halfCols + col]);
+            v[s] = projectHalfPixel(v[s], ab[abPadded ? padded(r) : r], p.inverseSize);
+        }
+        if (sums)
+            blockSumAtomicAdd(acc, sums + image);
+    };
+
+    float2 v[E];
+    loadPair(X, p.pitch, tile, second);
+#pragma unroll
+    for (int s = 0; s < E; ++s)
+        v[s] = tile[padded(tid + s * T)];
+    __syncthreads(); // the FFT writes `tile`
+    if (p.stages & kColumnForward)
+        registerFft<E, false, L>(v, tile, 0, 1, tid, p.twiddles);
+    if (p.stages & kColumnProject) {
+        // registerFft() returns with `tile` free.
+        loadPair(p.projection, p.halfCols, tile, secondAb);
+        project(v, c0, true, tile, true);
+        __syncthreads(); // the inverse FFT writes `tile`
+    }
+    if (p.stages & kColumnInverse)
+        registerFft<E, true, L>(v, tile, 0, 1, tid, p.twiddles);
+    // The second column: its X in, the first column's result out (own slots).
+#pragma unroll
+    for (int s = 0; s < E; ++s) {
+        const float2 next = second[tid + s * T];
+        second[tid + s * T] = v[s];
+        v[s] = next;
+    }
+    __syncthreads(); // the first column's last reads of `tile` before the FFT writes it
+    if (p.stages & kColumnForward)
+        registerFft<E, false, L>(v, tile, 0, 1, tid, p.twiddles);
+    if (p.stages & kColumnProject)
+        project(v, c0 + 1, secondValid, secondAb, false);
+    if (p.stages & kColumnInverse)
+        registerFft<E, true, L>(v, tile, 0, 1, tid, p.twiddles);
+    // Out: the second column's result through `secondAb` (own slots; its pairs
+    // were read above), then 16 rows of both columns per store.
+#pragma unroll
+    for (int s = 0; s < E; ++s)
+        secondAb[tid + s * T] = v[s];
+    __syncwarp();
+    if (!laneValid)
+        return;
+#pragma unroll
+    for (int s = 0; s < E; ++s) {
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+            const int r = laneRow + s * T + 16 * h;
+            X[(long long)r * p.pitch + laneCol] = (lane & 1) ? secondAb[r] : second[r];
+        }
+    }
+}
+
 /// One row block of a row pass: rows blockX·rowsPerBlock.. of image `image`.
 /// blockDim.x must be rowsPerBlock · cols/2 / kPerThread; dynamic shared
 /// memory as twoPassLaunch() sizes it. Holds barriers: the whole block calls it.
 /// mode, writeG and sums stand for p's fields: a persistent caller varies them
 /// per iteration without copying p into registers. Instantiated for
-/// cols/2 = 32..MaxHalf.
-template <Rule R, int MaxHalf>
+/// cols/2 = 32..MaxHalf. Prefetch: as rowPassFixed().
+template <Rule R, int MaxHalf, bool Prefetch = false>
 __device__ __forceinline__ void rowPass(const RowPassParams& p, RowMode mode, bool writeG, double* sums,
                                         int blockX, int imageIndex) {
     withLength<MaxHalf>(p.cols / 2, [&](auto M) {
-        rowPassFixed<R, decltype(M)::value>(p, mode, writeG, sums, blockX, imageIndex);
+        rowPassFixed<R, decltype(M)::value, Prefetch>(p, mode, writeG, sums, blockX, imageIndex);
     });
 }
 
 /// One column tile of a column pass: columns blockX·columnsPerBlock.. of image
 /// `image`. blockDim.x must be columnsPerBlock · rows / kPerThread. Holds
 /// barriers: the whole block calls it. sums stands for p.sums. Instantiated
-/// for rows = 64..MaxRows.
-template <int MaxRows>
+/// for rows = 64..MaxRows. Prefetch: as columnPassFixed().
+template <int MaxRows, bool Prefetch = false>
 __device__ __forceinline__ void columnPass(const ColumnPassParams& p, double* sums, int blockX,
                                            int imageIndex) {
     withLength<MaxRows>(p.rows, [&](auto L) {
         if constexpr (decltype(L)::value >= 64)
-            columnPassFixed<decltype(L)::value>(p, sums, blockX, imageIndex);
+            columnPassFixed<decltype(L)::value, Prefetch>(p, sums, blockX, imageIndex);
     });
 }
 
