@@ -54,10 +54,7 @@ template <Rule R> __global__ void __launch_bounds__(kRowThreads, 2) rowPassKerne
 }
 
 __global__ void __launch_bounds__(kColumnThreads, 1) columnPassKernel(ColumnPassParams p) {
-    if (p.pairedColumns)
-        columnPairPassFixed<kColumnThreads * kPerThread>(p, p.sums, int(blockIdx.x), int(blockIdx.y));
-    else
-        columnPass<kTwiddleLength>(p, p.sums, int(blockIdx.x), int(blockIdx.y));
+    columnPass<kTwiddleLength>(p, p.sums, int(blockIdx.x), int(blockIdx.y));
 }
 
 /// Raises `kernel`'s dynamic shared memory limit to what the device allows
@@ -103,9 +100,6 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch, int rowsOverride, int column
     int rowsPerBlock = std::min(shape.rows, std::max(1, 64 / rowThreads));
     int columnsPerBlock = shape.rows <= 256 || batch >= 16 ? 8 : 4;
     columnsPerBlock = std::min(columnsPerBlock, std::max(1, kColumnThreads / columnThreads));
-    // Columns of a whole block each (8192 rows): two of them in turn, so that
-    // every load and store moves 16 bytes a row (columnPairPassFixed()).
-    bool paired = columnThreads == kColumnThreads;
     // The tuning overrides (EngineOptions), for benchmark sweeps.
     if (rowsOverride > 0 || columnsOverride > 0) {
         const int r = rowsOverride > 0 ? rowsOverride : rowsPerBlock;
@@ -117,21 +111,16 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch, int rowsOverride, int column
                                   shape.toString());
         rowsPerBlock = r;
         columnsPerBlock = c;
-        paired = paired && columnsOverride <= 0;
     }
     TwoPassLaunch l;
     l.rowsPerBlock = rowsPerBlock;
     l.rowThreads = rowsPerBlock * rowThreads;
     l.rowBlocks = shape.rows / rowsPerBlock;
     l.rowSharedBytes = std::size_t(paddedSize(rowsPerBlock * (M + 1))) * sizeof(float2);
-    l.columnsPerBlock = paired ? 2 : columnsPerBlock;
-    l.pairedColumns = paired;
-    l.columnThreads = paired ? kColumnThreads : columnsPerBlock * columnThreads;
-    l.columnBlocks = (M + l.columnsPerBlock) / l.columnsPerBlock; // ceil((M + 1) / C)
-    // A paired tile: the FFT's steps, the second column and its pairs (a, b).
-    l.columnSharedBytes =
-        std::size_t(paired ? paddedSize(shape.rows) + 2 * shape.rows
-                           : paddedSize(shape.rows * columnsPerBlock)) * sizeof(float2);
+    l.columnsPerBlock = columnsPerBlock;
+    l.columnThreads = columnsPerBlock * columnThreads;
+    l.columnBlocks = (M + columnsPerBlock) / columnsPerBlock; // ceil((M + 1) / C)
+    l.columnSharedBytes = std::size_t(paddedSize(shape.rows * columnsPerBlock)) * sizeof(float2);
     return l;
 }
 
@@ -239,7 +228,6 @@ void sharedColumnsFft(Complex* half, Shape shape, int batch, bool inverse, void*
     p.halfCols = shape.halfCols();
     p.pitch = shape.halfCols();
     p.columnsPerBlock = l.columnsPerBlock;
-    p.pairedColumns = l.pairedColumns;
     p.stages = inverse ? detail::kColumnInverse : detail::kColumnForward;
     detail::launchColumnPass(p, l, batch, s);
     synchronize(stream);

@@ -68,7 +68,6 @@ struct ColumnPassParams {
     const float2* twiddles;       ///< kTwiddleLength entries
     int rows, halfCols, pitch;
     int columnsPerBlock;          ///< C, a power of two
-    bool pairedColumns;           ///< blocks of two columns in turn (columnPairPassFixed()); C = 2
     float inverseSize;            ///< 1 / (rows·cols)
     int stages;                   ///< ColumnStage bits
 };
@@ -78,7 +77,6 @@ struct TwoPassLaunch {
     int rowsPerBlock = 0, rowThreads = 0, rowBlocks = 0;
     std::size_t rowSharedBytes = 0;
     int columnsPerBlock = 0, columnThreads = 0, columnBlocks = 0;
-    bool pairedColumns = false; ///< ColumnPassParams::pairedColumns
     std::size_t columnSharedBytes = 0;
 };
 /// Launch shapes for `batch` images of `shape`: the automatic choice, or

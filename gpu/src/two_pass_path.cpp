@@ -88,7 +88,6 @@ private:
         cp.halfCols = st.shape.halfCols();
         cp.pitch = rp.pitch;
         cp.columnsPerBlock = m_launch.columnsPerBlock;
-        cp.pairedColumns = m_launch.pairedColumns;
         cp.inverseSize = float(1.0 / double(st.shape.size()));
         cp.stages = kColumnForward | kColumnProject | kColumnInverse;
     }

@@ -418,7 +418,9 @@ private slots:
     }
 
     // Long, narrow shapes (column tiles of one or two columns, the longest
-    // transforms): one iteration from the same start agrees with stage 1.
+    // transforms): three iterations from the same start agree with stage 1.
+    // (After one, g is the rule applied to the g' that load() computed with
+    // cuFFT on both paths: the same bits whatever the passes do.)
     void longColumnsMatchStage1() {
         const std::uint64_t seed = testSeed("two-pass long columns");
         for (const pf::Shape shape : {pf::Shape{2048, 128}, pf::Shape{8192, 64}, pf::Shape{64, 8192}}) {
@@ -430,57 +432,21 @@ private slots:
                 e.setTwoPass(true);
                 s1.load(p, {&guess, 1});
                 e.load(p, {&guess, 1});
-                s1.iterate(step, 1);
-                e.iterate(step, 1);
+                s1.iterate(step, 3);
+                e.iterate(step, 3);
                 QVERIFY(e.twoPassActive());
                 std::vector<float> ref(shape.size()), one(shape.size());
                 s1.readIterate(0, ref);
                 e.readIterate(0, one);
                 const double d = relL2f(one, ref);
-                qInfo("%s %s x1: two-pass vs stage 1 %.2e", shape.toString().c_str(),
+                qInfo("%s %s x3: two-pass vs stage 1 %.2e", shape.toString().c_str(),
                       std::string(pf::algorithmName(step.algorithm)).c_str(), d);
+                // Two float32 FFT pairs apart (each within 3e-7 of float64,
+                // fftsMatchFloat64()); not bit-equal, which would mean the
+                // passes were never compared.
                 QVERIFY2(d <= 1e-5, qPrintable(QString::number(d)));
+                QVERIFY2(d > 0, "two-pass and stage 1 gave the same bits: nothing compared");
             }
-        }
-    }
-
-    // Columns of 8192 rows run in pairs (columnPairPassFixed()): the same
-    // transforms and projection in the same order as one-column tiles, so the
-    // same bits (and the same metrics but for the order of their sums), over HIO with shrink-wrap and two starts,
-    // including the last tile's lone column (cols/2 + 1 is odd).
-    void pairedColumnsEqualSingleColumns() {
-        const std::uint64_t seed = testSeed("two-pass paired columns");
-        for (const pf::Shape shape : {pf::Shape{8192, 64}, pf::Shape{8192, 128}}) {
-            const pf::Problem p = makeProblem(shape, seed, true, true, true);
-            const std::vector<pf::InitialGuess> guesses{pf::InitialGuess::random(seed + 1),
-                                                        pf::InitialGuess::random(seed + 2)};
-            pf::gpu::CudaEngine paired, single;
-            pf::TwoPassTuning one;
-            one.columnsPerTile = 1;
-            single.setTwoPassTuning(one);
-            for (pf::gpu::CudaEngine* e : {&paired, &single}) {
-                e->setTwoPass(true);
-                e->setMetricsInterval(1);
-                e->load(p, guesses);
-                e->iterate({pf::Algorithm::HIO, 0.9f}, 6);
-                e->shrinkWrap(2.0f, 0.2f);
-                e->iterate({pf::Algorithm::ER, 1.0f}, 3);
-                e->finish();
-                QVERIFY(e->twoPassActive());
-            }
-            for (int k = 0; k < 2; ++k) {
-                std::vector<float> a(shape.size()), b(shape.size());
-                paired.readIterate(k, a);
-                single.readIterate(k, b);
-                QVERIFY2(a == b, qPrintable(QString::fromStdString(shape.toString())));
-            }
-            const auto ma = paired.takeMetrics(), mb = single.takeMetrics();
-            QCOMPARE(ma.size(), mb.size());
-            QCOMPARE(ma.size(), std::size_t(18));
-            // The sums are atomic adds of block sums in double: the order differs.
-            for (std::size_t i = 0; i < ma.size(); ++i)
-                QVERIFY(std::abs(ma[i].fourierError - mb[i].fourierError) <=
-                        1e-6f * mb[i].fourierError);
         }
     }
 
