@@ -112,12 +112,16 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch, int rowsOverride, int column
         rowsPerBlock = r;
         columnsPerBlock = c;
     }
+    // Columns of a whole block each (8192 rows) run split in three steps,
+    // unless a tile width is asked for (benchmark sweeps).
+    const bool split = splitColumns(shape.rows) && columnsOverride <= 0;
     TwoPassLaunch l;
     l.rowsPerBlock = rowsPerBlock;
     l.rowThreads = rowsPerBlock * rowThreads;
     l.rowBlocks = shape.rows / rowsPerBlock;
     l.rowSharedBytes = std::size_t(paddedSize(rowsPerBlock * (M + 1))) * sizeof(float2);
     l.columnsPerBlock = columnsPerBlock;
+    l.splitColumns = split;
     l.columnThreads = columnsPerBlock * columnThreads;
     l.columnBlocks = (M + columnsPerBlock) / columnsPerBlock; // ceil((M + 1) / C)
     l.columnSharedBytes = std::size_t(paddedSize(shape.rows * columnsPerBlock)) * sizeof(float2);
@@ -144,6 +148,10 @@ void launchRowPass(Rule rule, const RowPassParams& p, const TwoPassLaunch& l, in
 
 void launchColumnPass(const ColumnPassParams& p, const TwoPassLaunch& l, int batch,
                       cudaStream_t stream) {
+    if (l.splitColumns) {
+        launchSplitColumnPass(p, batch, stream);
+        return;
+    }
     const dim3 grid(unsigned(l.columnBlocks), unsigned(batch));
     columnPassKernel<<<grid, l.columnThreads, l.columnSharedBytes, stream>>>(p);
     PF_CUDA_CHECK_LAUNCH();
@@ -229,6 +237,12 @@ void sharedColumnsFft(Complex* half, Shape shape, int batch, bool inverse, void*
     p.pitch = shape.halfCols();
     p.columnsPerBlock = l.columnsPerBlock;
     p.stages = inverse ? detail::kColumnInverse : detail::kColumnForward;
+    if (l.splitColumns) {
+        DeviceBuffer<float2> scratch(std::size_t(batch) * std::size_t(shape.rows) * std::size_t(p.pitch));
+        detail::launchSplitColumnPass(p, batch, s, scratch.data());
+        synchronize(stream);
+        return;
+    }
     detail::launchColumnPass(p, l, batch, s);
     synchronize(stream);
 }

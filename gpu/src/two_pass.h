@@ -77,6 +77,7 @@ struct TwoPassLaunch {
     int rowsPerBlock = 0, rowThreads = 0, rowBlocks = 0;
     std::size_t rowSharedBytes = 0;
     int columnsPerBlock = 0, columnThreads = 0, columnBlocks = 0;
+    bool splitColumns = false; ///< the column pass in three steps (split_columns.cu)
     std::size_t columnSharedBytes = 0;
 };
 /// Launch shapes for `batch` images of `shape`: the automatic choice, or
@@ -98,9 +99,20 @@ void fillTwiddles(float2* table, int cols, cudaStream_t stream);
 /// Launches one row pass of rule `rule` over `batch` images (withRule).
 void launchRowPass(Rule rule, const RowPassParams& p, const TwoPassLaunch& l, int batch,
                    cudaStream_t stream);
-/// Launches one column pass over `batch` images.
+/// Launches one column pass over `batch` images (the split pass where the
+/// launch says so: all three stages only).
 void launchColumnPass(const ColumnPassParams& p, const TwoPassLaunch& l, int batch,
                       cudaStream_t stream);
+
+/// True where the column pass runs split in three steps over tiles of 16
+/// columns (split_columns.cu): columns of 8192 rows, whose one-column tiles
+/// wait on the load/store queue.
+bool splitColumns(int rows);
+/// The split column pass over `batch` images (p.columnsPerBlock unused). With
+/// only the forward or only the inverse stage, the spectrum on the far side is
+/// in natural row order and `scratch` (as large as the spectrum) is needed.
+void launchSplitColumnPass(const ColumnPassParams& p, int batch, cudaStream_t stream,
+                           float2* scratch = nullptr);
 
 /// The padded pitch of X the engine uses: 16-value aligned rows, so that
 /// every column tile starts on a 32-byte boundary.

@@ -16,10 +16,10 @@ bool twoPassByDefault(Shape shape, int starts) {
     // stage 1 against two-pass): 256² 11.9 / 8.27, 512² 16.9 / 9.03, 1024²
     // 29.8 / 16.1, 2048² 78.7 / 51.3, 4096² 351 / 256, 8192² 1222 / 1318; 512²
     // with 4, 8, 64 starts 28.8 / 13.5, 44.9 / 20.1, 311 / 139. At 8192 rows
-    // a column tile is one column wide and the column pass waits on its
-    // loads, so stage 1 wins there whatever the batch.
+    // the column pass runs split in three steps (split_columns.cu), since a
+    // one-column tile waited on its loads (1318 µs at 8192², stage 1 1222).
     (void)starts;
-    return twoPassShape(shape) && shape.rows < 8192;
+    return twoPassShape(shape);
 }
 
 namespace {

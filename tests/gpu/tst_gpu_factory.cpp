@@ -90,9 +90,9 @@ private slots:
     }
 
     // EngineOptions::path reaches the CUDA engine: by default it runs the
-    // two-pass iteration where that is faster (a power-of-two shape up to
-    // 4096 rows) and names itself so (the name goes into CXI files), stage 1
-    // at 8192 rows and on other shapes; the overrides force either.
+    // two-pass iteration where that is faster (every power-of-two shape, 8192
+    // rows with the split column pass) and names itself so (the name goes
+    // into CXI files), stage 1 on other shapes; the overrides force either.
     void pathOptionReachesTheEngine() {
         if (!pf::gpu::deviceAvailable())
             QSKIP("no usable CUDA device: the CUDA path needs one");
@@ -114,7 +114,7 @@ private slots:
         const auto automatic = loaded(pf::CudaPath::Automatic, {64, 128});
         QVERIFY(twoPass(automatic));
         QCOMPARE(automatic->info().name, std::string("cuda two-pass"));
-        QVERIFY(!twoPass(loaded(pf::CudaPath::Automatic, {8192, 64})));
+        QVERIFY(twoPass(loaded(pf::CudaPath::Automatic, {8192, 64})));
         QVERIFY(twoPass(loaded(pf::CudaPath::Automatic, {4096, 64})));
         const auto odd = loaded(pf::CudaPath::Automatic, {48, 80});
         QVERIFY(!twoPass(odd));
@@ -123,6 +123,7 @@ private slots:
         QVERIFY(!twoPass(stage1));
         QCOMPARE(stage1->info().name, std::string("cuda"));
         QVERIFY(twoPass(loaded(pf::CudaPath::TwoPass, {8192, 64})));
+        QVERIFY(!twoPass(loaded(pf::CudaPath::Stage1, {8192, 64})));
     }
 
     // EngineOptions::device picks the device; an index that does not exist
