@@ -28,12 +28,19 @@ constexpr int kMaxThreads = 512;
 constexpr int kMaxRowsPerItem = 8;
 constexpr int kMinBlocks = 1;
 
+/// Rows and cols up to which the kernel reads ahead (two_pass_passes.cuh,
+/// Prefetch): its instantiations up to this length hold the reads in
+/// registers; with the longer ones in the same kernel, ptxas spills and the
+/// H200 ran 512² 1% and 1024² 4% slower, against 3% faster at 256².
+constexpr int kReadAheadMaxLength = 256;
+
 /// One batch. Every block loops over work items (row blocks, then column
 /// tiles, of all images), with a grid-wide barrier after each pass: a column
 /// tile reads every row block's output, and the next row pass every tile's.
 /// The block barrier before each item protects the shared memory the
-/// previous item still reads.
-template <Rule R>
+/// previous item still reads. Shapes with rows and cols up to MaxLength;
+/// ReadAhead: the passes' Prefetch.
+template <Rule R, int MaxLength, bool ReadAhead>
 __global__ void __launch_bounds__(kMaxThreads, kMinBlocks)
     persistentKernel(const __grid_constant__ PersistentParams p) {
     cg::grid_group grid = cg::this_grid();
@@ -46,22 +53,22 @@ __global__ void __launch_bounds__(kMaxThreads, kMinBlocks)
         const bool writeG = ruleReadsG(R) || last;
         for (int w = int(blockIdx.x); w < rowItems; w += int(gridDim.x)) {
             __syncthreads();
-            rowPass<R, kPersistentMaxLength / 2, true>(p.row, mode, writeG, last ? p.rowSums : nullptr,
-                                                       w % p.rowBlocks, w / p.rowBlocks);
+            rowPass<R, MaxLength / 2, ReadAhead>(p.row, mode, writeG, last ? p.rowSums : nullptr,
+                                                 w % p.rowBlocks, w / p.rowBlocks);
         }
         grid.sync();
         for (int w = int(blockIdx.x); w < columnItems; w += int(gridDim.x)) {
             __syncthreads();
-            columnPass<kPersistentMaxLength, true>(p.column, last ? p.columnSums : nullptr,
-                                                   w % p.columnBlocks, w / p.columnBlocks);
+            columnPass<MaxLength, ReadAhead>(p.column, last ? p.columnSums : nullptr,
+                                             w % p.columnBlocks, w / p.columnBlocks);
         }
         grid.sync();
     }
     // Back to the stage-1 state: g' = C2R of the last column pass.
     for (int w = int(blockIdx.x); w < rowItems; w += int(gridDim.x)) {
         __syncthreads();
-        rowPass<R, kPersistentMaxLength / 2>(p.row, RowMode::C2rOnly, false, nullptr,
-                                             w % p.rowBlocks, w / p.rowBlocks);
+        rowPass<R, MaxLength / 2>(p.row, RowMode::C2rOnly, false, nullptr, w % p.rowBlocks,
+                                  w / p.rowBlocks);
     }
 }
 
@@ -76,11 +83,22 @@ std::size_t sharedBytesFor(Shape shape, int rowsPerBlock, int columnsPerBlock) {
     return std::size_t(values) * sizeof(float2);
 }
 
-/// Blocks of the kernel (every rule) that fit one multiprocessor at once.
-int blocksPerMultiprocessor(int threads, std::size_t shared) {
+/// The kernel of rule `rule` for `shape`: reading ahead for short rows and
+/// columns (kReadAheadMaxLength).
+const void* kernelFor(Rule rule, Shape shape) {
+    const bool small = shape.rows <= kReadAheadMaxLength && shape.cols <= kReadAheadMaxLength;
+    return withRule(rule, [&](auto r) {
+        constexpr Rule R = decltype(r)::value;
+        return small ? reinterpret_cast<const void*>(persistentKernel<R, kReadAheadMaxLength, true>)
+                     : reinterpret_cast<const void*>(persistentKernel<R, kPersistentMaxLength, false>);
+    });
+}
+
+/// Blocks of the kernel for `shape` (every rule) that fit one multiprocessor at once.
+int blocksPerMultiprocessor(Shape shape, int threads, std::size_t shared) {
     int least = 1 << 30;
     forEachRule([&](auto r) {
-        const auto kernel = persistentKernel<decltype(r)::value>;
+        const void* kernel = kernelFor(decltype(r)::value, shape);
         int blocks = 0;
         PF_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, shared));
         least = std::min(least, blocks);
@@ -150,7 +168,7 @@ PersistentLaunch persistentLaunch(Shape shape, int batch, const TwoPassTuning& t
     l.rowBlocks = shape.rows / l.rowsPerBlock;
     l.columnBlocks = (shape.cols / 2 + l.columnsPerBlock) / l.columnsPerBlock; // ceil((M+1)/C)
     l.sharedBytes = sharedBytesFor(shape, l.rowsPerBlock, l.columnsPerBlock);
-    const int perMultiprocessor = blocksPerMultiprocessor(threads, l.sharedBytes);
+    const int perMultiprocessor = blocksPerMultiprocessor(shape, threads, l.sharedBytes);
     if (perMultiprocessor < 1)
         return none;
     const long long work = (long long)std::max(l.rowBlocks, l.columnBlocks) * batch;
@@ -160,9 +178,7 @@ PersistentLaunch persistentLaunch(Shape shape, int batch, const TwoPassTuning& t
 
 void launchPersistent(Rule rule, const PersistentParams& p, const PersistentLaunch& l,
                       cudaStream_t stream) {
-    const void* kernel = withRule(rule, [](auto r) {
-        return reinterpret_cast<const void*>(persistentKernel<decltype(r)::value>);
-    });
+    const void* kernel = kernelFor(rule, {p.row.rows, p.row.cols});
     PersistentParams copy = p;
     void* args[] = {&copy};
     PF_CUDA_CHECK(cudaLaunchCooperativeKernel(kernel, dim3(unsigned(l.grid)), dim3(unsigned(l.threads)),

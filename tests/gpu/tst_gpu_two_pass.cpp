@@ -236,15 +236,12 @@ private slots:
                 QVERIFY(t.twoPass.twoPassActive());
                 QVERIFY(!t.stage1.twoPassActive());
                 const auto first = t.run(step, 1);
-                const auto second = t.run(step, 1);
-                qInfo("%s %s: 1 it %.2e (stage 1) %.2e (FFTW); 2 its %.2e %.2e",
-                      shape.toString().c_str(), std::string(pf::algorithmName(step.algorithm)).c_str(),
-                      first.first, first.second, second.first, second.second);
-                QVERIFY2(first.first <= 1e-5 && first.second <= 1e-5,
-                         qPrintable(QString("%1 %2").arg(first.first).arg(first.second)));
-                QVERIFY2(second.first <= 1e-5 && second.second <= 1e-5,
-                         qPrintable(QString("%1 %2").arg(second.first).arg(second.second)));
-                // g' as well (the batch's closing C2R).
+                // g' as well (the batch's closing C2R), while both paths hold
+                // the same g (the rule applied to load()'s g'): g' = P_M(g) is
+                // then apart by the FFTs' rounding alone. After the second
+                // iteration g is apart by ~3e-7, and P_M turns the phase of a
+                // Fourier value near zero by as much as it likes (seen: 3.3e-5
+                // on a fresh seed at 256², RAAR), so g' is compared here only.
                 std::vector<float> go(shape.size()), gs(shape.size());
                 pf::gpu::download(go.data(), t.twoPass.deviceFourierOutput(0), go.size() * 4,
                                   t.twoPass.stream());
@@ -253,6 +250,14 @@ private slots:
                 pf::gpu::synchronize(t.twoPass.stream());
                 pf::gpu::synchronize(t.stage1.stream());
                 QVERIFY2(relL2f(go, gs) <= 1e-5, qPrintable(QString::number(relL2f(go, gs))));
+                const auto second = t.run(step, 1);
+                qInfo("%s %s: 1 it %.2e (stage 1) %.2e (FFTW); 2 its %.2e %.2e",
+                      shape.toString().c_str(), std::string(pf::algorithmName(step.algorithm)).c_str(),
+                      first.first, first.second, second.first, second.second);
+                QVERIFY2(first.first <= 1e-5 && first.second <= 1e-5,
+                         qPrintable(QString("%1 %2").arg(first.first).arg(first.second)));
+                QVERIFY2(second.first <= 1e-5 && second.second <= 1e-5,
+                         qPrintable(QString("%1 %2").arg(second.first).arg(second.second)));
                 t.twoPass.finish();
                 t.stage1.finish();
                 const auto m2 = t.twoPass.takeMetrics();
