@@ -24,7 +24,7 @@ std::string reconstructHelp() {
     "its support, the mask, the error history and every parameter, to OUT.cxi.\n"
     "\n"
     "The defaults are the recipe shared with the app and Python (docs/algorithms.md,\n"
-    "'The default recipe'): automatic support, detwinning, shrink-wrap, 8 starts\n"
+    "'The default recipe'): automatic support, detwinning, shrink-wrap, 16 starts\n"
     "ranked by their free error, the best 4 aligned and averaged, centred; a run\n"
     "that stalls (free error above twice the photon-noise floor) gets up to 30\n"
     "rounds of kicks out of stagnation.\n"

@@ -22,8 +22,8 @@ Parameters recipeParameters() {
     p.shrinkWrap.threshold = 0.1f;
     p.detwinIterations = 200;
     p.freeFraction = 0.03f;
-    p.starts = 8;
-    p.shrinkWrapStarts = 4;
+    p.starts = 16;
+    p.shrinkWrapStarts = 8;
     p.gentleThreshold = 0.02f;
     p.keep = 4;
     p.centre = true;

@@ -1,10 +1,10 @@
-// The column pass for columns of 8192 rows (two_pass.h, splitColumns()): the
-// column FFT of length L = P·Q (P = 64, Q = 128) split by the four-step
+// The column pass for long columns (two_pass.h, splitColumns()): the column
+// FFT of length L = P·Q (P = 64; Q = 128 for 8192 rows, 64 for 4096) split by the four-step
 // decomposition into three passes over tiles of 16 adjacent columns, so that
-// every load and store moves 128 contiguous bytes of a row. (One whole column
-// per block, as the shorter columns have, takes the block's 1024 threads, and
-// its loads of 8 bytes from each of 32 rows fill the load/store queue:
-// docs/gpu-engine.md, "8192 rows".)
+// every load and store moves 128 contiguous bytes of a row. (Whole columns,
+// as the shorter columns have, take a block of 512 or 1024 threads for one or
+// two of them, and their loads of 8 or 16 bytes from each of 32 rows fill the
+// load/store queue: docs/gpu-engine.md, "Long columns".)
 //
 // With row n = n1 + P·n2 and frequency k = k2 + Q·k1 (n1, k1 < P; n2, k2 < Q),
 // W = exp(−2πi/L):
@@ -27,13 +27,16 @@
 
 #include <phaseforge/error.h>
 
+#include <string>
+
 namespace pf::gpu::detail {
 
 namespace {
 
-constexpr int kP = 64, kQ = 128;
+constexpr int kP = 64;
 constexpr int kTile = 16; // columns per tile: 128 bytes of a row
-constexpr int kOuterThreads = kTile * kQ / kPerThread, kInnerThreads = kTile * kP / kPerThread;
+constexpr int kInnerThreads = kTile * kP / kPerThread;
+template <int Q> constexpr int kOuterThreads = kTile * Q / kPerThread;
 
 /// exp(∓2πi·m/L) (− forward, + inverse) for the twiddle between the steps:
 /// float sincospi, within 1 ulp; 2m/L is exact for m < L.
@@ -46,9 +49,10 @@ template <bool Inverse> __device__ inline float2 stepTwiddle(int m, int L) {
 __host__ __device__ inline int tilesOf(int halfCols) { return (halfCols + kTile - 1) / kTile; }
 
 /// The outer step of one tile: grid.x = tiles · P (n1 major), grid.y = image.
-template <bool Inverse> __global__ void __launch_bounds__(kOuterThreads) outerKernel(ColumnPassParams p) {
-    __shared__ float2 tile[paddedSize(kQ * kTile)];
-    constexpr int E = kPerThread, T = kQ / E;
+template <int Q, bool Inverse>
+__global__ void __launch_bounds__(kOuterThreads<Q>) outerKernel(ColumnPassParams p) {
+    __shared__ float2 tile[paddedSize(Q * kTile)];
+    constexpr int E = kPerThread, T = Q / E;
     const int c = threadIdx.x % kTile, tid = threadIdx.x / kTile;
     const int tiles = tilesOf(p.halfCols);
     const int n1 = int(blockIdx.x) / tiles, col = int(blockIdx.x) % tiles * kTile + c;
@@ -64,7 +68,7 @@ template <bool Inverse> __global__ void __launch_bounds__(kOuterThreads) outerKe
         for (int s = 0; s < E; ++s)
             v[s] = cmul(v[s], stepTwiddle<true>(n1 * (tid + s * T), p.rows));
     }
-    registerFft<E, Inverse, kQ>(v, tile, c, kTile, tid, p.twiddles);
+    registerFft<E, Inverse, Q>(v, tile, c, kTile, tid, p.twiddles);
     if (!Inverse) {
 #pragma unroll
         for (int s = 0; s < E; ++s)
@@ -87,7 +91,7 @@ struct InnerParams {
 };
 
 /// The inner step of one tile: grid.x = tiles · Q (k2 major), grid.y = image.
-__global__ void __launch_bounds__(kInnerThreads) innerKernel(InnerParams q) {
+template <int Q> __global__ void __launch_bounds__(kInnerThreads) innerKernel(InnerParams q) {
     __shared__ float2 tile[paddedSize(kP * kTile)];
     const ColumnPassParams& p = q.pass;
     constexpr int E = kPerThread, T = kP / E;
@@ -96,7 +100,7 @@ __global__ void __launch_bounds__(kInnerThreads) innerKernel(InnerParams q) {
     const int k2 = int(blockIdx.x) / tiles, col = int(blockIdx.x) % tiles * kTile + c;
     const bool valid = col < p.halfCols;
     const long long image = blockIdx.y, base = image * p.rows * p.pitch + col;
-    auto rowOf = [&](int s, bool natural) { return natural ? k2 + kQ * (tid + s * T) : kP * k2 + tid + s * T; };
+    auto rowOf = [&](int s, bool natural) { return natural ? k2 + Q * (tid + s * T) : kP * k2 + tid + s * T; };
     float2 v[E];
 #pragma unroll
     for (int s = 0; s < E; ++s)
@@ -108,7 +112,7 @@ __global__ void __launch_bounds__(kInnerThreads) innerKernel(InnerParams q) {
         double acc = 0;
 #pragma unroll
         for (int s = 0; s < E; ++s) {
-            const long long w = (long long)(k2 + kQ * (tid + s * T)) * p.halfCols + col;
+            const long long w = (long long)(k2 + Q * (tid + s * T)) * p.halfCols + col;
             const float2 ab = valid ? p.projection[w] : make_float2(0.0f, 0.0f);
             if (p.sums && valid)
                 acc += fourierErrorTerm(v[s], p.error[w]);
@@ -126,28 +130,25 @@ __global__ void __launch_bounds__(kInnerThreads) innerKernel(InnerParams q) {
     }
 }
 
-void launchOuter(bool inverse, const ColumnPassParams& p, int batch, cudaStream_t stream) {
+template <int Q> void launchOuter(bool inverse, const ColumnPassParams& p, int batch, cudaStream_t stream) {
     const dim3 grid(unsigned(tilesOf(p.halfCols) * kP), unsigned(batch));
     if (inverse)
-        outerKernel<true><<<grid, kOuterThreads, 0, stream>>>(p);
+        outerKernel<Q, true><<<grid, kOuterThreads<Q>, 0, stream>>>(p);
     else
-        outerKernel<false><<<grid, kOuterThreads, 0, stream>>>(p);
+        outerKernel<Q, false><<<grid, kOuterThreads<Q>, 0, stream>>>(p);
     PF_CUDA_CHECK_LAUNCH();
     countLaunch();
 }
 
-void launchInner(const InnerParams& q, int batch, cudaStream_t stream) {
-    const dim3 grid(unsigned(tilesOf(q.pass.halfCols) * kQ), unsigned(batch));
-    innerKernel<<<grid, kInnerThreads, 0, stream>>>(q);
+template <int Q> void launchInner(const InnerParams& q, int batch, cudaStream_t stream) {
+    const dim3 grid(unsigned(tilesOf(q.pass.halfCols) * Q), unsigned(batch));
+    innerKernel<Q><<<grid, kInnerThreads, 0, stream>>>(q);
     PF_CUDA_CHECK_LAUNCH();
     countLaunch();
 }
 
-} // namespace
-
-bool splitColumns(int rows) { return rows == kP * kQ; }
-
-void launchSplitColumnPass(const ColumnPassParams& p, int batch, cudaStream_t stream, float2* scratch) {
+template <int Q>
+void launchSteps(const ColumnPassParams& p, int batch, cudaStream_t stream, float2* scratch) {
     const bool forward = p.stages & kColumnForward, inverse = p.stages & kColumnInverse;
     InnerParams q{p, p.spectrum, p.spectrum, false, false};
     if (!(forward && inverse)) {
@@ -160,14 +161,27 @@ void launchSplitColumnPass(const ColumnPassParams& p, int batch, cudaStream_t st
         q.naturalOut = forward;
     }
     if (forward)
-        launchOuter(false, p, batch, stream);
+        launchOuter<Q>(false, p, batch, stream);
     if (q.in != p.spectrum) {
         const std::size_t bytes = std::size_t(batch) * std::size_t(p.rows) * std::size_t(p.pitch) * sizeof(float2);
         PF_CUDA_CHECK(cudaMemcpyAsync(scratch, p.spectrum, bytes, cudaMemcpyDeviceToDevice, stream));
     }
-    launchInner(q, batch, stream);
+    launchInner<Q>(q, batch, stream);
     if (inverse)
-        launchOuter(true, p, batch, stream);
+        launchOuter<Q>(true, p, batch, stream);
+}
+
+} // namespace
+
+bool splitColumns(int rows) { return rows == kP * 64 || rows == kP * 128; }
+
+void launchSplitColumnPass(const ColumnPassParams& p, int batch, cudaStream_t stream, float2* scratch) {
+    if (p.rows == kP * 128)
+        launchSteps<128>(p, batch, stream, scratch);
+    else if (p.rows == kP * 64)
+        launchSteps<64>(p, batch, stream, scratch);
+    else
+        throw InvalidArgument("split column pass: " + std::to_string(p.rows) + " rows");
 }
 
 } // namespace pf::gpu::detail

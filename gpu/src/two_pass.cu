@@ -112,8 +112,8 @@ TwoPassLaunch twoPassLaunch(Shape shape, int batch, int rowsOverride, int column
         rowsPerBlock = r;
         columnsPerBlock = c;
     }
-    // Columns of a whole block each (8192 rows) run split in three steps,
-    // unless a tile width is asked for (benchmark sweeps).
+    // Long columns (4096, 8192 rows) run split in three steps, unless a tile
+    // width is asked for (benchmark sweeps).
     const bool split = splitColumns(shape.rows) && columnsOverride <= 0;
     TwoPassLaunch l;
     l.rowsPerBlock = rowsPerBlock;

@@ -105,8 +105,8 @@ void launchColumnPass(const ColumnPassParams& p, const TwoPassLaunch& l, int bat
                       cudaStream_t stream);
 
 /// True where the column pass runs split in three steps over tiles of 16
-/// columns (split_columns.cu): columns of 8192 rows, whose one-column tiles
-/// wait on the load/store queue.
+/// columns (split_columns.cu): columns of 4096 and 8192 rows, whose tiles of
+/// one or two whole columns wait on the load/store queue.
 bool splitColumns(int rows);
 /// The split column pass over `batch` images (p.columnsPerBlock unused). With
 /// only the forward or only the inverse stage, the spectrum on the far side is

@@ -115,7 +115,7 @@ def reconstruct(magnitude=None, *, recipe="default", algorithm=None, iterations=
 
     recipe: "default" runs the recipe shared with the app and the CLI
         (docs/algorithms.md, "The default recipe"): automatic support robust
-        to a beamstop, detwinning, shrink-wrap, HIO:600,ER:200 from 8 starts
+        to a beamstop, detwinning, shrink-wrap, HIO:600,ER:200 from 16 starts
         ranked by their free error, the best 4 aligned, averaged and centred.
         Every other argument overrides one part of it. None runs the plain
         loop: one start of ``algorithm`` (default GS, 200 iterations), the

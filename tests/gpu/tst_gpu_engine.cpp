@@ -269,6 +269,12 @@ private slots:
             pair.load(makeProblem(shape, seed, true, true, false), pf::InitialGuess::random(seed));
             pair.run({pf::Algorithm::HIO, 0.9f}, 5);
             pair.run({pf::Algorithm::ER, 1.0f}, 5);
+            // Both engines update from the same iterate, the device's: after
+            // iterations of their own, float32 rounding alone sets pixels on
+            // either side of the level (perStartShrinkWrapMatchesFftw() saw 9 of 1025 on a fresh seed).
+            std::vector<float> g(shape.size());
+            pair.cuda.readIterate(0, g);
+            pair.fftw.setIterate(0, g);
             for (float sigma : {3.0f, 1.5f}) {
                 pair.fftw.shrinkWrap(sigma, 0.2f);
                 pair.cuda.shrinkWrap(sigma, 0.2f);
@@ -302,9 +308,15 @@ private slots:
             pf::gpu::CudaEngine cuda;
             fftw.load(p, guesses);
             cuda.load(p, guesses);
-            // Both engines start the update from the same iterate: the device's.
+            // Both engines start the update from the same iterate: the device's
+            // (as shrinkWrapMatchesFftw()).
             fftw.iterate({pf::Algorithm::HIO, 0.9f}, 10);
             cuda.iterate({pf::Algorithm::HIO, 0.9f}, 10);
+            std::vector<float> g(shape.size());
+            for (int k = 0; k < 3; ++k) {
+                cuda.readIterate(k, g);
+                fftw.setIterate(k, g);
+            }
             std::vector<pf::Mask> before(3);
             for (int k = 0; k < 3; ++k)
                 cuda.readSupport(k, before[std::size_t(k)]);

@@ -124,7 +124,7 @@ private slots:
     void fftsMatchFloat64() {
         const std::uint64_t seed = testSeed("two-pass FFTs vs float64");
         const pf::Shape shapes[] = {{64, 64},     {256, 256},   {128, 1024}, {1024, 1024},
-                                    {2048, 2048}, {64, 8192},   {8192, 64},  {512, 4096}};
+                                    {2048, 2048}, {64, 8192},   {8192, 64},  {512, 4096}, {4096, 64}};
         pf::gpu::Stream stream;
         void* s = stream.handle();
         for (const auto& shape : shapes) {
@@ -429,7 +429,8 @@ private slots:
     // cuFFT on both paths: the same bits whatever the passes do.)
     void longColumnsMatchStage1() {
         const std::uint64_t seed = testSeed("two-pass long columns");
-        for (const pf::Shape shape : {pf::Shape{2048, 128}, pf::Shape{8192, 64}, pf::Shape{64, 8192}}) {
+        for (const pf::Shape shape : {pf::Shape{2048, 128}, pf::Shape{4096, 128}, pf::Shape{8192, 64},
+                                      pf::Shape{64, 8192}}) {
             const pf::Problem p = makeProblem(shape, seed, true, true, true);
             const pf::InitialGuess guess = pf::InitialGuess::random(seed + 4);
             for (const pf::Step step : {pf::Step{pf::Algorithm::GS, 1.0f}, pf::Step{pf::Algorithm::HIO, 0.9f}}) {

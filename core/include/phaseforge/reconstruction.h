@@ -244,7 +244,7 @@ private:
 /// The default recipe, written once for the app, the CLI and Python:
 /// automatic support (robust to a beamstop), detwinning, shrink-wrap with
 /// safeguards (threshold 0.1 in half the starts, 0.02 in the others),
-/// HIO:600,ER:200 from 8 starts ranked by their free error (3% of
+/// HIO:600,ER:200 from 16 starts ranked by their free error (3% of
 /// the measured pixels held out), the best 4 aligned and averaged, centred.
 /// docs/algorithms.md ("The default recipe") gives the reasons for each number.
 Parameters recipeParameters();
