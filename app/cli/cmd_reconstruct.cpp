@@ -48,7 +48,7 @@ std::string reconstructHelp() {
     "  --threads N            CPU engine threads (default: all)\n"
     "  --two-pass             CUDA engine: force the two-pass iteration (its own FFTs;\n"
     "                         rows and cols powers of two in 64..8192). By default the\n"
-    "                         engine picks it where it is faster (up to 4096 rows)\n"
+    "                         engine picks it where it is faster (all such shapes)\n"
     "  --stage1               CUDA engine: force the library-FFT iteration (stage 1)\n"
     "  --png OUT.png          also export the object as 16-bit PNG (centred)\n"
     "  --tiff OUT.tiff        also export the object as float32 TIFF (centred)\n"

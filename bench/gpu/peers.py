@@ -396,8 +396,8 @@ def main():
         "--default-only, a fresh process) and then every peer, for every size. Each cell of the first "
         f"table is the median of the rounds ± half the spread (max − min) / median; each round's value "
         f"is itself the median of {BATCHES} timed batches after a warm-up (CUDA events).",
-        "- Ours: the default path as the engine picks it for the shape (two-pass up to 4096 rows, "
-        "stage 1 at 8192), a CUDA graph per batch or one persistent launch, metrics once per batch. "
+        "- Ours: the default path as the engine picks it for the shape (two-pass for every "
+        "power-of-two size, its column pass split in three steps at 4096 and 8192 rows), a CUDA graph per batch or one persistent launch, metrics once per batch. "
         "Stage 1, two-pass and two-pass per-pass are the overrides, from the full run before the rounds.",
         "- Peers (bench/gpu/peers.py), each checked against one float64 step first: *CuPy + graph*: "
         "cuFFT plans made once writing into preallocated arrays, in-place positivity, one fused "

@@ -155,7 +155,7 @@ def reconstruct(magnitude=None, *, recipe="default", algorithm=None, iterations=
         support given; the default when ``support`` is given) or "autocorrelation".
     two_pass: CUDA engine only, an override: None (default) lets the engine pick
         its fastest iteration (the two-pass one with the project's own FFTs for
-        rows and cols powers of two in 64..4096, cuFFT otherwise); True forces
+        rows and cols powers of two in 64..8192, cuFFT otherwise); True forces
         the two-pass iteration (rows and cols powers of two in 64..8192), False
         the cuFFT one. The two agree to float rounding; ``parameters["engine"]``
         reads "cuda two-pass" when the two-pass iteration ran.

@@ -52,8 +52,8 @@ struct EngineOptions {
     /// when CUDA cannot be used at all).
     int device = 0;
     /// CUDA engine: which iteration runs. Automatic by default: the two-pass
-    /// iteration where it was measured faster (power-of-two shapes up to 4096
-    /// rows), stage 1 elsewhere. Stage1 and TwoPass are overrides
+    /// iteration where it was measured faster (power-of-two shapes in
+    /// 64..8192), stage 1 elsewhere. Stage1 and TwoPass are overrides
     /// (phaseforge-cli --two-pass, Python two_pass=).
     CudaPath path = CudaPath::Automatic;
     TwoPassTuning twoPassTuning = {}; ///< CUDA engine, two-pass path: launch shapes

@@ -66,7 +66,7 @@ public:
 
     /// Which iteration runs (EngineOptions::path): Automatic (the default)
     /// picks the two-pass path where it was measured faster (power-of-two
-    /// shapes up to 4096 rows; docs/gpu-engine.md) and stage 1 elsewhere;
+    /// shapes in 64..8192; docs/gpu-engine.md) and stage 1 elsewhere;
     /// Stage1 and TwoPass force one (TwoPass only where the shape allows:
     /// rows and cols powers of two in 64..8192, twoPassSupports()). The two
     /// paths' iterates agree to float rounding, not bit for bit (other FFT
