@@ -16,6 +16,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QSpinBox>
 #include <QFileDialog>
 #include <QGuiApplication>
 #include <QLabel>
@@ -523,6 +524,15 @@ void TestWorkbench::defaultWindowFitsTheScreen() {
 void TestWorkbench::fourierEstimateIsTheObjectsTransform() {
     auto w = makeWindow(m_dir.filePath(QStringLiteral("fourier.ini")));
     w->openData(builtInSample(48));
+    // One start: the result's object is then the shown start's own (centred,
+    // which |F| does not see). With the recipe's many starts it is the mean
+    // of the best ones, whose |F| is no single start's.
+    QSpinBox* starts = nullptr;
+    for (QSpinBox* box : w->parameterPanel()->findChildren<QSpinBox*>())
+        if (box->toolTip().contains(QStringLiteral("Independent random starts")))
+            starts = box;
+    QVERIFY(starts);
+    starts->setValue(1);
     typeSchedule(*w, QStringLiteral("HIO:1000"));
     w->reset();
     QCheckBox* estimate = nullptr;

@@ -111,8 +111,9 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
         QRegularExpression(QStringLiteral("[0-9]{1,19}")), m_seed));
     m_seed->setToolTip(tr("Seed of the random starting phase; start j uses seed + j. "
                           "The same seed gives the same run. Applies on Reset."));
-    m_starts = intSpin(1, 64, tr("Independent random starts run side by side; the one with the "
-                                 "lowest final Fourier error is kept. Applies on Reset."));
+    m_starts = intSpin(1, 64, tr("Independent random starts run side by side; they are ranked by "
+                                 "their error on held-out pixels and the best are aligned and "
+                                 "averaged. Applies on Reset."));
     m_engine = new QComboBox;
     m_engine->addItems({tr("Auto"), tr("CUDA (GPU)"), tr("FFTW (CPU)")});
     m_engine->setToolTip(tr("Auto uses the GPU when one is usable, otherwise the CPU. "
