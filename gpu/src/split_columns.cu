@@ -1,5 +1,5 @@
 // The column pass for long columns (two_pass.h, splitColumns()): the column
-// FFT of length L = P·Q (P = 64, Q = rows / 64: 16 to 128) split by the four-step
+// FFT of length L = P·Q (P = 64; Q = 64 for 4096 rows, 128 for 8192) split by the four-step
 // decomposition into three passes over tiles of 16 adjacent columns, so that
 // every load and store moves 128 contiguous bytes of a row. (Whole columns,
 // as the shorter columns have, take a block of 512 or 1024 threads for one or
@@ -173,12 +173,14 @@ void launchSteps(const ColumnPassParams& p, int batch, cudaStream_t stream, floa
 
 } // namespace
 
-bool splitColumns(int rows) { return rows >= kP * 16 && rows <= kP * 128 && (rows & (rows - 1)) == 0; }
+// Measured on the H200 (bench/results/gpu-split-*-h200-*.log): faster than the
+// one-pass tiles at 4096 rows (222 against 255 µs at 4096²) and 8192 (901
+// against 1314), slower at 2048 (53.1 against 50.1 at 2048²) and 1024 (21.2
+// against 18.1 at 1024², per-pass kernels).
+bool splitColumns(int rows) { return rows == kP * 64 || rows == kP * 128; }
 
 void launchSplitColumnPass(const ColumnPassParams& p, int batch, cudaStream_t stream, float2* scratch) {
     switch (p.rows / kP) {
-    case 16: launchSteps<16>(p, batch, stream, scratch); break;
-    case 32: launchSteps<32>(p, batch, stream, scratch); break;
     case 64: launchSteps<64>(p, batch, stream, scratch); break;
     case 128: launchSteps<128>(p, batch, stream, scratch); break;
     default: throw InvalidArgument("split column pass: " + std::to_string(p.rows) + " rows");
