@@ -324,10 +324,13 @@ private slots:
         }
     }
 
-    // IO, HIO and RAAR against the float64 reference, pixels within rounding
-    // of the rule's test decided as the engine did (tst_gpu_engine's method:
-    // these rules move such a pixel by O(|g|), so a tie taken the other way by
-    // stage 1 or FFTW would dominate a direct comparison).
+    // IO, HIO and RAAR on the two-pass path: every step of 20 against one
+    // float64 step from the engine's own state, with the fixed bounds of
+    // stepErrorsToFloat64 (as GS/ER/OO above). Not whole trajectories: these
+    // rules jump by β·g where g' crosses zero, so a rounding on the other side
+    // of zero moves a trajectory by O(|g|) (tst_gpu_engine's
+    // matchesFloat64Reference saw 6.2e-3 on a fresh seed), and no bound holds
+    // for every seed.
     void feedbackRulesMatchFloat64() {
         const std::uint64_t seed = testSeed("two-pass vs float64, feedback rules");
         const pf::Step steps[] = {{pf::Algorithm::IO, 0.9f}, {pf::Algorithm::HIO, 0.9f},
@@ -335,18 +338,17 @@ private slots:
         for (const auto& shape : kPassShapes) {
             for (const auto& step : steps) {
                 const pf::Problem p = makeProblem(shape, seed, true, true, true);
-                const pf::ImageF phase0 = randomPhaseImage(shape, seed + 2);
-                pf::gpu::CudaEngine engine, stage1;
+                pf::gpu::CudaEngine engine;
                 engine.setTwoPass(true);
-                stage1.setTwoPass(false);
-                const auto [d, ties] = distanceToFloat64(engine, p, phase0, step, 6);
+                const pf::InitialGuess guess = pf::InitialGuess::user(randomPhaseImage(shape, seed + 2));
+                engine.load(p, {&guess, 1});
                 QVERIFY(engine.twoPassActive());
-                const auto [d1, ties1] = distanceToFloat64(stage1, p, phase0, step, 6);
-                qInfo("%s %s: %.2e after 6 (%d ties); stage 1 %.2e (%d ties)", shape.toString().c_str(),
-                      std::string(pf::algorithmName(step.algorithm)).c_str(), d, ties, d1, ties1);
-                QVERIFY2(d1 <= kAdaptiveCap,
-                         qPrintable(QString("stage 1 %1 from float64: the input is too sensitive").arg(d1)));
-                QVERIFY2(d <= float64Bound(1e-3, d1), qPrintable(QString::number(d)));
+                const StepErrors e = stepErrorsToFloat64(engine, p, step, 20);
+                qInfo("%s %s: worst step %.2e (step %d), median %.2e, %d ties", shape.toString().c_str(),
+                      std::string(pf::algorithmName(step.algorithm)).c_str(), e.worst, e.worstStep,
+                      e.median, e.ties);
+                QVERIFY2(e.worst <= kStepWorstBound, qPrintable(QString::number(e.worst)));
+                QVERIFY2(e.median <= kStepMedianBound, qPrintable(QString::number(e.median)));
             }
         }
     }
