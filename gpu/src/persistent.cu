@@ -19,10 +19,10 @@ namespace {
 namespace cg = cooperative_groups;
 
 /// Threads per block at most, and blocks per multiprocessor the registers must
-/// allow: 128 registers per thread (room for the passes' prefetched reads). Both pass bodies in one loop spill at 64
-/// (ptxas: 600-700 bytes, 400 at 80, also with the bodies called out of
-/// line), and none at 128; the kernel is for small problems, where a few
-/// blocks per multiprocessor suffice.
+/// allow: 128 registers per thread. Both pass bodies in one loop spill 600-700
+/// bytes at 64 (400 at 80, also with the bodies called out of line) and, with
+/// CUDA 13.0's ptxas, 84-152 at 128 (112 for the read-ahead kernel); the
+/// kernel is for small problems, where a few blocks per multiprocessor suffice.
 constexpr int kMaxThreads = 512;
 /// Rows per row work item the automatic block size goes up to.
 constexpr int kMaxRowsPerItem = 8;
@@ -154,8 +154,9 @@ PersistentLaunch persistentLaunch(Shape shape, int batch, const TwoPassTuning& t
         // two multiprocessors remains, up to 8 rows per row item. The H200
         // sweep (bench --sweep-persistent, commit ff93aac,
         // bench/results/gpu-engine.md): best at 64 threads for 1 and 2 starts of
-        // 256² (8.17 µs; 32 threads, the choice before: 8.35), 128 for 4 to 16 of them (8.3, 9.7,
-        // 14.2 µs; 256 or 512 threads: up to 1.3x slower), 128 for one of 512²,
+        // 256² (8.17 µs; 32 threads, the choice before: 8.35), 128 for 4 to
+        // 16 of them (8.3, 9.7, 14.2 µs; 256 or 512 threads: up to 1.3x
+        // slower), 128 for one of 512²,
         // 256 for 2 and 4 of 512², 512 for one of 1024².
         while (fits(threads * 2) && threads * 2 / rowThreads <= kMaxRowsPerItem &&
                items(threads * 2) >= multiprocessors / 2)
