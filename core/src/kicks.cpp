@@ -41,19 +41,12 @@ Mask darkPixels(const ImageF& magnitude, const Mask& measured, float fraction) {
 }
 
 ImageF kickPhases(const ImageF& x, const Mask& dark, std::uint64_t seed) {
-    const Shape s = x.shape;
     std::vector<std::complex<float>> half = fftw::halfSpectrum(x);
-    kickHalfSpectrum(half, s, dark, seed);
-    std::vector<float> out = fftw::fromHalfSpectrum(half, s);
-    ImageF kicked(s);
-    const float invN = 1.0f / float(s.size());
-    for (std::size_t i = 0; i < out.size(); ++i)
-        kicked.data[i] = out[i] * invN;
-    return kicked;
+    return kickHalfSpectrum(half, x.shape, dark, seed);
 }
 
-void kickHalfSpectrum(std::vector<std::complex<float>>& half, Shape s, const Mask& dark,
-                      std::uint64_t seed) {
+ImageF kickHalfSpectrum(std::vector<std::complex<float>>& half, Shape s, const Mask& dark,
+                        std::uint64_t seed) {
     if (dark.shape != s || half.size() != s.halfSize())
         throw InvalidArgument("kick: the dark mask's shape " + dark.shape.toString() +
                               " or the spectrum's size differs from the image's " + s.toString());
@@ -88,6 +81,12 @@ void kickHalfSpectrum(std::vector<std::complex<float>>& half, Shape s, const Mas
                 half[std::size_t(r) * hc + c] = std::conj(half[std::size_t(partner) * hc + c]);
         }
     }
+    const std::vector<float> out = fftw::fromHalfSpectrum(half, s);
+    ImageF kicked(s);
+    const float invN = 1.0f / float(s.size());
+    for (std::size_t i = 0; i < out.size(); ++i)
+        kicked.data[i] = out[i] * invN;
+    return kicked;
 }
 
 } // namespace pf

@@ -91,7 +91,6 @@ Algorithm Reconstruction::algorithmAt(long long i) const {
 
 void Reconstruction::keepBestStates(bool thenKick) {
     const Shape s = m_engine.shape();
-    const float invN = 1.0f / float(s.size());
     ImageF object(s);
     for (int k = 0; k < m_engine.startCount(); ++k) {
         m_engine.readObject(k, object.data);
@@ -104,11 +103,9 @@ void Reconstruction::keepBestStates(bool thenKick) {
         }
         if (!thenKick)
             continue;
-        kickHalfSpectrum(half, s, m_kicks.dark, kickSeed(m_params.seed, k, m_kicks.rounds));
-        std::vector<float> kicked = fftw::fromHalfSpectrum(half, s);
-        for (float& v : kicked)
-            v *= invN;
-        m_engine.setIterate(k, kicked);
+        const ImageF kicked =
+            kickHalfSpectrum(half, s, m_kicks.dark, kickSeed(m_params.seed, k, m_kicks.rounds));
+        m_engine.setIterate(k, kicked.data);
     }
     if (thenKick)
         ++m_kicks.rounds;

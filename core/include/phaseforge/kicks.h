@@ -26,9 +26,10 @@ Mask darkPixels(const ImageF& magnitude, const Mask& measured, float fraction);
 /// (to float rounding). Pixels whose Hermitian partner is themselves get a
 /// random sign.
 ImageF kickPhases(const ImageF& x, const Mask& dark, std::uint64_t seed);
-/// kickPhases on x's half spectrum (R2C, unnormalised, rows x (cols/2 + 1)),
-/// in place: for a caller that has the spectrum already.
-void kickHalfSpectrum(std::vector<std::complex<float>>& half, Shape shape, const Mask& dark,
-                      std::uint64_t seed);
+/// kickPhases from x's half spectrum (R2C, unnormalised, rows x (cols/2 + 1)),
+/// for a caller that has the spectrum already: kicks it in place and returns
+/// the kicked image.
+ImageF kickHalfSpectrum(std::vector<std::complex<float>>& half, Shape shape, const Mask& dark,
+                        std::uint64_t seed);
 
 } // namespace pf
