@@ -6,7 +6,8 @@
 // throughput at N = 512. Writes JSON (stdout or --json FILE).
 //
 //   pf_bench_gpu [--sizes 256,512,...] [--starts 1,8,64] [--default-only]
-//                [--batches B] [--sweep] [--sweep-persistent] [--json FILE]
+//                [--batches B] [--sweep] [--sweep-persistent] [--compare-overlap]
+//                [--json FILE]
 //
 // --default-only times only the default path (and the bare pair), for runs
 // interleaved with the peers (bench/gpu/peers.py --rounds).
@@ -19,6 +20,11 @@
 // --sweep times only the two-pass path, for each size and K = 1 (and K = 64
 // at N = 512), over tile shapes (rows per row block, columns per column
 // block: TwoPassTuning), and prints one line per shape.
+//
+// --compare-overlap times, for each size and start count, the per-pass
+// kernels launched plainly and as programmatic dependent launches
+// (TwoPassTuning::overlapPasses), the persistent kernel where it applies, and
+// the default path; two rounds, one after the other.
 #include <phaseforge/gpu/cuda_engine.h>
 #include <phaseforge/gpu/fused_fft.h>
 #include <phaseforge/gpu/kernels.h>
@@ -174,6 +180,7 @@ int main(int argc, char** argv) {
     bool defaultOnly = false;
     bool sweep = false;
     bool sweepPersistent = false;
+    bool compareOverlap = false;
     for (int a = 1; a < argc; ++a) {
         const std::string arg = argv[a];
         if (arg == "--sizes" && a + 1 < argc)
@@ -188,12 +195,14 @@ int main(int argc, char** argv) {
             sweep = true;
         else if (arg == "--sweep-persistent")
             sweepPersistent = true;
+        else if (arg == "--compare-overlap")
+            compareOverlap = true;
         else if (arg == "--json" && a + 1 < argc)
             jsonPath = argv[++a];
         else {
             std::fprintf(stderr, "pf_bench_gpu: unknown argument '%s'\n"
                                  "usage: pf_bench_gpu [--sizes N,...] [--starts K,...] [--default-only] [--batches B] [--sweep]"
-                                 " [--sweep-persistent] [--json FILE]\n",
+                                 " [--sweep-persistent] [--compare-overlap] [--json FILE]\n",
                          arg.c_str());
             return 2;
         }
@@ -234,6 +243,28 @@ int main(int argc, char** argv) {
                     const double chosen = engineMicroseconds(n, k, Path::TwoPassPerPass);
                     std::fprintf(stderr, "sweep N=%d K=%d best tile %s: %.2f us; default: %.2f us\n",
                                  n, k, bestTile.c_str(), best, chosen);
+                }
+            }
+            return 0;
+        }
+        if (compareOverlap) {
+            pf::TwoPassTuning plain, persistent;
+            plain.overlapPasses = false;
+            persistent.persistent = pf::PersistentKernel::Always;
+            for (const int n : sizes) {
+                for (const int k : starts) {
+                    for (int round = 0; round < 2; ++round) {
+                        const double a = engineMicroseconds(n, k, Path::TwoPassPerPass, plain);
+                        const double b = engineMicroseconds(n, k, Path::TwoPassPerPass);
+                        const double c = n > 1024 ? std::nan("") : orNan([&] {
+                            return engineMicroseconds(n, k, Path::TwoPass, persistent);
+                        });
+                        const double d = engineMicroseconds(n, k, Path::Default);
+                        std::fprintf(stderr,
+                                     "overlap N=%d K=%d per-pass plain %.2f us, overlapped %.2f us"
+                                     " (%.3fx); persistent %.2f us; default %.2f us\n",
+                                     n, k, a, b, a / b, c, d);
+                    }
                 }
             }
             return 0;

@@ -23,6 +23,7 @@
 
 #include "check.h"
 #include "counters.h"
+#include "pass_launch.cuh"
 #include "two_pass_passes.cuh" // kPerThread, the FFTs, the projection
 
 #include <phaseforge/error.h>
@@ -52,6 +53,7 @@ __host__ __device__ inline int tilesOf(int halfCols) { return (halfCols + kTile 
 template <int Q, bool Inverse>
 __global__ void __launch_bounds__(kOuterThreads<Q>) outerKernel(ColumnPassParams p) {
     __shared__ float2 tile[paddedSize(Q * kTile)];
+    awaitPreviousPass();
     constexpr int E = kPerThread, T = Q / E;
     const int c = threadIdx.x % kTile, tid = threadIdx.x / kTile;
     const int tiles = tilesOf(p.halfCols);
@@ -93,6 +95,7 @@ struct InnerParams {
 /// The inner step of one tile: grid.x = tiles · Q (k2 major), grid.y = image.
 template <int Q> __global__ void __launch_bounds__(kInnerThreads) innerKernel(InnerParams q) {
     __shared__ float2 tile[paddedSize(kP * kTile)];
+    awaitPreviousPass();
     const ColumnPassParams& p = q.pass;
     constexpr int E = kPerThread, T = kP / E;
     const int c = threadIdx.x % kTile, tid = threadIdx.x / kTile;
@@ -130,25 +133,20 @@ template <int Q> __global__ void __launch_bounds__(kInnerThreads) innerKernel(In
     }
 }
 
-template <int Q> void launchOuter(bool inverse, const ColumnPassParams& p, int batch, cudaStream_t stream) {
+template <int Q>
+void launchOuter(bool inverse, const ColumnPassParams& p, int batch, cudaStream_t stream, bool overlap) {
     const dim3 grid(unsigned(tilesOf(p.halfCols) * kP), unsigned(batch));
-    if (inverse)
-        outerKernel<Q, true><<<grid, kOuterThreads<Q>, 0, stream>>>(p);
-    else
-        outerKernel<Q, false><<<grid, kOuterThreads<Q>, 0, stream>>>(p);
-    PF_CUDA_CHECK_LAUNCH();
-    countLaunch();
+    launchPass(overlap, inverse ? outerKernel<Q, true> : outerKernel<Q, false>, grid,
+               dim3(unsigned(kOuterThreads<Q>)), 0, stream, p);
 }
 
-template <int Q> void launchInner(const InnerParams& q, int batch, cudaStream_t stream) {
+template <int Q> void launchInner(const InnerParams& q, int batch, cudaStream_t stream, bool overlap) {
     const dim3 grid(unsigned(tilesOf(q.pass.halfCols) * Q), unsigned(batch));
-    innerKernel<Q><<<grid, kInnerThreads, 0, stream>>>(q);
-    PF_CUDA_CHECK_LAUNCH();
-    countLaunch();
+    launchPass(overlap, innerKernel<Q>, grid, dim3(unsigned(kInnerThreads)), 0, stream, q);
 }
 
 template <int Q>
-void launchSteps(const ColumnPassParams& p, int batch, cudaStream_t stream, float2* scratch) {
+void launchSteps(const ColumnPassParams& p, int batch, cudaStream_t stream, float2* scratch, bool overlap) {
     const bool forward = p.stages & kColumnForward, inverse = p.stages & kColumnInverse;
     InnerParams q{p, p.spectrum, p.spectrum, false, false};
     if (!(forward && inverse)) {
@@ -161,14 +159,14 @@ void launchSteps(const ColumnPassParams& p, int batch, cudaStream_t stream, floa
         q.naturalOut = forward;
     }
     if (forward)
-        launchOuter<Q>(false, p, batch, stream);
+        launchOuter<Q>(false, p, batch, stream, overlap);
     if (q.in != p.spectrum) {
         const std::size_t bytes = std::size_t(batch) * std::size_t(p.rows) * std::size_t(p.pitch) * sizeof(float2);
         PF_CUDA_CHECK(cudaMemcpyAsync(scratch, p.spectrum, bytes, cudaMemcpyDeviceToDevice, stream));
     }
-    launchInner<Q>(q, batch, stream);
+    launchInner<Q>(q, batch, stream, overlap);
     if (inverse)
-        launchOuter<Q>(true, p, batch, stream);
+        launchOuter<Q>(true, p, batch, stream, overlap);
 }
 
 } // namespace
@@ -179,10 +177,11 @@ void launchSteps(const ColumnPassParams& p, int batch, cudaStream_t stream, floa
 // against 18.1 at 1024², per-pass kernels).
 bool splitColumns(int rows) { return rows == kP * 64 || rows == kP * 128; }
 
-void launchSplitColumnPass(const ColumnPassParams& p, int batch, cudaStream_t stream, float2* scratch) {
+void launchSplitColumnPass(const ColumnPassParams& p, int batch, cudaStream_t stream, float2* scratch,
+                           bool overlap) {
     switch (p.rows / kP) {
-    case 64: launchSteps<64>(p, batch, stream, scratch); break;
-    case 128: launchSteps<128>(p, batch, stream, scratch); break;
+    case 64: launchSteps<64>(p, batch, stream, scratch, overlap); break;
+    case 128: launchSteps<128>(p, batch, stream, scratch, overlap); break;
     default: throw InvalidArgument("split column pass: " + std::to_string(p.rows) + " rows");
     }
 }

@@ -4,6 +4,7 @@
 
 #include "check.h"
 #include "counters.h"
+#include "pass_launch.cuh"
 #include "phaseforge/gpu/fused_fft.h"
 #include "two_pass_passes.cuh"
 
@@ -50,10 +51,12 @@ __global__ void twiddleKernel(float2* table, int cols) {
 }
 
 template <Rule R> __global__ void __launch_bounds__(kRowThreads, 2) rowPassKernel(RowPassParams p) {
+    awaitPreviousPass();
     rowPass<R, kTwiddleLength / 2>(p, p.mode, p.writeG, p.sums, int(blockIdx.x), int(blockIdx.y));
 }
 
 __global__ void __launch_bounds__(kColumnThreads, 1) columnPassKernel(ColumnPassParams p) {
+    awaitPreviousPass();
     columnPass<kTwiddleLength>(p, p.sums, int(blockIdx.x), int(blockIdx.y));
 }
 
@@ -140,22 +143,20 @@ void launchRowPass(Rule rule, const RowPassParams& p, const TwoPassLaunch& l, in
                    cudaStream_t stream) {
     const dim3 grid(unsigned(l.rowBlocks), unsigned(batch));
     withRule(rule, [&](auto r) {
-        rowPassKernel<decltype(r)::value><<<grid, l.rowThreads, l.rowSharedBytes, stream>>>(p);
+        launchPass(l.overlap, rowPassKernel<decltype(r)::value>, grid, dim3(unsigned(l.rowThreads)),
+                   l.rowSharedBytes, stream, p);
     });
-    PF_CUDA_CHECK_LAUNCH();
-    countLaunch();
 }
 
 void launchColumnPass(const ColumnPassParams& p, const TwoPassLaunch& l, int batch,
                       cudaStream_t stream) {
     if (l.splitColumns) {
-        launchSplitColumnPass(p, batch, stream);
+        launchSplitColumnPass(p, batch, stream, nullptr, l.overlap);
         return;
     }
     const dim3 grid(unsigned(l.columnBlocks), unsigned(batch));
-    columnPassKernel<<<grid, l.columnThreads, l.columnSharedBytes, stream>>>(p);
-    PF_CUDA_CHECK_LAUNCH();
-    countLaunch();
+    launchPass(l.overlap, columnPassKernel, grid, dim3(unsigned(l.columnThreads)), l.columnSharedBytes,
+               stream, p);
 }
 
 } // namespace pf::gpu::detail

@@ -79,6 +79,9 @@ struct TwoPassLaunch {
     int columnsPerBlock = 0, columnThreads = 0, columnBlocks = 0;
     bool splitColumns = false; ///< the column pass in three steps (split_columns.cu)
     std::size_t columnSharedBytes = 0;
+    /// Programmatic dependent launches (pass_launch.cuh): each pass's blocks
+    /// are scheduled while the pass before it finishes (TwoPassTuning::overlapPasses).
+    bool overlap = false;
 };
 /// Launch shapes for `batch` images of `shape`: the automatic choice, or
 /// rowsPerBlock / columnsPerTile where those are > 0 (EngineOptions' tuning
@@ -111,8 +114,9 @@ bool splitColumns(int rows);
 /// The split column pass over `batch` images (p.columnsPerBlock unused). With
 /// only the forward or only the inverse stage, the spectrum on the far side is
 /// in natural row order and `scratch` (as large as the spectrum) is needed.
+/// `overlap`: programmatic dependent launches, as TwoPassLaunch::overlap.
 void launchSplitColumnPass(const ColumnPassParams& p, int batch, cudaStream_t stream,
-                           float2* scratch = nullptr);
+                           float2* scratch = nullptr, bool overlap = false);
 
 /// The padded pitch of X the engine uses: 16-value aligned rows, so that
 /// every column tile starts on a 32-byte boundary.

@@ -36,6 +36,7 @@ public:
             return;
         EngineState& st = m_state;
         m_launch = twoPassLaunch(st.shape, st.starts, m_tuning.rowsPerBlock, m_tuning.columnsPerTile);
+        m_launch.overlap = m_tuning.overlapPasses;
         m_persistent = persistentLaunch(st.shape, st.starts, m_tuning);
         m_spectrum = DeviceBuffer<float2>(std::size_t(st.starts) * std::size_t(st.shape.rows) *
                                           std::size_t(twoPassPitch(st.shape)));

@@ -40,6 +40,10 @@ struct TwoPassTuning {
     int columnsPerTile = 0; ///< columns per column tile, a power of two; 0: automatic
     PersistentKernel persistent = PersistentKernel::Automatic;
     int persistentThreads = 0; ///< threads per persistent block, a power of two 32..512; 0: automatic
+    /// The per-pass kernels as programmatic dependent launches: each pass's
+    /// blocks are scheduled while the pass before it finishes. false: plain
+    /// launches (benchmark comparisons).
+    bool overlapPasses = true;
 };
 
 struct EngineOptions {
