@@ -142,7 +142,7 @@ def reconstruct(magnitude=None, *, recipe="default", algorithm=None, iterations=
     mask: optional bool mask of measured detector pixels (1 = measured).
     initial_phase: optional starting Fourier phase (radians); else a random phase
         from ``seed`` (drawn at random when None and recorded in the parameters).
-    starts: independent starts (recipe: 8; plain: 1), ranked by free error
+    starts: independent starts (recipe: 16; plain: 1), ranked by free error
         (plain: final Fourier error).
     keep: how many of the best starts are aligned and averaged (recipe: 4).
     kicks: rounds of kicks out of stagnation when the run stalls (recipe: 30;
