@@ -108,8 +108,7 @@ int main(int argc, char** argv) try {
         std::fprintf(stderr, "usage: pf_bench_recipe CASES.json [--config recipe|old|truth] "
                              "[--engine auto|cpu|cuda] [--only NAME] [--starts K] [--seed S]\n"
                              "       [--sw-threshold T] [--sw-sigma-end S] [--dump DIR]\n"
-                             "       [--kicks N] [--kick-schedule S] [--kick-dark F]\n"
-                             "       [--detwin N] [--detwin-cuts 1|2] (and the other tuning flags below)\n");
+                             "       [--kicks N] [--kick-schedule S] [--kick-dark F]\n");
         return 2;
     }
     std::string config = "recipe", only;
@@ -121,7 +120,7 @@ int main(int argc, char** argv) try {
     int kicks = -1;
     float kickDark = 0;
     float gentle = -1;
-    int keep = 0, perStart = 0, supportStudy = 0, swStarts = -2, detwin = -1, detwinCuts = 0, swEvery = 0, fill = -1, dilation = -1;
+    int keep = 0, perStart = 0, supportStudy = 0, swStarts = -2, detwin = -1, swEvery = 0, fill = -1, dilation = -1;
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string key = argv[i], value = argv[i + 1];
         if (key == "--config") config = value;
@@ -136,7 +135,6 @@ int main(int argc, char** argv) try {
         else if (key == "--schedule") schedule = value;
         else if (key == "--beta") beta = std::stof(value);
         else if (key == "--detwin") detwin = std::stoi(value);
-        else if (key == "--detwin-cuts") detwinCuts = std::stoi(value);
         else if (key == "--fill") fill = std::stoi(value);
         else if (key == "--sw-starts") swStarts = std::stoi(value);
         else if (key == "--gentle") gentle = std::stof(value);
@@ -170,7 +168,6 @@ int main(int argc, char** argv) try {
         if (!schedule.empty()) p.schedule = pf::Schedule::parse(schedule);
         if (beta > 0) p.beta = beta;
         if (detwin >= 0) p.detwinIterations = detwin;
-        if (detwinCuts > 0) p.alternateDetwinCut = detwinCuts == 2;
         if (fill >= 0) p.autoSupport.fillIterations = fill;
         if (swStarts >= -1) p.shrinkWrapStarts = swStarts;
         if (gentle >= 0) p.gentleThreshold = gentle;

@@ -105,15 +105,13 @@ Mask drawFreePixels(const Problem& p, float fraction, std::uint64_t seed) {
     return count > 0 ? free : Mask{};
 }
 
-/// Rows 0 .. rows/2 (non-negative row frequency), or with `byColumns` cols
-/// 0 .. cols/2: half of a support centred on the origin, which still holds a
-/// translate of any object it holds.
-Mask halfOf(const Mask& support, bool byColumns = false) {
+/// Rows 0 .. rows/2 (non-negative row frequency): half of a support centred
+/// on the origin, which still holds a translate of any object it holds.
+Mask halfOf(const Mask& support) {
     Mask half = support;
-    for (int r = 0; r < support.shape.rows; ++r)
+    for (int r = (support.shape.rows + 1) / 2; r < support.shape.rows; ++r)
         for (int c = 0; c < support.shape.cols; ++c)
-            if (byColumns ? c >= (support.shape.cols + 1) / 2 : r >= (support.shape.rows + 1) / 2)
-                half.at(r, c) = 0;
+            half.at(r, c) = 0;
     return countOnes(half) > 0 ? half : support;
 }
 
@@ -173,11 +171,6 @@ Reconstruction::Reconstruction(Engine& engine, const Problem& problem, const Par
         }
     }
     m_engine.loadValidated(ProblemRef{m_data.magnitude, iteratedMeasured(), startSupport}, guesses);
-    if (!half.empty() && m_params.alternateDetwinCut && m_params.starts > 1) {
-        const Mask columnHalf = halfOf(m_initialSupport, true);
-        for (int j = 1; j < m_params.starts; j += 2)
-            m_engine.setStartSupport(j, columnHalf);
-    }
     m_engine.setMetricsInterval(m_params.metricsEvery);
 }
 

@@ -52,11 +52,6 @@ struct Parameters {
     /// which breaks the symmetry between the object and its twin; then the
     /// whole initial support returns and shrink-wrap starts. 0 = off.
     int detwinIterations = 0;
-    /// With detwinning, the odd-numbered starts run it on the half with
-    /// non-negative column frequency instead (cols 0 .. cols/2): the two cuts
-    /// break the symmetry along different axes, so that an object whose
-    /// asymmetry lies mostly along one axis is detwinned by some starts.
-    bool alternateDetwinCut = false;
     /// Fraction of measured pixels held out of the iterations (in Hermitian
     /// pairs, drawn from the seed) to rank the starts by their free error,
     /// which a loose support cannot lower. 0 = rank by the Fourier error.
