@@ -1,7 +1,8 @@
 // The two-pass path (CudaEngine::setTwoPass): its shared-memory FFTs against
 // float64 DFTs (and cuFFT's own error beside them), its iterates against the
 // stage-1 path and the FFTW engine for every algorithm, multi-start batching
-// against the starts one by one, and the fallback for other shapes.
+// against the starts one by one, overlapped launches against plain ones, and
+// the fallback for other shapes.
 #include "gpu_test_util.h"
 
 #include <phaseforge/fftw_engine.h>
@@ -463,6 +464,53 @@ private slots:
                 // passes were never compared.
                 QVERIFY2(d <= 1e-5, qPrintable(QString::number(d)));
                 QVERIFY2(d > 0, "two-pass and stage 1 gave the same bits: nothing compared");
+            }
+        }
+    }
+
+    // The per-pass kernels launched as programmatic dependent launches
+    // (TwoPassTuning::overlapPasses, the default) compute what plain launches
+    // compute, bit for bit: every kernel waits for the one before it before
+    // touching memory. A pass that read X before the previous pass had
+    // written it would show here as other bits (a race, not a rounding).
+    void overlappedLaunchesEqualPlain() {
+        const std::uint64_t seed = testSeed("two-pass overlapped launches");
+        for (const pf::Shape shape : {pf::Shape{1024, 256}, pf::Shape{4096, 128}, pf::Shape{8192, 64}}) {
+            const pf::Problem p = makeProblem(shape, seed, true, true, true);
+            std::vector<pf::InitialGuess> guesses;
+            for (int k = 0; k < 2; ++k)
+                guesses.push_back(pf::InitialGuess::random(seed + 7 + std::uint64_t(k)));
+            pf::TwoPassTuning plain, overlapped;
+            plain.persistent = overlapped.persistent = pf::PersistentKernel::Never;
+            plain.overlapPasses = false;
+            overlapped.overlapPasses = true;
+            pf::gpu::CudaEngine a, b;
+            a.setTwoPass(true);
+            b.setTwoPass(true);
+            a.setTwoPassTuning(plain);
+            b.setTwoPassTuning(overlapped);
+            a.load(p, guesses);
+            b.load(p, guesses);
+            for (pf::gpu::CudaEngine* e : {&a, &b}) {
+                e->setMetricsInterval(5);
+                e->iterate({pf::Algorithm::HIO, 0.9f}, 25);
+                e->iterate({pf::Algorithm::ER, 1.0f}, 5);
+                QVERIFY(e->twoPassActive());
+                e->finish();
+            }
+            const auto ma = a.takeMetrics(), mb = b.takeMetrics();
+            QCOMPARE(mb.size(), ma.size());
+            // The metric sums are double atomics: the same terms, maybe added
+            // in another order (a last-bit difference at most once rounded to
+            // the record's precision).
+            const QString differ = recordsDiffer(mb, ma, 1e-6);
+            QVERIFY2(differ.isEmpty(), qPrintable(differ));
+            std::vector<float> x(shape.size()), y(shape.size());
+            for (int k = 0; k < 2; ++k) {
+                a.readIterate(k, x);
+                b.readIterate(k, y);
+                QVERIFY2(x == y, qPrintable(QString("%1 start %2: %3").arg(shape.toString().c_str())
+                                                .arg(k).arg(relL2f(y, x))));
             }
         }
     }
