@@ -313,6 +313,51 @@ private slots:
             QVERIFY(std::abs(records.back().realError - realExpected) <= 1e-4 * realExpected);
         }
     }
+
+    // Small patterns put the starts on the cores (each start on one thread):
+    // the same bits and the same records, in the same order, as one thread
+    // running the starts in turn. A scratch buffer shared between threads, or
+    // records merged out of order, fails here.
+    void startsOnTwoThreadsEqualOne() {
+        const std::uint64_t seed = testSeed("starts on two threads");
+        for (const pf::Shape shape : {pf::Shape{96, 80}, pf::Shape{45, 37}}) {
+            pf::Problem p;
+            p.magnitude = randomMagnitude(shape, seed);
+            p.measured = randomMask(shape, 0.9, seed + 1);
+            p.support = boxSupport(shape, 0.5);
+            std::vector<pf::InitialGuess> guesses;
+            for (int k = 0; k < 5; ++k)
+                guesses.push_back(pf::InitialGuess::random(seed + 10 + std::uint64_t(k)));
+            pf::FftwEngine one(1, pf::FftwEngine::PlanEffort::Estimate);
+            pf::FftwEngine two(2, pf::FftwEngine::PlanEffort::Estimate);
+            for (pf::FftwEngine* e : {&one, &two}) {
+                e->load(p, guesses);
+                e->setMetricsInterval(7);
+                e->iterate({pf::Algorithm::HIO, 0.9f}, 30);
+                e->shrinkWrap(2.0f, 0.2f);
+                e->iterate({pf::Algorithm::ER, 1.0f}, 10);
+            }
+            const auto a = one.takeMetrics(), b = two.takeMetrics();
+            // Iterations 7, 14, 21, 28, 30 (the call's last), 35, 40: 7 records a start.
+            QCOMPARE(a.size(), std::size_t(7 * 5));
+            QCOMPARE(b.size(), a.size());
+            for (std::size_t i = 0; i < a.size(); ++i) {
+                QCOMPARE(b[i].iteration, a[i].iteration);
+                QCOMPARE(b[i].start, a[i].start);
+                QCOMPARE(b[i].start, int(i % 5));
+                QCOMPARE(b[i].fourierError, a[i].fourierError);
+                QCOMPARE(b[i].realError, a[i].realError);
+                QCOMPARE(b[i].supportSize, a[i].supportSize);
+            }
+            QCOMPARE(two.iteration(), 40LL);
+            std::vector<float> x(shape.size()), y(shape.size());
+            for (int k = 0; k < 5; ++k) {
+                one.readIterate(k, x);
+                two.readIterate(k, y);
+                QVERIFY2(x == y, qPrintable(QString("%1 start %2").arg(shape.toString().c_str()).arg(k)));
+            }
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestParity)

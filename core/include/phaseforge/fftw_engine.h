@@ -11,8 +11,10 @@ namespace pf {
 
 /// The number of threads FFTW plans a transform of `shape` with when
 /// `requested` are asked for (<= 0: every hardware thread). Transforms under
-/// 256² pixels run on one thread: there threads cost more than they save.
-/// FftwEngine and FftwTransforms both follow this rule.
+/// 512² pixels (fftw::kThreadedMinPixels) run on one thread: there threads
+/// cost more than they save. FftwEngine and FftwTransforms both follow this
+/// rule; below it FftwEngine runs its starts side by side instead, one start
+/// per thread (the same bits as one thread running them in turn).
 int fftwPlanThreads(Shape shape, int requested);
 
 class FftwEngine final : public Engine {
