@@ -108,7 +108,8 @@ int main(int argc, char** argv) try {
         std::fprintf(stderr, "usage: pf_bench_recipe CASES.json [--config recipe|old|truth] "
                              "[--engine auto|cpu|cuda] [--only NAME] [--starts K] [--seed S]\n"
                              "       [--sw-threshold T] [--sw-sigma-end S] [--dump DIR]\n"
-                             "       [--kicks N] [--kick-schedule S] [--kick-dark F]\n");
+                             "       [--kicks N] [--kick-schedule S] [--kick-dark F]\n"
+                             "       [--kick-kind phases|half-plane] [--kick-taper F]\n");
         return 2;
     }
     std::string config = "recipe", only;
@@ -118,7 +119,8 @@ int main(int argc, char** argv) try {
     float swThreshold = 0, swSigmaEnd = 0, swSigmaStart = 0, beta = 0, acThreshold = 0;
     std::string schedule, dump, kickSchedule;
     int kicks = -1;
-    float kickDark = 0;
+    float kickDark = 0, kickTaper = 0;
+    std::string kickKind;
     float gentle = -1;
     int keep = 0, perStart = 0, supportStudy = 0, swStarts = -2, detwin = -1, swEvery = 0, fill = -1, dilation = -1;
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -144,6 +146,8 @@ int main(int argc, char** argv) try {
         else if (key == "--kicks") kicks = std::stoi(value);
         else if (key == "--kick-schedule") kickSchedule = value;
         else if (key == "--kick-dark") kickDark = std::stof(value);
+        else if (key == "--kick-kind") kickKind = value;
+        else if (key == "--kick-taper") kickTaper = std::stof(value);
         else if (key == "--keep") keep = std::stoi(value);
         else if (key == "--per-start") perStart = std::stoi(value);
         else if (key == "--support-study") supportStudy = std::stoi(value);
@@ -176,6 +180,10 @@ int main(int argc, char** argv) try {
         if (kicks >= 0) p.kicks = kicks;
         if (!kickSchedule.empty()) p.kickSchedule = pf::Schedule::parse(kickSchedule);
         if (kickDark > 0) p.kickDark = kickDark;
+        if (kickTaper > 0) p.kickTaper = kickTaper;
+        if (kickKind == "half-plane") p.kickKind = pf::Parameters::KickKind::HalfPlane;
+        else if (kickKind == "phases") p.kickKind = pf::Parameters::KickKind::Phases;
+        else if (!kickKind.empty()) throw pf::InvalidArgument("--kick-kind: expected phases or half-plane");
         if (starts > 0) {
             p.starts = starts;
             p.keep = std::min(p.keep, starts);

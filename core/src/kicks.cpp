@@ -89,4 +89,61 @@ ImageF kickHalfSpectrum(std::vector<std::complex<float>>& half, Shape s, const M
     return kicked;
 }
 
+namespace {
+
+/// The circular mean position along one axis of the pixels set in `support`
+/// (period n): the centre of an object that may wrap around the edge.
+double circularCentre(const Mask& support, bool alongRows) {
+    const Shape s = support.shape;
+    const int n = alongRows ? s.rows : s.cols;
+    double sx = 0, sy = 0;
+    for (int r = 0; r < s.rows; ++r)
+        for (int c = 0; c < s.cols; ++c)
+            if (support.at(r, c)) {
+                const double t = 2 * std::numbers::pi * double(alongRows ? r : c) / double(n);
+                sx += std::cos(t);
+                sy += std::sin(t);
+            }
+    if (sx == 0 && sy == 0)
+        return 0;
+    double t = std::atan2(sy, sx);
+    if (t < 0)
+        t += 2 * std::numbers::pi;
+    return t / (2 * std::numbers::pi) * double(n);
+}
+
+/// v - centre wrapped into [-n/2, n/2).
+double wrappedOffset(double v, double centre, int n) {
+    double d = std::fmod(v - centre, double(n));
+    if (d < -0.5 * n)
+        d += n;
+    else if (d >= 0.5 * n)
+        d -= n;
+    return d;
+}
+
+} // namespace
+
+ImageF halfPlaneCut(const ImageF& x, const Mask& support, double angle, double taper) {
+    const Shape s = x.shape;
+    if (!support.empty() && support.shape != s)
+        throw InvalidArgument("half-plane cut: the support's shape " + support.shape.toString() +
+                              " differs from the image's " + s.toString());
+    if (!(taper > 0))
+        throw InvalidArgument("half-plane cut: the taper must be positive");
+    const double cr = support.empty() ? 0.0 : circularCentre(support, true);
+    const double cc = support.empty() ? 0.0 : circularCentre(support, false);
+    const double ca = std::cos(angle), sa = std::sin(angle);
+    ImageF out(s);
+    for (int r = 0; r < s.rows; ++r) {
+        const double dr = wrappedOffset(r, cr, s.rows);
+        for (int c = 0; c < s.cols; ++c) {
+            const double d = wrappedOffset(c, cc, s.cols) * ca + dr * sa;
+            const double w = 0.5 * (1.0 + std::tanh(d / taper));
+            out.at(r, c) = float(double(x.at(r, c)) * w);
+        }
+    }
+    return out;
+}
+
 } // namespace pf

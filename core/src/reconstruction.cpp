@@ -70,6 +70,8 @@ void Parameters::validate() const {
         throw InvalidArgument("kicks: must lie in 0..1000, got " + std::to_string(kicks));
     if (kicks > 0 && kickSchedule.items().empty())
         throw InvalidArgument("kick schedule: it is empty");
+    if (!(kickTaper > 0 && kickTaper <= 10))
+        throw InvalidArgument("kick taper: must lie in (0, 10], got " + std::to_string(kickTaper));
     if (!(kickDark > 0 && kickDark <= 1))
         throw InvalidArgument("kick dark fraction: must lie in (0, 1], got " + std::to_string(kickDark));
     shrinkWrap.validate();

@@ -4,10 +4,13 @@
 #include "fftw_util.h"
 #include "phaseforge/kicks.h"
 #include "phaseforge/reconstruction.h"
+#include "phaseforge/support.h"
 
 #include "phaseforge/log.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <cstdio>
 #include <limits>
 
@@ -92,6 +95,7 @@ Algorithm Reconstruction::algorithmAt(long long i) const {
 void Reconstruction::keepBestStates(bool thenKick) {
     const Shape s = m_engine.shape();
     ImageF object(s);
+    Mask support;
     for (int k = 0; k < m_engine.startCount(); ++k) {
         m_engine.readObject(k, object.data);
         // One transform per start serves its error and its kick.
@@ -103,6 +107,16 @@ void Reconstruction::keepBestStates(bool thenKick) {
         }
         if (!thenKick)
             continue;
+        if (m_params.kickKind == Parameters::KickKind::HalfPlane) {
+            // From the best state so far, cut along one of 8 directions in turn.
+            m_engine.readSupport(k, support);
+            const double radius = std::sqrt(double(countOnes(support)) / std::numbers::pi);
+            const double angle = double(m_kicks.rounds % 8) * std::numbers::pi / 4;
+            const ImageF cut = halfPlaneCut(m_kicks.best[std::size_t(k)], support, angle,
+                                            std::max(1.0, double(m_params.kickTaper) * radius));
+            m_engine.setIterate(k, cut.data);
+            continue;
+        }
         const ImageF kicked =
             kickHalfSpectrum(half, s, m_kicks.dark, kickSeed(m_params.seed, k, m_kicks.rounds));
         m_engine.setIterate(k, kicked.data);

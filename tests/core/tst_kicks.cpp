@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <complex>
+#include <numbers>
 #include <random>
 
 namespace {
@@ -253,6 +254,45 @@ private slots:
         qInfo("aligned error %.4f after %d rounds; free error %.4f, floor %.4f", error,
               r.kickRounds, r.quality.freeError, r.quality.noiseFloor);
         QVERIFY2(error <= 0.10, qPrintable(QString("error %1 > 0.10").arg(error)));
+    }
+
+    // The half-plane cut (kickKind HalfPlane): complementary cuts add up to the
+    // image; the line passes through the support's centre also when the
+    // support wraps around the field's edge; the taper follows (1 + tanh)/2.
+    void halfPlaneCutFollowsItsLine() {
+        const pf::Shape s{48, 40};
+        std::mt19937 rng(7);
+        std::uniform_real_distribution<float> u(0.5f, 1.5f);
+        pf::ImageF x(s);
+        for (auto& v : x.data)
+            v = u(rng);
+        // A disc of radius 6 centred on the origin: it wraps around both edges.
+        pf::Mask disc(s);
+        for (int r = 0; r < s.rows; ++r)
+            for (int c = 0; c < s.cols; ++c) {
+                const int dr = r < s.rows / 2 ? r : r - s.rows, dc = c < s.cols / 2 ? c : c - s.cols;
+                disc.at(r, c) = dr * dr + dc * dc <= 36;
+            }
+        const double taper = 2.0;
+        for (int k = 0; k < 8; ++k) {
+            const double angle = k * std::numbers::pi / 4;
+            const pf::ImageF a = pf::halfPlaneCut(x, disc, angle, taper);
+            const pf::ImageF b = pf::halfPlaneCut(x, disc, angle + std::numbers::pi, taper);
+            for (std::size_t i = 0; i < x.data.size(); ++i)
+                QVERIFY(std::abs(a.data[i] + b.data[i] - x.data[i]) <= 1e-6f * x.data[i]);
+        }
+        // Angle 0: the line is the column through the centre (col 0).
+        const pf::ImageF cut = pf::halfPlaneCut(x, disc, 0.0, taper);
+        for (int r = 0; r < s.rows; ++r) {
+            QVERIFY(std::abs(cut.at(r, 0) - 0.5f * x.at(r, 0)) <= 1e-6f);
+            const float w1 = float(0.5 * (1 + std::tanh(1.0))); // one taper away
+            QVERIFY(std::abs(cut.at(r, 2) - w1 * x.at(r, 2)) <= 1e-5f);
+            QVERIFY(std::abs(cut.at(r, s.cols - 2) - (1 - w1) * x.at(r, s.cols - 2)) <= 1e-5f);
+            QVERIFY(cut.at(r, 10) >= 0.9999f * x.at(r, 10));           // well inside the kept side
+            QVERIFY(cut.at(r, s.cols - 10) <= 1e-4f * x.at(r, s.cols - 10)); // faded out
+        }
+        QVERIFY_THROWS_EXCEPTION(pf::InvalidArgument, pf::halfPlaneCut(x, pf::Mask({8, 8}), 0.0, taper));
+        QVERIFY_THROWS_EXCEPTION(pf::InvalidArgument, pf::halfPlaneCut(x, disc, 0.0, 0.0));
     }
 };
 

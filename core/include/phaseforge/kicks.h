@@ -32,4 +32,11 @@ ImageF kickPhases(const ImageF& x, const Mask& dark, std::uint64_t seed);
 ImageF kickHalfSpectrum(std::vector<std::complex<float>>& half, Shape shape, const Mask& dark,
                         std::uint64_t seed);
 
+/// `x` times w = (1 + tanh(d / taper)) / 2, where d is the signed distance (in
+/// pixels, periodic) from the line through the circular centre of `support`
+/// at `angle` radians from the column axis: the half of the object on one
+/// side kept, the other faded out over about `taper` pixels. An empty
+/// support means the whole field (centre at the origin).
+ImageF halfPlaneCut(const ImageF& x, const Mask& support, double angle, double taper);
+
 } // namespace pf

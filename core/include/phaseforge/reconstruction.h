@@ -80,6 +80,14 @@ struct Parameters {
     int kicks = 0;
     Schedule kickSchedule = Schedule::parse("HIO:200,ER:50");
     float kickDark = 0.5f;
+    /// What a kick does. Phases: random phases on the dark pixels of the
+    /// start's current state. HalfPlane: the start's best state so far
+    /// times a tapered half-plane through its support's centre (halfPlaneCut(),
+    /// the cut's direction turning by 45° each round, the taper `kickTaper`
+    /// times the radius of a disc as large as the support), which undoes the
+    /// object-and-twin mixtures of objects that fill a centro-symmetric support.
+    enum class KickKind { Phases, HalfPlane } kickKind = KickKind::Phases;
+    float kickTaper = 0.4f;
 
     /// Throws InvalidArgument naming the bad parameter.
     void validate() const;
