@@ -27,7 +27,9 @@ Parameters recipeParameters() {
     p.gentleThreshold = 0.02f;
     p.keep = 4;
     p.centre = true;
-    p.kicks = 30;
+    p.kicks = 16;
+    p.kickKind = Parameters::KickKind::HalfPlane;
+    p.kickSchedule = Schedule::parse("HIO:100,ER:100");
     return p;
 }
 

@@ -1,6 +1,7 @@
 // The recipe's kicks out of stagnation (docs/algorithms.md): when the
-// schedule ends stalled, each start walks by random phase kicks on its dark
-// pixels and keeps the state of its lowest Fourier error.
+// schedule ends stalled, each start is kicked round after round (a tapered
+// half-plane cut of its best state, or random phases on its dark pixels) and
+// keeps the state of its lowest Fourier error.
 #include "fftw_util.h"
 #include "phaseforge/kicks.h"
 #include "phaseforge/reconstruction.h"
@@ -49,9 +50,11 @@ void Reconstruction::decideKicks() {
     }
     if (!(bestFree > stalled) || !std::isfinite(bestFree))
         return; // not stalled
-    m_kicks.dark = darkPixels(m_data.magnitude, iteratedMeasured(), m_params.kickDark);
-    if (countOnes(m_kicks.dark) == 0)
-        return;
+    if (m_params.kickKind == Parameters::KickKind::Phases) {
+        m_kicks.dark = darkPixels(m_data.magnitude, iteratedMeasured(), m_params.kickDark);
+        if (countOnes(m_kicks.dark) == 0)
+            return;
+    }
     m_kicks.best.assign(std::size_t(starts), ImageF(s));
     m_kicks.bestError.assign(std::size_t(starts), std::numeric_limits<double>::infinity());
     keepBestStates(true); // the schedule's end is each start's first state, and round 0 starts

@@ -145,7 +145,7 @@ def reconstruct(magnitude=None, *, recipe="default", algorithm=None, iterations=
     starts: independent starts (recipe: 16; plain: 1), ranked by free error
         (plain: final Fourier error).
     keep: how many of the best starts are aligned and averaged (recipe: 4).
-    kicks: rounds of kicks out of stagnation when the run stalls (recipe: 30;
+    kicks: rounds of half-plane kicks out of stagnation when the run stalls (recipe: 16;
         0 = off; plain loop: none).
     engine: "auto" (CUDA when usable), "cuda", "cpu"/"fftw".
     threads: FFTW threads (0 = all).

@@ -1,6 +1,7 @@
-// Kicks out of stagnation: random phases on the dark pixels of a stalled
-// iterate's spectrum (docs/algorithms.md, "Kicks out of stagnation"). The
-// recipe uses them when the free error says the iterations stalled.
+// Kicks out of stagnation (docs/algorithms.md, "Kicks out of stagnation"):
+// random phases on the dark pixels of a stalled iterate's spectrum, or a
+// tapered half-plane cut of the object. The recipe uses them when the free
+// error says the iterations stalled.
 #pragma once
 
 #include "phaseforge/image.h"

@@ -73,15 +73,15 @@ struct Parameters {
     /// when a schedule of at least kKickMinSchedule iterations ends stalled
     /// (the best start's free error above kStalledNoiseFactor times the
     /// photon-noise floor), every
-    /// start runs `kicks` rounds of random phases on its dark pixels
-    /// (darkPixels() at `kickDark`) followed by `kickSchedule`, keeps the state
-    /// with its lowest Fourier error, and settles with ER:kKickSettle. 0 = off;
-    /// nothing happens without free pixels or photon counts.
+    /// start runs `kicks` rounds of a kick (`kickKind`, below) followed by
+    /// `kickSchedule`, keeps the state with its lowest Fourier error, and
+    /// settles with ER:kKickSettle. 0 = off; nothing happens without free
+    /// pixels or photon counts.
     int kicks = 0;
     Schedule kickSchedule = Schedule::parse("HIO:200,ER:50");
     float kickDark = 0.5f;
     /// What a kick does. Phases: random phases on the dark pixels of the
-    /// start's current state. HalfPlane: the start's best state so far
+    /// start's current state (darkPixels() at `kickDark`). HalfPlane: the start's best state so far
     /// times a tapered half-plane through its support's centre (halfPlaneCut(),
     /// the cut's direction turning by 45° each round, the taper `kickTaper`
     /// times the radius of a disc as large as the support), which undoes the
