@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <vector>
 
@@ -102,13 +103,13 @@ double errorAfterAlignment(const ImageF& x, const ImageF& truth) {
     return std::sqrt(e / tt);
 }
 
-Centring centringOf(const ImageF& object) {
-    const Shape s = object.shape;
+PeriodicCentre periodicCentre(const ImageF& weights) {
+    const Shape s = weights.shape;
     double cr = 0, sr = 0, cc = 0, sc = 0;
     const double tau = 2 * std::numbers::pi;
     for (int r = 0; r < s.rows; ++r)
         for (int c = 0; c < s.cols; ++c) {
-            const double w = std::max(0.0f, object.at(r, c));
+            const double w = std::max(0.0f, weights.at(r, c));
             cr += w * std::cos(tau * r / s.rows);
             sr += w * std::sin(tau * r / s.rows);
             cc += w * std::cos(tau * c / s.cols);
@@ -116,15 +117,24 @@ Centring centringOf(const ImageF& object) {
         }
     auto centre = [&](double cosSum, double sinSum, int n) {
         if (cosSum == 0 && sinSum == 0)
-            return n / 2; // nothing to centre
+            return std::numeric_limits<double>::quiet_NaN();
         double a = std::atan2(sinSum, cosSum);
         if (a < 0)
             a += tau;
-        return int(std::lround(a / tau * n)) % n;
+        return a / tau * n;
+    };
+    return {centre(cr, sr, s.rows), centre(cc, sc, s.cols)};
+}
+
+Centring centringOf(const ImageF& object) {
+    const Shape s = object.shape;
+    const PeriodicCentre p = periodicCentre(object);
+    auto whole = [](double centre, int n) { // nothing to centre: the middle already
+        return std::isnan(centre) ? n / 2 : int(std::lround(centre)) % n;
     };
     Centring out;
-    out.dr = ((s.rows / 2 - centre(cr, sr, s.rows)) % s.rows + s.rows) % s.rows;
-    out.dc = ((s.cols / 2 - centre(cc, sc, s.cols)) % s.cols + s.cols) % s.cols;
+    out.dr = ((s.rows / 2 - whole(p.row, s.rows)) % s.rows + s.rows) % s.rows;
+    out.dc = ((s.cols / 2 - whole(p.col, s.cols)) % s.cols + s.cols) % s.cols;
     return out;
 }
 

@@ -6,10 +6,11 @@
 #include "phaseforge/support.h"
 
 #include <algorithm>
-#include <omp.h>
 #include <cmath>
 #include <thread>
 #include <utility>
+
+#include <omp.h>
 
 namespace pf {
 

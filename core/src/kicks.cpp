@@ -1,6 +1,7 @@
 #include "phaseforge/kicks.h"
 
 #include "fftw_util.h"
+#include "phaseforge/analysis.h"
 #include "phaseforge/error.h"
 
 #include <cmath>
@@ -91,27 +92,6 @@ ImageF kickHalfSpectrum(std::vector<std::complex<float>>& half, Shape s, const M
 
 namespace {
 
-/// The circular mean position along one axis of the pixels set in `support`
-/// (period n): the centre of an object that may wrap around the edge.
-double circularCentre(const Mask& support, bool alongRows) {
-    const Shape s = support.shape;
-    const int n = alongRows ? s.rows : s.cols;
-    double sx = 0, sy = 0;
-    for (int r = 0; r < s.rows; ++r)
-        for (int c = 0; c < s.cols; ++c)
-            if (support.at(r, c)) {
-                const double t = 2 * std::numbers::pi * double(alongRows ? r : c) / double(n);
-                sx += std::cos(t);
-                sy += std::sin(t);
-            }
-    if (sx == 0 && sy == 0)
-        return 0;
-    double t = std::atan2(sy, sx);
-    if (t < 0)
-        t += 2 * std::numbers::pi;
-    return t / (2 * std::numbers::pi) * double(n);
-}
-
 /// v - centre wrapped into [-n/2, n/2).
 double wrappedOffset(double v, double centre, int n) {
     double d = std::fmod(v - centre, double(n));
@@ -131,8 +111,17 @@ ImageF halfPlaneCut(const ImageF& x, const Mask& support, double angle, double t
                               " differs from the image's " + s.toString());
     if (!(taper > 0))
         throw InvalidArgument("half-plane cut: the taper must be positive");
-    const double cr = support.empty() ? 0.0 : circularCentre(support, true);
-    const double cc = support.empty() ? 0.0 : circularCentre(support, false);
+    // The line passes through the support's periodic centre (the origin for
+    // the whole field, or where the centre is undefined).
+    PeriodicCentre centre{0, 0};
+    if (!support.empty()) {
+        ImageF inside(s);
+        for (std::size_t i = 0; i < inside.data.size(); ++i)
+            inside.data[i] = support.data[i] ? 1.0f : 0.0f;
+        centre = periodicCentre(inside);
+    }
+    const double cr = std::isnan(centre.row) ? 0.0 : centre.row;
+    const double cc = std::isnan(centre.col) ? 0.0 : centre.col;
     const double ca = std::cos(angle), sa = std::sin(angle);
     ImageF out(s);
     for (int r = 0; r < s.rows; ++r) {

@@ -32,9 +32,17 @@ Alignment align(const ImageF& reference, const ImageF& moving);
 /// tell apart. 0 for a perfect reconstruction; 1 for x = 0.
 double errorAfterAlignment(const ImageF& x, const ImageF& truth);
 
-/// The shift that puts the object's centre of mass (periodic: the mean angle
-/// of its pixels on each axis, weighted by max(x, 0)) in the middle of the
-/// field, at (rows / 2, cols / 2).
+/// The periodic centre of mass of an image, in pixels: on each axis the mean
+/// angle of its pixels weighted by max(x, 0), as a position in [0, n); NaN on
+/// an axis where the weights vanish or their angles cancel.
+struct PeriodicCentre {
+    double row = 0;
+    double col = 0;
+};
+PeriodicCentre periodicCentre(const ImageF& weights);
+
+/// The shift that puts the object's centre of mass (periodicCentre(), rounded
+/// to whole pixels) in the middle of the field, at (rows / 2, cols / 2).
 struct Centring {
     int dr = 0;
     int dc = 0;
