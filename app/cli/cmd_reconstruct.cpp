@@ -26,7 +26,7 @@ std::string reconstructHelp() {
     "The defaults are the recipe shared with the app and Python (docs/algorithms.md,\n"
     "'The default recipe'): automatic support, detwinning, shrink-wrap, 16 starts\n"
     "ranked by their free error, the best 4 aligned and averaged, centred; a run\n"
-    "that stalls (free error above twice the photon-noise floor) gets up to 16\n"
+    "that stalls (free error above 1.5 times the photon-noise floor) gets 16\n"
     "rounds of half-plane kicks out of stagnation.\n"
     "\n"
     "options:\n"

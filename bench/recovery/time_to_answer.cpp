@@ -1,4 +1,6 @@
 // pf_bench_answer [--sizes 256,2048] [--engine auto|cpu|cuda] [--reps R] [--dir DIR]
+//                 [--schedule S]  (not the recipe's: times the steps around the
+//                 iterations on a machine where the recipe's would take long)
 // Time to the answer with the default recipe: for each size N, a simulated
 // N x N pattern (binary shapes, oversampling 2, 1e9 photons, 2 px beamstop)
 // is written as CXI (not timed), then timed from reading that file to the
@@ -57,12 +59,14 @@ int main(int argc, char** argv) try {
     pf::EngineOptions engineOptions;
     int reps = 3;
     std::string dir = std::filesystem::temp_directory_path().string();
+    std::string schedule;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string key = argv[i], value = argv[i + 1];
         if (key == "--sizes") sizes = parseSizes(value);
         else if (key == "--engine") engineOptions.kind = pf::parseEngineKind(value);
         else if (key == "--reps") reps = std::max(1, std::stoi(value));
         else if (key == "--dir") dir = value;
+        else if (key == "--schedule") schedule = value;
         else throw pf::InvalidArgument("unknown option " + key);
     }
     const auto made = Clock::now();
@@ -85,7 +89,9 @@ int main(int argc, char** argv) try {
             // pf::reconstruct's steps, timed apart: support estimate and engine
             // load, the iterations, then ranking, alignment and PRTF.
             const auto t1 = Clock::now();
-            const pf::Parameters params = pf::recipeParameters();
+            pf::Parameters params = pf::recipeParameters();
+            if (!schedule.empty())
+                params.schedule = pf::Schedule::parse(schedule);
             pf::Reconstruction run(*engine, pattern.problem, params);
             const double prepare = since(t1);
             const auto iterating = Clock::now();

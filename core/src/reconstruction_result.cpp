@@ -65,24 +65,20 @@ Quality judge(const Result& r, const Parameters& p, std::vector<double> spreads,
         q.warnings.push_back("the free error (" + percent(q.freeError) +
                              ") is far above the Fourier error (" + percent(q.fourierError) +
                              "): the result fits the iterated pixels only");
-    if (std::isfinite(q.freeError) && std::isfinite(q.noiseFloor) && r.kickRounds > 0 &&
-        q.freeError > kKickedNoiseFactor * q.noiseFloor &&
-        q.freeError <= kStalledNoiseFactor * q.noiseFloor) {
-        char ratio[32];
-        std::snprintf(ratio, sizeof ratio, "%.2g", q.freeError / q.noiseFloor);
-        q.warnings.push_back("the run stalled, and " + std::to_string(r.kickRounds) +
-                             " rounds of kicks left its free error at " + ratio +
-                             " times what photon noise explains, not near it: the object may "
-                             "still be mixed with its twin");
-    }
     if (std::isfinite(q.freeError) && std::isfinite(q.noiseFloor) &&
         q.freeError > kStalledNoiseFactor * q.noiseFloor) {
         char ratio[32];
-        std::snprintf(ratio, sizeof ratio, "%.1f", q.freeError / q.noiseFloor);
-        q.warnings.push_back("the free error (" + percent(q.freeError) + ") is " + ratio +
-                             " times what photon noise explains (" + percent(q.noiseFloor) +
-                             "): the iterations stalled short of the data (often the object "
-                             "mixed with its twin); try more starts or iterations");
+        std::snprintf(ratio, sizeof ratio, "%.2g", q.freeError / q.noiseFloor);
+        if (r.kickRounds > 0)
+            q.warnings.push_back("the run stalled, and " + std::to_string(r.kickRounds) +
+                                 " rounds of kicks left its free error at " + ratio +
+                                 " times what photon noise explains, not near it: the object "
+                                 "may still be mixed with its twin");
+        else
+            q.warnings.push_back("the free error (" + percent(q.freeError) + ") is " + ratio +
+                                 " times what photon noise explains (" + percent(q.noiseFloor) +
+                                 "): the iterations stalled short of the data (often the "
+                                 "object mixed with its twin); try more starts or iterations");
     }
     if (std::isfinite(q.freeError) && !std::isfinite(q.noiseFloor) &&
         q.freeError > kUntrustedWithoutCounts)
