@@ -66,38 +66,51 @@ Mask Alignment::apply(const Mask& moving) const {
     return circularShift(twin ? twinOf(moving) : moving, dr, dc);
 }
 
-Alignment align(const ImageF& reference, const ImageF& moving) {
-    requireSameShape(reference, moving, "align");
-    const Shape s = reference.shape;
-    const auto R = fftw::halfSpectrum(reference), X = fftw::halfSpectrum(moving);
+AlignmentTo::AlignmentTo(const ImageF& reference)
+    : m_shape(reference.shape), m_spectrum(fftw::halfSpectrum(reference)) {}
+
+Alignment AlignmentTo::of(const ImageF& moving) const {
+    if (moving.shape != m_shape || moving.empty())
+        throw InvalidArgument("align: the images differ in shape or are empty");
+    const auto& R = m_spectrum;
+    const auto X = fftw::halfSpectrum(moving);
     std::vector<std::complex<float>> direct(R.size()), twin(R.size());
     // ref ⋆ x peaks at the shift bringing x onto ref; the twin's spectrum is conj(X).
     for (std::size_t i = 0; i < R.size(); ++i) {
         direct[i] = R[i] * std::conj(X[i]);
         twin[i] = R[i] * X[i];
     }
-    const Peak d = peakOf(fftw::fromHalfSpectrum(direct, s), s);
-    const Peak t = peakOf(fftw::fromHalfSpectrum(twin, s), s);
+    const Peak d = peakOf(fftw::fromHalfSpectrum(direct, m_shape), m_shape);
+    const Peak t = peakOf(fftw::fromHalfSpectrum(twin, m_shape), m_shape);
     if (t.value > d.value)
         return {true, t.r, t.c};
     return {false, d.r, d.c};
 }
 
+Alignment align(const ImageF& reference, const ImageF& moving) {
+    requireSameShape(reference, moving, "align");
+    return AlignmentTo(reference).of(moving);
+}
+
 double errorAfterAlignment(const ImageF& x, const ImageF& truth) {
     requireSameShape(x, truth, "errorAfterAlignment");
-    const ImageF moved = align(truth, x).apply(x);
+    return errorAfterScale(align(truth, x).apply(x), truth);
+}
+
+double errorAfterScale(const ImageF& x, const ImageF& truth) {
+    requireSameShape(x, truth, "errorAfterScale");
     double xt = 0, xx = 0, tt = 0;
-    for (std::size_t i = 0; i < moved.data.size(); ++i) {
-        xt += double(moved.data[i]) * truth.data[i];
-        xx += double(moved.data[i]) * moved.data[i];
+    for (std::size_t i = 0; i < x.data.size(); ++i) {
+        xt += double(x.data[i]) * truth.data[i];
+        xx += double(x.data[i]) * x.data[i];
         tt += double(truth.data[i]) * truth.data[i];
     }
     if (!(tt > 0))
         throw InvalidArgument("errorAfterAlignment: the truth is zero");
     const double a = xx > 0 ? std::max(0.0, xt / xx) : 0.0;
     double e = 0;
-    for (std::size_t i = 0; i < moved.data.size(); ++i) {
-        const double d = a * moved.data[i] - truth.data[i];
+    for (std::size_t i = 0; i < x.data.size(); ++i) {
+        const double d = a * x.data[i] - truth.data[i];
         e += d * d;
     }
     return std::sqrt(e / tt);

@@ -3,7 +3,10 @@
 #include "phaseforge/error.h"
 #include "phaseforge/problem.h"
 
+#include "fftw_util.h"
+
 #include <cmath>
+#include <cstdint>
 #include <numbers>
 #include <string>
 
@@ -11,16 +14,15 @@ namespace pf {
 
 namespace {
 
-// SplitMix64: one 64-bit state, advanced by the golden-ratio increment.
-struct SplitMix64 {
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-};
+// SplitMix64: the k-th value (k = 1, 2, ...) of the stream from `seed` is a
+// mix of seed + k times the golden-ratio increment, so any value can be had
+// without the ones before it, and the pixels can be drawn in parallel.
+std::uint64_t splitMix64(std::uint64_t seed, std::uint64_t k) {
+    std::uint64_t z = seed + k * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
 
 /// Throws InvalidArgument unless `image` (what: "initial phase", ...) has the
 /// problem's shape and only finite values.
@@ -37,11 +39,12 @@ void checkGuessImage(const ImageF& image, Shape shape, const char* what) {
 
 ImageF randomPhase(Shape shape, std::uint64_t seed) {
     ImageF phase(shape);
-    SplitMix64 rng{seed};
     constexpr double twoPi = 2.0 * std::numbers::pi;
-    for (auto& v : phase.data) {
-        const double u = double(rng.next() >> 11) * 0x1.0p-53; // [0, 1)
-        v = float(twoPi * u);
+    const auto count = std::ptrdiff_t(phase.data.size());
+#pragma omp parallel for schedule(static) if (phase.data.size() >= fftw::kThreadedMinPixels)
+    for (std::ptrdiff_t i = 0; i < count; ++i) {
+        const double u = double(splitMix64(seed, std::uint64_t(i) + 1) >> 11) * 0x1.0p-53; // [0, 1)
+        phase.data[std::size_t(i)] = float(twoPi * u);
     }
     return phase;
 }
@@ -81,6 +84,7 @@ std::vector<std::complex<float>> initialHalfSpectrum(ProblemRef problem,
     };
     const int half = s.halfCols();
     std::vector<std::complex<float>> out(s.halfSize());
+#pragma omp parallel for schedule(static) if (s.size() >= fftw::kThreadedMinPixels)
     for (int r = 0; r < s.rows; ++r) {
         const int rm = (s.rows - r) % s.rows;
         for (int c = 0; c < half; ++c) {

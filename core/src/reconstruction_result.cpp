@@ -132,6 +132,7 @@ Result Reconstruction::result() {
 
     // Align the next best on the best and average those that give the same answer.
     std::vector<ImageF> aligned{best};
+    const AlignmentTo onBest(best);
     std::vector<double> spreads;
     r.kept.push_back(r.bestStart);
     const int keep = std::min(m_params.keep, starts);
@@ -140,8 +141,8 @@ Result Reconstruction::result() {
         const double mine = score[std::size_t(k)], top = score[std::size_t(r.bestStart)];
         if (!std::isfinite(mine) || mine > kScoreFactor * top + kScoreSlack)
             break;
-        ImageF moved = align(best, objects[std::size_t(k)]).apply(objects[std::size_t(k)]);
-        const double distance = errorAfterAlignment(moved, best);
+        ImageF moved = onBest.of(objects[std::size_t(k)]).apply(objects[std::size_t(k)]);
+        const double distance = errorAfterScale(moved, best);
         spreads.push_back(distance);
         if (distance > kSameAnswer)
             continue;

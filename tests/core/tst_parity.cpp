@@ -5,6 +5,7 @@
 #include "reference.h"
 
 #include <phaseforge/fftw_engine.h>
+#include <phaseforge/initial_guess.h>
 #include <phaseforge/problem.h>
 #include <phaseforge/support.h>
 
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 using namespace pftest;
 
@@ -311,6 +313,29 @@ private slots:
                   records.back().realError, realExpected);
             QVERIFY(realExpected > 0.01 && realExpected < 0.99);
             QVERIFY(std::abs(records.back().realError - realExpected) <= 1e-4 * realExpected);
+        }
+    }
+
+    // The random start is the SplitMix64 stream, one value a pixel in row
+    // order, u = (x >> 11)·2^-53, φ = 2π·u: drawn here one value after the
+    // other, against the library, which draws the pixels of large images in
+    // parallel (from 512² on) and of small ones in turn.
+    void randomPhaseIsTheSplitMixStream() {
+        const std::uint64_t seed = testSeed("random phase stream");
+        for (const pf::Shape shape : {pf::Shape{37, 53}, pf::Shape{520, 512}}) {
+            const pf::ImageF phase = pf::randomPhase(shape, seed);
+            std::uint64_t state = seed;
+            long long differ = 0;
+            for (std::size_t i = 0; i < shape.size(); ++i) {
+                std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+                z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+                z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+                z ^= z >> 31;
+                const double u = double(z >> 11) * 0x1.0p-53;
+                differ += phase.data[i] != float(2.0 * std::numbers::pi * u);
+            }
+            qInfo("%s: %lld of %zu pixels differ", shape.toString().c_str(), differ, shape.size());
+            QCOMPARE(differ, 0LL);
         }
     }
 

@@ -27,10 +27,26 @@ struct Alignment {
 };
 Alignment align(const ImageF& reference, const ImageF& moving);
 
+/// `align` for many images against one reference: the reference's transform
+/// is taken once, each image's once (align takes both every call).
+class AlignmentTo {
+public:
+    explicit AlignmentTo(const ImageF& reference);
+    Alignment of(const ImageF& moving) const;
+
+private:
+    Shape m_shape;
+    std::vector<std::complex<float>> m_spectrum; ///< the reference's half spectrum
+};
+
 /// min over twin, shift and a scale a >= 0 of ‖a·x − t‖ / ‖t‖: the error of a
 /// reconstruction x against a truth t, blind to what phase retrieval cannot
 /// tell apart. 0 for a perfect reconstruction; 1 for x = 0.
 double errorAfterAlignment(const ImageF& x, const ImageF& truth);
+
+/// The same error for an x already aligned on t (by `align`): only the scale
+/// a >= 0 is chosen, no shift or twin.
+double errorAfterScale(const ImageF& x, const ImageF& truth);
 
 /// The periodic centre of mass of an image, in pixels: on each axis the mean
 /// angle of its pixels weighted by max(x, 0), as a position in [0, n); NaN on
