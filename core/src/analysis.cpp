@@ -106,7 +106,7 @@ double errorAfterScale(const ImageF& x, const ImageF& truth) {
         tt += double(truth.data[i]) * truth.data[i];
     }
     if (!(tt > 0))
-        throw InvalidArgument("errorAfterAlignment: the truth is zero");
+        throw InvalidArgument("error against a reference: the reference is zero");
     const double a = xx > 0 ? std::max(0.0, xt / xx) : 0.0;
     double e = 0;
     for (std::size_t i = 0; i < x.data.size(); ++i) {
