@@ -150,7 +150,8 @@ Reconstruction::Reconstruction(Engine& engine, const Problem& problem, const Par
             throw InvalidArgument("mask: no pixel is marked as measured");
     }
     m_initialSupport = initialSupportFor(m_params.initialSupport, m_params.autocorrelationThreshold);
-    if (!m_initialSupport.empty() && countOnes(m_initialSupport) == 0)
+    m_initialSupportSize = m_initialSupport.empty() ? 0 : countOnes(m_initialSupport);
+    if (!m_initialSupport.empty() && m_initialSupportSize == 0)
         throw InvalidArgument("support: it is empty (no pixel may be non-zero)");
     const Mask half = m_params.detwinIterations > 0 && !m_initialSupport.empty()
                           ? halfOf(m_initialSupport)
@@ -216,16 +217,19 @@ void Reconstruction::updateSupports() {
         m_params.shrinkWrapStarts < 0 ? starts : std::min(starts, m_params.shrinkWrapStarts);
     // The strict threshold in the first `wrapping` starts, the gentle one (or
     // none: 0 keeps the support) in the others. Safeguards: a support that
-    // would collapse below minSupportPixels or grow past maxSupportFraction of
-    // the field is not adopted; the start keeps the one it has.
+    // would collapse below minSupportPixels, or grow past both
+    // maxSupportFraction of the field and the initial support, is not adopted;
+    // the start keeps the one it has. (With the fraction alone, an initial
+    // support above it could never shrink: every update was refused.)
     std::vector<float> thresholds(std::size_t(starts), m_params.gentleThreshold);
     std::fill_n(thresholds.begin(), wrapping, sw.threshold);
     ShrinkWrapUpdate update;
     update.sigma = sw.sigmaAt(m_shrinkWrapUpdates++);
     update.thresholds = thresholds;
     update.minPixels = m_params.minSupportPixels;
-    update.maxPixels = std::max<long long>(
-        update.minPixels, (long long)(double(m_params.maxSupportFraction) * double(s.size())));
+    update.maxPixels = std::max({update.minPixels,
+                                 (long long)(double(m_params.maxSupportFraction) * double(s.size())),
+                                 m_initialSupportSize});
     m_engine.shrinkWrap(update);
 }
 
@@ -261,6 +265,7 @@ void Reconstruction::setSupport(InitialSupport rule, float autocorrelationThresh
     Mask support = initialSupportFor(rule, autocorrelationThreshold);
     m_engine.setSupport(support); // validates the mask before changing anything
     m_initialSupport = std::move(support);
+    m_initialSupportSize = m_initialSupport.empty() ? 0 : countOnes(m_initialSupport);
     m_params.initialSupport = rule;
     if (rule == InitialSupport::Autocorrelation)
         m_params.autocorrelationThreshold = autocorrelationThreshold;

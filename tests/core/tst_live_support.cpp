@@ -11,6 +11,7 @@
 #include <phaseforge/fftw_engine.h>
 #include <phaseforge/reconstruction.h>
 #include <phaseforge/simulate.h>
+#include <phaseforge/support.h>
 
 #include <QtTest>
 
@@ -195,6 +196,73 @@ private slots:
         pf::Reconstruction unchanged(*unchangedEngine, problem, p);
         unchanged.advance(60);
         QVERIFY(iterateOf(*unchangedEngine) != reference);
+    }
+
+    // The size safeguard: an update may not grow a support past both the
+    // field fraction and the initial support, but an initial support above the
+    // fraction may shrink (an autocorrelation from noisy data can cover most of
+    // the field; with the fraction alone every update of it was refused).
+    void supportAboveTheCapCanShrink() {
+        const std::uint64_t seed = pftest::testSeed("live cap shrink");
+        pf::Problem problem = makeProblem(seed);
+        problem.support = pf::Mask(problem.magnitude.shape, 1); // the whole field
+        pf::Parameters p = baseParameters(seed);
+        p.maxSupportFraction = 0.1f;
+        const long long field = problem.magnitude.shape.size();
+        const long long cap = (long long)(0.1 * double(field));
+
+        auto engine = makeEngine();
+        pf::Reconstruction rec(*engine, problem, p);
+        rec.advance(15); // one update, after iteration 10
+        pf::Mask inForce;
+        engine->readSupport(0, inForce);
+        const long long size = pf::countOnes(inForce);
+        QVERIFY2(size < field, "the whole-field support did not shrink");
+        QVERIFY2(size > cap, "the update did not test the cap");
+
+        auto updateByHand = [&](long long maxPixels) {
+            return byHand(problem, p, 15, [&](pf::Engine& e, int i) {
+                if (i != 10)
+                    return;
+                const float threshold = p.shrinkWrap.threshold;
+                pf::ShrinkWrapUpdate update;
+                update.sigma = p.shrinkWrap.sigmaAt(0);
+                update.thresholds = std::span(&threshold, 1);
+                update.minPixels = p.minSupportPixels;
+                update.maxPixels = maxPixels;
+                e.shrinkWrap(update);
+            });
+        };
+        QVERIFY(iterateOf(*engine) == updateByHand(field));
+        QVERIFY2(iterateOf(*engine) != updateByHand(cap),
+                 "with the fraction alone as the limit the run should differ");
+    }
+
+    void supportNeverGrowsPastTheCapAndTheInitialSupport() {
+        const std::uint64_t seed = pftest::testSeed("live cap grow");
+        const pf::Problem problem = makeProblem(seed); // the object's box
+        pf::Parameters p = baseParameters(seed);
+        p.maxSupportFraction = 0.1f;
+        p.shrinkWrap.threshold = 0.001f; // the blur reaches past the box
+        const long long initial = pf::countOnes(problem.support);
+        QVERIFY(initial > (long long)(0.1 * double(problem.magnitude.shape.size())));
+
+        // Without limits the update would grow the support.
+        auto free = makeEngine();
+        const pf::InitialGuess guess = pf::InitialGuess::random(p.seed);
+        free->load(problem, std::span(&guess, 1));
+        free->iterate(pf::Step{pf::Algorithm::HIO, p.beta}, 10);
+        free->shrinkWrap(p.shrinkWrap.sigmaAt(0), p.shrinkWrap.threshold);
+        pf::Mask grown;
+        free->readSupport(0, grown);
+        QVERIFY2(pf::countOnes(grown) > initial, "the unlimited update did not grow the support");
+
+        auto engine = makeEngine();
+        pf::Reconstruction rec(*engine, problem, p);
+        rec.advance(10);
+        pf::Mask inForce;
+        engine->readSupport(0, inForce);
+        QVERIFY2(inForce.data == problem.support.data, "the support grew past both limits");
     }
 
     void invalidChangesChangeNothing() {

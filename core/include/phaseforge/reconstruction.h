@@ -34,8 +34,10 @@ struct Parameters {
     AutoSupport autoSupport;                ///< for InitialSupport::Automatic
     ShrinkWrap shrinkWrap;
     /// Safeguards on every shrink-wrap update: a start whose new support holds
-    /// fewer than `minSupportPixels` pixels or more than `maxSupportFraction`
-    /// of the field keeps its previous support.
+    /// fewer than `minSupportPixels` pixels, or more than both
+    /// `maxSupportFraction` of the field and the initial support, keeps its
+    /// previous support. (An initial support larger than the fraction, as an
+    /// autocorrelation from noisy data can be, may still shrink.)
     int minSupportPixels = 8;
     float maxSupportFraction = 0.5f;
     /// How many starts (the first ones) shrink-wrap; the others keep their
@@ -232,6 +234,7 @@ private:
     Mask m_free;           ///< held-out pixels (empty: none)
     Mask m_measured;       ///< with free pixels: the data's measured mask less them
     Mask m_initialSupport;
+    long long m_initialSupportSize = 0; ///< its ones (0: no support)
     Parameters m_params;
     long long m_iteration = 0;
     int m_shrinkWrapUpdates = 0;
