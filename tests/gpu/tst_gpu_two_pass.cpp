@@ -426,17 +426,33 @@ private slots:
     }
 
     // Long, narrow shapes (column tiles of one or two columns, the split
-    // column pass at 8192 rows, the longest transforms): three iterations from
-    // the same start agree with stage 1, and so do their metrics.
+    // column pass at 8192 rows, the longest transforms): three iterations of
+    // GS and ER (rules continuous in g') from the same start agree with
+    // stage 1, and so do their metrics; HIO is held to float64 step by step.
     // (After one, g is the rule applied to the g' that load() computed with
-    // cuFFT on both paths: the same bits whatever the passes do.)
+    // cuFFT on both paths: the same bits whatever the passes do.) HIO's
+    // trajectory is not compared: it jumps by β·g where g' crosses zero, and
+    // on the H200 (2026-12-04, a fresh seed) three HIO iterations at 4096×128
+    // ended 1.26e-3 apart from stage 1 where the bound is 1e-5.
     void longColumnsMatchStage1() {
         const std::uint64_t seed = testSeed("two-pass long columns");
         for (const pf::Shape shape : {pf::Shape{2048, 128}, pf::Shape{4096, 128}, pf::Shape{8192, 64},
                                       pf::Shape{64, 8192}}) {
             const pf::Problem p = makeProblem(shape, seed, true, true, true);
             const pf::InitialGuess guess = pf::InitialGuess::random(seed + 4);
-            for (const pf::Step step : {pf::Step{pf::Algorithm::GS, 1.0f}, pf::Step{pf::Algorithm::HIO, 0.9f}}) {
+            {
+                pf::gpu::CudaEngine e;
+                e.setTwoPass(true);
+                e.load(p, {&guess, 1});
+                QVERIFY(e.twoPassActive());
+                const pf::Step hio{pf::Algorithm::HIO, 0.9f};
+                const StepErrors err = stepErrorsToFloat64(e, p, hio, 3);
+                qInfo("%s HIO x3: worst step %.2e (step %d), median %.2e, %d ties",
+                      shape.toString().c_str(), err.worst, err.worstStep, err.median, err.ties);
+                QVERIFY2(err.worst <= kStepWorstBound, qPrintable(QString::number(err.worst)));
+                QVERIFY2(err.median <= kStepMedianBound, qPrintable(QString::number(err.median)));
+            }
+            for (const pf::Step step : {pf::Step{pf::Algorithm::GS, 1.0f}, pf::Step{pf::Algorithm::ER, 1.0f}}) {
                 pf::gpu::CudaEngine s1, e;
                 s1.setTwoPass(false);
                 e.setTwoPass(true);
