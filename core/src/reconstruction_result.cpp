@@ -41,7 +41,7 @@ std::string percent(double v) {
 }
 
 Quality judge(const Result& r, const Parameters& p, std::vector<double> spreads,
-            double noiseFloor) {
+            std::size_t agreeing, double noiseFloor) {
     Quality q;
     const double field = double(r.rawObject.shape.size());
     q.supportFraction = double(countOnes(r.rawSupport)) / field;
@@ -55,7 +55,7 @@ Quality judge(const Result& r, const Parameters& p, std::vector<double> spreads,
     if (countOnes(r.rawSupport) < p.minSupportPixels)
         q.warnings.push_back("the support collapsed to " + std::to_string(countOnes(r.rawSupport)) +
                              " pixels");
-    if (r.kept.size() < 2 && p.keep >= 2)
+    if (agreeing < 2 && p.keep >= 2)
         q.warnings.push_back("no other start agrees with the best one: the answer is not unique");
     else if (q.startSpread > 0.25)
         q.warnings.push_back("the kept starts disagree (median difference " +
@@ -73,12 +73,14 @@ Quality judge(const Result& r, const Parameters& p, std::vector<double> spreads,
             q.warnings.push_back("the run stalled, and " + std::to_string(r.kickRounds) +
                                  " rounds of kicks left its free error at " + ratio +
                                  " times what photon noise explains, not near it: the object "
-                                 "may still be mixed with its twin");
+                                 "may still be mixed with its twin (the picture is the best "
+                                 "start alone)");
         else
             q.warnings.push_back("the free error (" + percent(q.freeError) + ") is " + ratio +
                                  " times what photon noise explains (" + percent(q.noiseFloor) +
                                  "): the iterations stalled short of the data (often the "
-                                 "object mixed with its twin); try more starts or iterations");
+                                 "object mixed with its twin; the picture is the best start "
+                                 "alone); try more starts or iterations");
     }
     if (std::isfinite(q.freeError) && !std::isfinite(q.noiseFloor) &&
         q.freeError > kUntrustedWithoutCounts)
@@ -129,14 +131,25 @@ Result Reconstruction::result() {
     });
     r.bestStart = order.front();
     const ImageF& best = objects[std::size_t(r.bestStart)];
+    const double floor = m_free.empty() ? kNaN : photonNoiseFloor(m_data.magnitude, m_free);
+    const double bestScore = score[std::size_t(r.bestStart)];
+    // Ended stalled: the best free error above what photon noise explains
+    // (the kicks' and the verdict's bar). The starts are then different
+    // stagnated states (the object mixed with its twin in different
+    // proportions), not noisy copies of one answer, and an average mixes them
+    // further (the bundled cell: 0.070 for the best start, 0.108 for the
+    // average of four). The picture is the best start alone; the PRTF still
+    // compares the starts that agree with it.
+    const bool stalled = !m_free.empty() && std::isfinite(floor) && std::isfinite(bestScore) &&
+                         bestScore > kStalledNoiseFactor * floor;
 
     // Align the next best on the best and average those that give the same answer.
     std::vector<ImageF> aligned{best};
     const AlignmentTo onBest(best);
     std::vector<double> spreads;
-    r.kept.push_back(r.bestStart);
+    std::vector<int> agreeing{r.bestStart};
     const int keep = std::min(m_params.keep, starts);
-    for (int i = 1; i < starts && int(r.kept.size()) < keep; ++i) {
+    for (int i = 1; i < starts && int(agreeing.size()) < keep; ++i) {
         const int k = order[std::size_t(i)];
         const double mine = score[std::size_t(k)], top = score[std::size_t(r.bestStart)];
         if (!std::isfinite(mine) || mine > kScoreFactor * top + kScoreSlack)
@@ -147,12 +160,13 @@ Result Reconstruction::result() {
         if (distance > kSameAnswer)
             continue;
         aligned.push_back(std::move(moved));
-        r.kept.push_back(k);
+        agreeing.push_back(k);
     }
+    r.kept = stalled ? std::vector<int>{r.bestStart} : agreeing;
     ImageF average(s);
-    for (const auto& x : aligned)
+    for (std::size_t j = 0; j < r.kept.size(); ++j)
         for (std::size_t i = 0; i < average.data.size(); ++i)
-            average.data[i] += x.data[i] / float(aligned.size());
+            average.data[i] += aligned[j].data[i] / float(r.kept.size());
 
     r.rawObject = best;
     m_engine.readSupport(r.bestStart, r.rawSupport);
@@ -169,8 +183,7 @@ Result Reconstruction::result() {
     r.iterations = m_iteration;
     r.kickRounds = m_kicks.rounds;
     r.engine = m_engine.info();
-    const double floor = m_free.empty() ? kNaN : photonNoiseFloor(m_data.magnitude, m_free);
-    r.quality = judge(r, m_params, std::move(spreads), floor);
+    r.quality = judge(r, m_params, std::move(spreads), agreeing.size(), floor);
     return r;
 }
 
