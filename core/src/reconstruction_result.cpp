@@ -41,7 +41,7 @@ std::string percent(double v) {
 }
 
 Quality judge(const Result& r, const Parameters& p, std::vector<double> spreads,
-            std::size_t agreeing, double noiseFloor) {
+            double noiseFloor) {
     Quality q;
     const double field = double(r.rawObject.shape.size());
     q.supportFraction = double(countOnes(r.rawSupport)) / field;
@@ -55,7 +55,7 @@ Quality judge(const Result& r, const Parameters& p, std::vector<double> spreads,
     if (countOnes(r.rawSupport) < p.minSupportPixels)
         q.warnings.push_back("the support collapsed to " + std::to_string(countOnes(r.rawSupport)) +
                              " pixels");
-    if (agreeing < 2 && p.keep >= 2)
+    if (r.kept.size() < 2 && p.keep >= 2)
         q.warnings.push_back("no other start agrees with the best one: the answer is not unique");
     else if (q.startSpread > 0.25)
         q.warnings.push_back("the kept starts disagree (median difference " +
@@ -73,14 +73,12 @@ Quality judge(const Result& r, const Parameters& p, std::vector<double> spreads,
             q.warnings.push_back("the run stalled, and " + std::to_string(r.kickRounds) +
                                  " rounds of kicks left its free error at " + ratio +
                                  " times what photon noise explains, not near it: the object "
-                                 "may still be mixed with its twin (the picture is the best "
-                                 "start alone)");
+                                 "may still be mixed with its twin");
         else
             q.warnings.push_back("the free error (" + percent(q.freeError) + ") is " + ratio +
                                  " times what photon noise explains (" + percent(q.noiseFloor) +
                                  "): the iterations stalled short of the data (often the "
-                                 "object mixed with its twin; the picture is the best start "
-                                 "alone); try more starts or iterations");
+                                 "object mixed with its twin); try more starts or iterations");
     }
     if (std::isfinite(q.freeError) && !std::isfinite(q.noiseFloor) &&
         q.freeError > kUntrustedWithoutCounts)
@@ -131,25 +129,14 @@ Result Reconstruction::result() {
     });
     r.bestStart = order.front();
     const ImageF& best = objects[std::size_t(r.bestStart)];
-    const double floor = m_free.empty() ? kNaN : photonNoiseFloor(m_data.magnitude, m_free);
-    const double bestScore = score[std::size_t(r.bestStart)];
-    // Ended stalled: the best free error above what photon noise explains
-    // (the kicks' and the verdict's bar). The starts are then different
-    // stagnated states (the object mixed with its twin in different
-    // proportions), not noisy copies of one answer, and an average mixes them
-    // further (the bundled cell: 0.070 for the best start, 0.108 for the
-    // average of four). The picture is the best start alone; the PRTF still
-    // compares the starts that agree with it.
-    const bool stalled = !m_free.empty() && std::isfinite(floor) && std::isfinite(bestScore) &&
-                         bestScore > kStalledNoiseFactor * floor;
 
     // Align the next best on the best and average those that give the same answer.
     std::vector<ImageF> aligned{best};
     const AlignmentTo onBest(best);
     std::vector<double> spreads;
-    std::vector<int> agreeing{r.bestStart};
+    r.kept.push_back(r.bestStart);
     const int keep = std::min(m_params.keep, starts);
-    for (int i = 1; i < starts && int(agreeing.size()) < keep; ++i) {
+    for (int i = 1; i < starts && int(r.kept.size()) < keep; ++i) {
         const int k = order[std::size_t(i)];
         const double mine = score[std::size_t(k)], top = score[std::size_t(r.bestStart)];
         if (!std::isfinite(mine) || mine > kScoreFactor * top + kScoreSlack)
@@ -160,13 +147,12 @@ Result Reconstruction::result() {
         if (distance > kSameAnswer)
             continue;
         aligned.push_back(std::move(moved));
-        agreeing.push_back(k);
+        r.kept.push_back(k);
     }
-    r.kept = stalled ? std::vector<int>{r.bestStart} : agreeing;
     ImageF average(s);
-    for (std::size_t j = 0; j < r.kept.size(); ++j)
+    for (const auto& x : aligned)
         for (std::size_t i = 0; i < average.data.size(); ++i)
-            average.data[i] += aligned[j].data[i] / float(r.kept.size());
+            average.data[i] += x.data[i] / float(aligned.size());
 
     r.rawObject = best;
     m_engine.readSupport(r.bestStart, r.rawSupport);
@@ -183,7 +169,8 @@ Result Reconstruction::result() {
     r.iterations = m_iteration;
     r.kickRounds = m_kicks.rounds;
     r.engine = m_engine.info();
-    r.quality = judge(r, m_params, std::move(spreads), agreeing.size(), floor);
+    const double floor = m_free.empty() ? kNaN : photonNoiseFloor(m_data.magnitude, m_free);
+    r.quality = judge(r, m_params, std::move(spreads), floor);
     return r;
 }
 

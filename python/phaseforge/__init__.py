@@ -60,8 +60,7 @@ class Result:
 
     object: the answer (float32, real space). With the default recipe: the
         kept starts aligned on the best (shift and twin), averaged and centred
-        (centre of mass in the middle of the field; the best start alone when
-        the run ended stalled); with ``recipe=None``: the
+        (centre of mass in the middle of the field); with ``recipe=None``: the
         best start's object estimate as the engine holds it.
     support: its support (bool), moved like ``object``.
     raw_object, raw_support: the best start's object and support as the engine
@@ -71,8 +70,7 @@ class Result:
     final_errors: the final Fourier error of each start.
     free_errors: each start's error on the held-out (free) pixels, by which the
         starts are ranked (NaN without free pixels).
-    kept: the starts averaged into ``object``, best first (the best alone when
-        the run ended stalled: see ``quality["warnings"]``).
+    kept: the starts averaged into ``object``, best first.
     prtf: dict of ``frequency`` (cycles per pixel), ``value`` (the phase-retrieval
         transfer function per ring) and ``resolution`` (where it falls below 1/e).
     quality: dict with ``trusted`` (False when any warning is raised),

@@ -136,9 +136,7 @@ struct Quality {
 
 struct Result {
     /// The canonical picture: the kept starts aligned on the best (shift and
-    /// twin) and averaged, then centred (centre of mass in the middle). A run
-    /// that ended stalled (best free error above kStalledNoiseFactor times the
-    /// photon-noise floor) keeps the best start alone.
+    /// twin) and averaged, then centred (centre of mass in the middle).
     ImageF object;
     Mask support;                        ///< the best start's support, moved like `object`
     ImageF rawObject;                    ///< the best start's object as the engine holds it
@@ -146,9 +144,9 @@ struct Result {
     std::vector<MetricsRecord> history;  ///< the best start's metrics
     std::vector<float> finalErrors;      ///< final Fourier error of each start (engine's)
     std::vector<float> freeErrors;       ///< each start's free error (NaN without free pixels)
-    std::vector<int> kept;               ///< the averaged starts, best first (the best alone when stalled)
+    std::vector<int> kept;               ///< the averaged starts, best first
     int bestStart = 0;
-    Prtf prtf;                           ///< over the starts that agree with the best (kept, or would be)
+    Prtf prtf;                           ///< over the kept starts
     Quality quality;
     Mask freePixels;                     ///< the held-out pixels (FFT order; empty if none)
     long long iterations = 0;
