@@ -12,6 +12,9 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <utility>
+#include <cmath>
+#include <complex>
 #include <limits>
 
 using namespace pftest;
@@ -238,20 +241,45 @@ private slots:
         }
     }
 
-    // Records every k iterations and at the end of each call, as FFTW.
+    // Records every k iterations and at the end of each call, as FFTW (the
+    // same iterations and support sizes); the record that ends each call holds
+    // the Fourier error of the iterate the engine then holds, computed here in
+    // float64. (The values are not compared with FFTW's along the run: after
+    // HIO the two float32 trajectories part where g' crosses zero, and on the
+    // H200, 2026-12-04, a fresh seed put a record 1e-3 apart.)
     void metricsIntervalAndValues() {
         const std::uint64_t seed = testSeed("metrics");
         const pf::Shape shape{40, 56};
+        const pf::Problem problem = makeProblem(shape, seed, true, true, true);
         Pair pair;
-        pair.load(makeProblem(shape, seed, true, true, true), pf::InitialGuess::random(seed));
+        pair.load(problem, pf::InitialGuess::random(seed));
+        // ‖|F g| − M‖ / ‖M‖ over the measured pixels, g the CUDA engine's iterate.
+        auto float64Error = [&] {
+            std::vector<float> g(shape.size());
+            pair.cuda.readIterate(0, g);
+            const auto G = pftest::fft2(std::vector<std::complex<double>>(g.begin(), g.end()), shape);
+            double num = 0, den = 0;
+            for (std::size_t i = 0; i < G.size(); ++i) {
+                if (!problem.measured.empty() && !problem.measured.data[i])
+                    continue;
+                const double m = problem.magnitude.data[i], d = std::abs(G[i]) - m;
+                num += d * d;
+                den += m * m;
+            }
+            return std::sqrt(num / den);
+        };
+        std::vector<std::pair<long long, double>> ends;
         pair.fftw.setMetricsInterval(3);
         pair.cuda.setMetricsInterval(3);
         pair.run({pf::Algorithm::HIO, 0.9f}, 10);
+        ends.emplace_back(10, float64Error());
         pair.run({pf::Algorithm::ER, 1.0f}, 50);
+        ends.emplace_back(60, float64Error());
         // An interval longer than one graph (64 iterations) splits the run.
         pair.fftw.setMetricsInterval(100);
         pair.cuda.setMetricsInterval(100);
         pair.run({pf::Algorithm::ER, 1.0f}, 250);
+        ends.emplace_back(310, float64Error());
         pair.cuda.finish();
         const auto mc = pair.cuda.takeMetrics();
         const auto mf = pair.fftw.takeMetrics();
@@ -260,8 +288,17 @@ private slots:
         for (std::size_t i = 0; i < mc.size(); ++i) {
             QCOMPARE(mc[i].iteration, mf[i].iteration);
             QCOMPARE(mc[i].supportSize, mf[i].supportSize);
-            QVERIFY(std::abs(mc[i].fourierError - mf[i].fourierError) <=
-                    1e-3 * mf[i].fourierError + 1e-6);
+            QVERIFY(std::isfinite(mc[i].fourierError) && mc[i].fourierError > 0);
+        }
+        for (const auto& [iteration, reference] : ends) {
+            const auto at = std::find_if(mc.begin(), mc.end(),
+                                         [&](const pf::MetricsRecord& r) { return r.iteration == iteration; });
+            QVERIFY(at != mc.end());
+            qInfo("iteration %lld: recorded %.7g, float64 from the iterate %.7g", iteration,
+                  double(at->fourierError), reference);
+            // float32 transforms (relative error ~3e-7) and sums: far below 1e-4.
+            QVERIFY2(std::abs(at->fourierError - reference) <= 1e-4 * reference + 1e-7,
+                     qPrintable(QString("%1 vs %2").arg(at->fourierError).arg(reference)));
         }
         QVERIFY(pair.cuda.takeMetrics().empty());
         QCOMPARE(pair.cuda.iteration(), 310LL);
