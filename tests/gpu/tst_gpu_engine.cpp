@@ -75,12 +75,17 @@ class TestGpuEngine : public QObject {
 private slots:
     void init() { PF_REQUIRE_GPU(); }
 
-    // One iteration from the same state, every rule, every shape: <= 1e-5.
+    // One and two iterations from the same state, every shape, the rules
+    // continuous in g' (GS, ER, OO): <= 1e-5. The engines' g' differ by
+    // rounding from load() on, and IO, HIO and RAAR jump by β·g where g'
+    // crosses zero, so their iterates can part by O(|g|) at a pixel for a rare
+    // seed (seen on the two-pass path on the H200, 2026-12-04): they are held
+    // step by step against float64, ties broken as the engine broke them, in
+    // everyStepMatchesFloat64OverManySeeds.
     void oneIterationMatchesFftw() {
         const std::uint64_t seed = testSeed("cuda vs fftw, one iteration");
-        const pf::Step steps[] = {{pf::Algorithm::GS, 1.0f},  {pf::Algorithm::ER, 1.0f},
-                                  {pf::Algorithm::IO, 0.9f},  {pf::Algorithm::OO, 0.8f},
-                                  {pf::Algorithm::HIO, 0.9f}, {pf::Algorithm::RAAR, 0.75f}};
+        const pf::Step steps[] = {{pf::Algorithm::GS, 1.0f}, {pf::Algorithm::ER, 1.0f},
+                                  {pf::Algorithm::OO, 0.8f}};
         for (const auto& shape : kShapes) {
             for (const auto& step : steps) {
                 const bool support = step.algorithm != pf::Algorithm::GS;

@@ -225,7 +225,14 @@ private slots:
     }
 
     // One iteration from the same state, every rule: <= 1e-5 against stage 1
-    // and FFTW; metrics agree.
+    // (both apply the rule to the g' load() computed: the same input) and its
+    // metrics record agrees. For the rules continuous in g' (GS, ER, OO) also
+    // against FFTW, whose g' differs by rounding, and a second iteration.
+    // IO, HIO and RAAR jump by β·g where g' crosses zero, so an iterate made
+    // from a g' apart by rounding can part by O(|g|) at a pixel (on the H200,
+    // 2026-12-04, a fresh seed: HIO at 256², the second iterate 4.76e-4 from
+    // stage 1): they are held step by step against float64, ties broken as
+    // the engine broke them, in feedbackRulesMatchFloat64.
     void oneIterationMatches() {
         const std::uint64_t seed = testSeed("two-pass, one iteration");
         for (const auto& shape : kPassShapes) {
@@ -251,19 +258,29 @@ private slots:
                 pf::gpu::synchronize(t.twoPass.stream());
                 pf::gpu::synchronize(t.stage1.stream());
                 QVERIFY2(relL2f(go, gs) <= 1e-5, qPrintable(QString::number(relL2f(go, gs))));
+                const bool continuous = step.algorithm == pf::Algorithm::GS ||
+                                        step.algorithm == pf::Algorithm::ER ||
+                                        step.algorithm == pf::Algorithm::OO;
                 const auto second = t.run(step, 1);
-                qInfo("%s %s: 1 it %.2e (stage 1) %.2e (FFTW); 2 its %.2e %.2e",
+                qInfo("%s %s: 1 it %.2e (stage 1) %.2e (FFTW); 2 its %.2e %.2e%s",
                       shape.toString().c_str(), std::string(pf::algorithmName(step.algorithm)).c_str(),
-                      first.first, first.second, second.first, second.second);
-                QVERIFY2(first.first <= 1e-5 && first.second <= 1e-5,
-                         qPrintable(QString("%1 %2").arg(first.first).arg(first.second)));
-                QVERIFY2(second.first <= 1e-5 && second.second <= 1e-5,
-                         qPrintable(QString("%1 %2").arg(second.first).arg(second.second)));
+                      first.first, first.second, second.first, second.second,
+                      continuous ? "" : " (not compared)");
+                QVERIFY2(first.first <= 1e-5, qPrintable(QString::number(first.first)));
+                if (continuous)
+                    QVERIFY2(first.second <= 1e-5, qPrintable(QString::number(first.second)));
+                if (continuous)
+                    QVERIFY2(second.first <= 1e-5 && second.second <= 1e-5,
+                             qPrintable(QString("%1 %2").arg(second.first).arg(second.second)));
                 t.twoPass.finish();
                 t.stage1.finish();
-                const auto m2 = t.twoPass.takeMetrics();
+                auto m2 = t.twoPass.takeMetrics(), m1 = t.stage1.takeMetrics();
                 QCOMPARE(m2.size(), std::size_t(2));
-                const QString differ = recordsDiffer(m2, t.stage1.takeMetrics(), 1e-4);
+                if (!continuous) { // the first iteration's record alone
+                    m2.resize(1);
+                    m1.resize(std::min<std::size_t>(m1.size(), 1));
+                }
+                const QString differ = recordsDiffer(m2, m1, 1e-4);
                 QVERIFY2(differ.isEmpty(), qPrintable(differ));
             }
         }
