@@ -65,7 +65,8 @@ RefState refInit(const pf::ImageF& magnitude, const pf::Mask& measured, const pf
 
 void refIterate(RefState& st, const pf::ImageF& magnitude, const pf::Mask& measured,
                 const pf::Mask& support, pf::Algorithm alg, double beta,
-                const std::vector<float>* tieBreak, int* ties, double tieTolerance) {
+                const std::vector<float>* tieBreak, int* ties, double tieTolerance,
+                const std::vector<float>* phaseTieBreak, int* phaseTies) {
     const pf::Shape s = st.shape;
     const std::size_t n = s.size();
     double rms = 0;
@@ -112,10 +113,25 @@ void refIterate(RefState& st, const pf::ImageF& magnitude, const pf::Mask& measu
         next[i] = violates ? bad : good;
     }
     auto c = fft2(next, s);
+    double rmsC = 0;
+    for (const auto& v : c)
+        rmsC += std::norm(v);
+    rmsC = std::sqrt(rmsC / double(n));
+    std::vector<std::complex<double>> engineSpectrum;
+    if (phaseTieBreak)
+        engineSpectrum = fft2(std::vector<std::complex<double>>(phaseTieBreak->begin(),
+                                                                phaseTieBreak->end()),
+                              s);
     for (std::size_t i = 0; i < n; ++i) {
         if (!measured.empty() && measured.data[i] == 0)
             continue; // unmeasured: the magnitude floats free
         const double mag = std::abs(c[i]);
+        if (phaseTieBreak && mag <= kPhaseTieTolerance * rmsC && std::abs(engineSpectrum[i]) > 0) {
+            c[i] = double(magnitude.data[i]) * engineSpectrum[i] / std::abs(engineSpectrum[i]);
+            if (phaseTies)
+                ++*phaseTies;
+            continue;
+        }
         c[i] = mag > 0 ? c[i] * (double(magnitude.data[i]) / mag)
                        : std::complex<double>(magnitude.data[i], 0.0);
     }

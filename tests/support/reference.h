@@ -26,6 +26,8 @@ std::vector<std::complex<double>> ifft2(const std::vector<std::complex<double>>&
 /// The default tie margin, relative to rms(g'), and the most ties a comparison
 /// of one run may need before it fails (a few pixels: more means a wrong rule).
 inline constexpr double kTieTolerance = 1e-5;
+/// The phase-tie margin, relative to rms|G| (see refIterate).
+inline constexpr double kPhaseTieTolerance = 1e-4;
 inline constexpr int kMaxTies = 4;
 
 /// g0 = gOut0 = Re(IFFT(M·exp(iφ0))), with M taken as 0 where not measured.
@@ -44,10 +46,22 @@ RefState refInit(const pf::ImageF& magnitude, const pf::Mask& measured, const pf
 /// float32 rounding of a value of size rms and small enough that a wrong rule
 /// (a sign, a missed pixel) cannot hide in it; callers assert that *ties stays
 /// at a few pixels (kMaxTies).
+///
+/// Phase ties: the projection M·G/|G| turns a measured pixel's phase by
+/// rounding/|G|, which no bound holds where |G| is near zero (an iteration on
+/// magnitudes no object fits can settle with spectral zeros on the grid; on
+/// the H200, 2026-12-04, one such pixel put one GS step 3.7e-3 from float64).
+/// When `phaseTieBreak` (the engine's g' after this iteration) is given, a
+/// measured pixel whose |G| is within kPhaseTieTolerance·rms|G| of zero takes
+/// the phase of the engine's spectrum there (FFT of g': the phase the engine's
+/// projection gave it); *phaseTies counts them. A pixel that small carries
+/// 1e-8 of the energy of a typical one, so a wrong projection cannot hide in
+/// the margin.
 void refIterate(RefState& st, const pf::ImageF& magnitude, const pf::Mask& measured,
                 const pf::Mask& support, pf::Algorithm alg, double beta,
                 const std::vector<float>* tieBreak = nullptr, int* ties = nullptr,
-                double tieTolerance = kTieTolerance);
+                double tieTolerance = kTieTolerance,
+                const std::vector<float>* phaseTieBreak = nullptr, int* phaseTies = nullptr);
 
 /// ‖a − b‖ / ‖b‖.
 double relL2(const std::vector<float>& a, const std::vector<double>& b);
