@@ -139,9 +139,10 @@ struct StepErrors {
 /// G/|G| is ill-conditioned where |G| is small: the phase error there is
 /// ≈ ε·σ_G/|G|, and |G| <= δ·σ_G has probability ≈ δ² (Rayleigh), so the
 /// largest step of a run has a tail P(> x) ∝ 1/x² where the spectrum is
-/// Rayleigh-like. It is not always: GS on magnitudes no object fits can settle
-/// with a spectral zero on a grid pixel, and on the H200 (2026-12-04, a fresh
-/// seed, 64², step 21) one step came out 3.7e-3 from float64. So the pixels
+/// Rayleigh-like. Where G is real (DC, the Nyquist row and column) its phase
+/// is a sign and |G| <= δ·σ_G has probability ∝ δ, and on the H200
+/// (2026-12-04, a fresh seed, 64² GS, step 21) one step came out 3.7e-3 from
+/// float64 (its replay needed one phase tie, a lone pixel). So the pixels
 /// whose |G| is within 1e-4·rms|G| of zero take the engine's phase (phase ties,
 /// reference.h); just outside that margin the phase error is below ~1e-2 rad
 /// on one pixel, ~1e-4 of g'. A wrong rule, weight, β or transform moves g' by

@@ -48,9 +48,10 @@ RefState refInit(const pf::ImageF& magnitude, const pf::Mask& measured, const pf
 /// at a few pixels (kMaxTies).
 ///
 /// Phase ties: the projection M·G/|G| turns a measured pixel's phase by
-/// rounding/|G|, which no bound holds where |G| is near zero (an iteration on
-/// magnitudes no object fits can settle with spectral zeros on the grid; on
-/// the H200, 2026-12-04, one such pixel put one GS step 3.7e-3 from float64).
+/// rounding/|G|, which no bound holds where |G| is near zero (where G is real,
+/// at DC and on the Nyquist row and column, the phase is a sign and a small
+/// |G| is far likelier than elsewhere; on the H200, 2026-12-04, one such pixel
+/// put one GS step 3.7e-3 from float64).
 /// When `phaseTieBreak` (the engine's g' after this iteration) is given, a
 /// measured pixel whose |G| is within kPhaseTieTolerance·rms|G| of zero takes
 /// the phase of the engine's spectrum there (FFT of g': the phase the engine's
