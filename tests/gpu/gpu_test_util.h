@@ -116,6 +116,12 @@ inline double float64Bound(double tolerance, double twin) {
     return std::max(tolerance, std::min(kAdaptiveCap, 10.0 * twin));
 }
 
+/// Rules whose next g is continuous in g' (GS, ER, OO): a pixel of g' near zero
+/// goes either way by about nothing. IO, HIO and RAAR jump by β·g there.
+inline bool continuousInGPrime(pf::Algorithm a) {
+    return a == pf::Algorithm::GS || a == pf::Algorithm::ER || a == pf::Algorithm::OO;
+}
+
 /// The local error of every step of a trajectory against float64.
 struct StepErrors {
     double worst = 0;   ///< the largest one-step distance of g' (relative L2)

@@ -265,16 +265,7 @@ private slots:
         auto float64Error = [&] {
             std::vector<float> g(shape.size());
             pair.cuda.readIterate(0, g);
-            const auto G = pftest::fft2(std::vector<std::complex<double>>(g.begin(), g.end()), shape);
-            double num = 0, den = 0;
-            for (std::size_t i = 0; i < G.size(); ++i) {
-                if (!problem.measured.empty() && !problem.measured.data[i])
-                    continue;
-                const double m = problem.magnitude.data[i], d = std::abs(G[i]) - m;
-                num += d * d;
-                den += m * m;
-            }
-            return std::sqrt(num / den);
+            return pftest::refFourierError(g, problem.magnitude, problem.measured).relative();
         };
         std::vector<std::pair<long long, double>> ends;
         pair.fftw.setMetricsInterval(3);

@@ -117,16 +117,17 @@ void refIterate(RefState& st, const pf::ImageF& magnitude, const pf::Mask& measu
     for (const auto& v : c)
         rmsC += std::norm(v);
     rmsC = std::sqrt(rmsC / double(n));
-    std::vector<std::complex<double>> engineSpectrum;
-    if (phaseTieBreak)
-        engineSpectrum = fft2(std::vector<std::complex<double>>(phaseTieBreak->begin(),
-                                                                phaseTieBreak->end()),
-                              s);
+    std::vector<std::complex<double>> engineSpectrum; // made at the first phase tie, if any
     for (std::size_t i = 0; i < n; ++i) {
         if (!measured.empty() && measured.data[i] == 0)
             continue; // unmeasured: the magnitude floats free
         const double mag = std::abs(c[i]);
-        if (phaseTieBreak && mag <= kPhaseTieTolerance * rmsC && std::abs(engineSpectrum[i]) > 0) {
+        const bool tie = phaseTieBreak && mag <= kPhaseTieTolerance * rmsC;
+        if (tie && engineSpectrum.empty())
+            engineSpectrum = fft2(std::vector<std::complex<double>>(phaseTieBreak->begin(),
+                                                                    phaseTieBreak->end()),
+                                  s);
+        if (tie && std::abs(engineSpectrum[i]) > 0) {
             c[i] = double(magnitude.data[i]) * engineSpectrum[i] / std::abs(engineSpectrum[i]);
             if (phaseTies)
                 ++*phaseTies;
@@ -140,6 +141,20 @@ void refIterate(RefState& st, const pf::ImageF& magnitude, const pf::Mask& measu
         st.g[i] = next[i].real();
         st.gOut[i] = b[i].real();
     }
+}
+
+FourierErrorSums refFourierError(const std::vector<float>& g, const pf::ImageF& magnitude,
+                                 const pf::Mask& measured) {
+    const auto f = fft2(std::vector<std::complex<double>>(g.begin(), g.end()), magnitude.shape);
+    FourierErrorSums sums;
+    for (std::size_t i = 0; i < f.size(); ++i) {
+        if (!measured.empty() && !measured.data[i])
+            continue;
+        const double m = magnitude.data[i], d = std::abs(f[i]) - m;
+        sums.numerator += d * d;
+        sums.denominator += m * m;
+    }
+    return sums;
 }
 
 double relL2(const std::vector<float>& a, const std::vector<double>& b) {

@@ -6,6 +6,7 @@
 #include <phaseforge/algorithm.h>
 #include <phaseforge/image.h>
 
+#include <cmath>
 #include <complex>
 #include <cstdint>
 #include <vector>
@@ -63,6 +64,16 @@ void refIterate(RefState& st, const pf::ImageF& magnitude, const pf::Mask& measu
                 const std::vector<float>* tieBreak = nullptr, int* ties = nullptr,
                 double tieTolerance = kTieTolerance,
                 const std::vector<float>* phaseTieBreak = nullptr, int* phaseTies = nullptr);
+
+/// The Fourier error's two sums, in double from the image `g`:
+/// Σ (|F g| − M)² and Σ M² over the measured pixels (all when `measured` is
+/// empty). The error is sqrt(numerator / denominator).
+struct FourierErrorSums {
+    double numerator = 0, denominator = 0;
+    double relative() const { return std::sqrt(numerator / denominator); }
+};
+FourierErrorSums refFourierError(const std::vector<float>& g, const pf::ImageF& magnitude,
+                                 const pf::Mask& measured);
 
 /// ‖a − b‖ / ‖b‖.
 double relL2(const std::vector<float>& a, const std::vector<double>& b);
