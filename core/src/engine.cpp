@@ -2,6 +2,7 @@
 
 #include "phaseforge/error.h"
 #include "phaseforge/problem.h"
+#include "phaseforge/support.h"
 
 #include <cmath>
 #include <string>
@@ -10,6 +11,10 @@ namespace pf {
 
 void Engine::loadValidated(ProblemRef problem, std::span<const InitialGuess> starts) {
     load(Problem{problem.magnitude, problem.measured, problem.support}, starts);
+}
+
+void Engine::fillAutocorrelation(const IntensityFill& fill, std::span<float> out) {
+    pf::fillAutocorrelation(fill, out);
 }
 
 void ShrinkWrapUpdate::validate(int starts) const {

@@ -197,16 +197,25 @@ Mask estimateSupport(const Problem& problem, const AutoSupport& rule) {
 }
 
 Mask estimateSupport(ProblemRef problem, const AutoSupport& rule) {
+    const IntensityFill fill = intensityFillOf(problem, rule);
+    std::vector<float> autocorrelation(problem.shape().size());
+    fillAutocorrelation(fill, autocorrelation);
+    return supportFromAutocorrelation(autocorrelation, problem.shape(), rule);
+}
+
+IntensityFill intensityFillOf(ProblemRef problem, const AutoSupport& rule) {
     rule.validate();
     const Shape s = problem.shape();
     const int half = s.halfCols();
-    const std::size_t n = s.size(), nh = s.halfSize();
     auto measuredAt = [&](std::size_t i) {
         return problem.measured.empty() || problem.measured.data[i] != 0;
     };
-    // Measured intensities, Hermitian-symmetrised on the half spectrum: a pixel
-    // whose mirror is unmeasured takes the mirror's value where only one is known.
-    std::vector<float> known(nh), value(nh);
+    IntensityFill fill;
+    fill.shape = s;
+    fill.iterations = rule.fillIterations;
+    fill.floor = rule.fillFloor;
+    fill.known.resize(s.halfSize());
+    fill.value.resize(s.halfSize());
     for (int r = 0; r < s.rows; ++r)
         for (int c = 0; c < half; ++c) {
             const std::size_t i = std::size_t(r) * s.cols + c;
@@ -214,15 +223,23 @@ Mask estimateSupport(ProblemRef problem, const AutoSupport& rule) {
             const float a = problem.magnitude.data[i], b = problem.magnitude.data[j];
             const bool ka = measuredAt(i), kb = measuredAt(j);
             const std::size_t h = std::size_t(r) * half + c;
-            known[h] = ka || kb;
-            value[h] = ka && kb ? 0.5f * (a * a + b * b) : ka ? a * a : kb ? b * b : 0.0f;
+            fill.known[h] = ka || kb;
+            fill.value[h] = ka && kb ? 0.5f * (a * a + b * b) : ka ? a * a : kb ? b * b : 0.0f;
         }
+    return fill;
+}
+
+void fillAutocorrelation(const IntensityFill& fill, std::span<float> out) {
+    const Shape s = fill.shape;
+    const std::size_t n = s.size(), nh = s.halfSize();
+    if (fill.known.size() != nh || fill.value.size() != nh || out.size() != n)
+        throw InvalidArgument("fillAutocorrelation: buffer sizes differ from the shape");
     auto spectrum = fftw::allocate<std::complex<float>>(nh);
     auto image = fftw::allocate<float>(n);
     const int threads = fftw::threadsFor(s.size());
     fftw::Plan toImage = fftw::planC2R(s.rows, s.cols, spectrum.get(), image.get(), threads, FFTW_ESTIMATE);
     fftw::Plan toSpectrum = fftw::planR2C(s.rows, s.cols, image.get(), spectrum.get(), threads, FFTW_ESTIMATE);
-    std::vector<float> estimate(value), blurred(n), positive(n);
+    std::vector<float> estimate(fill.value), blurred(n), positive(n);
     const float scale = 1.0f / float(n);
     // Per-pixel loops run on every core for large patterns (the FFTs do too):
     // each pixel's value does not depend on the order, and max is exact.
@@ -238,7 +255,7 @@ Mask estimateSupport(ProblemRef problem, const AutoSupport& rule) {
             spectrum[h] = estimate[std::size_t(h)];
         fftwf_execute(toImage.get());
     };
-    for (int it = 0; it < rule.fillIterations; ++it) {
+    for (int it = 0; it < fill.iterations; ++it) {
         autocorrelation();
         float peak = 0;
 #pragma omp parallel for reduction(max : peak) if (parallel)
@@ -248,13 +265,13 @@ Mask estimateSupport(ProblemRef problem, const AutoSupport& rule) {
         }
         if (!(peak > 0))
             break;
-        if (rule.fillFloor > 0) {
+        if (fill.floor > 0) {
             blurPeriodic(positive, s, fillWeights, fillRadius, blurred, blurScratch);
             float bpeak = 0;
 #pragma omp parallel for reduction(max : bpeak) if (parallel)
             for (std::ptrdiff_t i = 0; i < count; ++i)
                 bpeak = std::max(bpeak, blurred[std::size_t(i)]);
-            const float floor = rule.fillFloor * bpeak;
+            const float floor = fill.floor * bpeak;
 #pragma omp parallel for if (parallel)
             for (std::ptrdiff_t i = 0; i < count; ++i)
                 image[i] = blurred[std::size_t(i)] < floor ? 0.0f : positive[std::size_t(i)];
@@ -264,14 +281,17 @@ Mask estimateSupport(ProblemRef problem, const AutoSupport& rule) {
         fftwf_execute(toSpectrum.get());
 #pragma omp parallel for if (parallel)
         for (std::ptrdiff_t h = 0; h < halfCount; ++h)
-            if (!known[std::size_t(h)])
+            if (!fill.known[std::size_t(h)])
                 estimate[std::size_t(h)] = std::max(spectrum[h].real(), 0.0f);
     }
     autocorrelation();
-    std::vector<float> a(n);
     for (std::size_t i = 0; i < n; ++i)
-        a[i] = std::max(image[i], 0.0f);
-    Mask support = dilate(thresholdSupport(a, s, rule.threshold), rule.dilation);
+        out[i] = std::max(image[i], 0.0f);
+}
+
+Mask supportFromAutocorrelation(std::span<const float> autocorrelation, Shape shape,
+                                const AutoSupport& rule) {
+    Mask support = dilate(thresholdSupport(autocorrelation, shape, rule.threshold), rule.dilation);
     if (countOnes(support) == 0)
         throw InvalidArgument("automatic support: the autocorrelation is empty (no measured intensity)");
     return support;

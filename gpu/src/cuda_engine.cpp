@@ -4,6 +4,7 @@
 // and owns metrics, supports, reading and publishing.
 #include "phaseforge/gpu/cuda_engine.h"
 
+#include "autocorrelation_fill.h"
 #include "check.h"
 #include "counters.h"
 #include "cuda_resources.h"
@@ -377,6 +378,11 @@ void CudaEngine::shrinkWrap(const ShrinkWrapUpdate& update) {
                               limits, m->shape, m->starts, m->cudaStream());
     m->wholeField = false;
     synchronize(m->stream.handle()); // w and the thresholds die here; shrink-wrap is rare
+}
+
+void CudaEngine::fillAutocorrelation(const IntensityFill& fill, std::span<float> out) {
+    detail::DeviceGuard guard(m_device);
+    detail::fillAutocorrelationOnDevice(fill, out);
 }
 
 void CudaEngine::setMetricsInterval(int every) {

@@ -122,6 +122,41 @@ private slots:
         }
     }
 
+    // The automatic support's fill (fillAutocorrelation, the host's) against
+    // the float64 reference written from its description, on patterns with a
+    // beamstop and dead pixels, over fresh seeds when asked (PF_TEST_FRESH).
+    // The fill must matter: its result differs from the zero-filled
+    // autocorrelation by far more than the bound.
+    void fillMatchesFloat64() {
+        const std::uint64_t seed = pftest::testSeed("intensity fill");
+        pf::SimulationOptions options;
+        options.beamstopRadius = 3;
+        for (const pf::Shape objShape : {pf::Shape{32, 24}, pf::Shape{21, 27}}) {
+            pf::Problem problem = pf::simulate(pf::randomBlobs(objShape, 6, seed), options).problem;
+            const pf::Shape s = problem.shape();
+            const pf::Mask dead = pftest::randomMask(s, 0.97, seed + 1);
+            for (std::size_t i = 0; i < s.size(); ++i)
+                problem.measured.data[i] = problem.measured.data[i] && dead.data[i];
+            const pf::IntensityFill fill = pf::intensityFillOf(pf::ProblemRef(problem), pf::AutoSupport{});
+            std::vector<float> got(s.size());
+            pf::fillAutocorrelation(fill, got);
+            const std::vector<double> want = pftest::refFillAutocorrelation(fill);
+            pf::IntensityFill none = fill;
+            none.iterations = 0;
+            const std::vector<double> zeroFilled = pftest::refFillAutocorrelation(none);
+            double peak = 0, deviation = 0, effect = 0;
+            for (std::size_t i = 0; i < s.size(); ++i) {
+                peak = std::max(peak, want[i]);
+                deviation = std::max(deviation, std::abs(double(got[i]) - want[i]));
+                effect = std::max(effect, std::abs(zeroFilled[i] - want[i]));
+            }
+            qInfo("%s: float32 fill within %.2e of float64 (of the peak); the fill moves it by %.2e",
+                  s.toString().c_str(), deviation / peak, effect / peak);
+            QVERIFY(deviation <= pftest::kFillTolerance * peak);
+            QVERIFY(effect >= 100 * pftest::kFillTolerance * peak);
+        }
+    }
+
     // The engine's shrink-wrap is the documented rule: blur a = max(g, 0) inside
     // the current support (0 outside) with the periodic Gaussian, keep pixels at or
     // above threshold · max. The engine starts from a signed object x (blobs minus

@@ -2,6 +2,7 @@
 
 #include <fftw3.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -235,6 +236,77 @@ pf::Mask boxSupport(pf::Shape s, double fraction) {
         for (int c = c0; c < c0 + w; ++c)
             m.at(r, c) = 1;
     return m;
+}
+
+std::vector<double> refFillAutocorrelation(const pf::IntensityFill& fill) {
+    const pf::Shape s = fill.shape;
+    const int half = s.halfCols();
+    const std::size_t n = s.size();
+    // The intensity is real and even: a full-spectrum pixel's value is that of
+    // its half-spectrum twin.
+    auto halfIndex = [&](int r, int c) {
+        return c < half ? std::size_t(r) * half + std::size_t(c)
+                        : std::size_t((s.rows - r) % s.rows) * half + std::size_t(s.cols - c);
+    };
+    std::vector<double> estimate(fill.value.begin(), fill.value.end());
+    int radius = 0;
+    const std::vector<float> w = pf::gaussianBlurWeights(2.0f, radius);
+    auto autocorrelation = [&] { // IFFT(estimate), divided by n
+        std::vector<std::complex<double>> x(n);
+        for (int r = 0; r < s.rows; ++r)
+            for (int c = 0; c < s.cols; ++c)
+                x[std::size_t(r) * s.cols + c] = estimate[halfIndex(r, c)];
+        return ifft2(x, s);
+    };
+    auto wrap = [](int i, int m) { return (i % m + m) % m; };
+    for (int it = 0; it < fill.iterations; ++it) {
+        const auto a = autocorrelation();
+        std::vector<double> positive(n);
+        double peak = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            positive[i] = std::max(a[i].real(), 0.0);
+            peak = std::max(peak, positive[i]);
+        }
+        if (!(peak > 0))
+            break;
+        std::vector<std::complex<double>> next(positive.begin(), positive.end());
+        if (fill.floor > 0) {
+            std::vector<double> rowsDone(n), blurred(n);
+            for (int r = 0; r < s.rows; ++r)
+                for (int c = 0; c < s.cols; ++c) {
+                    double acc = 0;
+                    for (int j = -radius; j <= radius; ++j)
+                        acc += double(w[std::size_t(j + radius)]) *
+                               positive[std::size_t(r) * s.cols + wrap(c + j, s.cols)];
+                    rowsDone[std::size_t(r) * s.cols + c] = acc;
+                }
+            double blurPeak = 0;
+            for (int r = 0; r < s.rows; ++r)
+                for (int c = 0; c < s.cols; ++c) {
+                    double acc = 0;
+                    for (int j = -radius; j <= radius; ++j)
+                        acc += double(w[std::size_t(j + radius)]) *
+                               rowsDone[std::size_t(wrap(r + j, s.rows)) * s.cols + c];
+                    blurred[std::size_t(r) * s.cols + c] = acc;
+                    blurPeak = std::max(blurPeak, acc);
+                }
+            for (std::size_t i = 0; i < n; ++i)
+                if (blurred[i] < double(fill.floor) * blurPeak)
+                    next[i] = 0.0;
+        }
+        const auto spectrum = fft2(next, s);
+        for (int r = 0; r < s.rows; ++r)
+            for (int c = 0; c < half; ++c) {
+                const std::size_t h = std::size_t(r) * half + c;
+                if (!fill.known[h])
+                    estimate[h] = std::max(spectrum[std::size_t(r) * s.cols + c].real(), 0.0);
+            }
+    }
+    const auto a = autocorrelation();
+    std::vector<double> out(n);
+    for (std::size_t i = 0; i < n; ++i)
+        out[i] = std::max(a[i].real(), 0.0) * double(n);
+    return out;
 }
 
 } // namespace pftest

@@ -5,6 +5,7 @@
 
 #include <phaseforge/algorithm.h>
 #include <phaseforge/image.h>
+#include <phaseforge/support.h>
 
 #include <cmath>
 #include <complex>
@@ -74,6 +75,15 @@ struct FourierErrorSums {
 };
 FourierErrorSums refFourierError(const std::vector<float>& g, const pf::ImageF& magnitude,
                                  const pf::Mask& measured);
+
+/// The automatic support's fill (support.h, fillAutocorrelation) in float64,
+/// from its description: full spectra, a direct periodic blur with the same
+/// weights. Returns max(0, the completed autocorrelation), unnormalised (the
+/// inverse transform not divided by rows·cols), like the engines.
+std::vector<double> refFillAutocorrelation(const pf::IntensityFill& fill);
+/// How far a float32 fill may end from the float64 one, as a fraction of the
+/// completed autocorrelation's peak (host and device engines alike).
+inline constexpr double kFillTolerance = 1e-4;
 
 /// ‖a − b‖ / ‖b‖.
 double relL2(const std::vector<float>& a, const std::vector<double>& b);

@@ -48,6 +48,9 @@ public:
     void readSupport(int start, Mask& out) override { m_engine->readSupport(start, out); }
     void setIterate(int start, std::span<const float> g) override { m_engine->setIterate(start, g); }
     void publish(int start, DisplayTarget& target) override { m_engine->publish(start, target); }
+    void fillAutocorrelation(const pf::IntensityFill& f, std::span<float> out) override {
+        m_engine->fillAutocorrelation(f, out);
+    }
 
 private:
     std::unique_ptr<Engine> m_engine;

@@ -17,6 +17,7 @@ namespace pf {
 
 struct Problem;
 struct ProblemRef;
+struct IntensityFill;
 
 /// Where a published frame goes. The host path is always available; device
 /// targets (the GL interop texture in gpu/) derive from this and are
@@ -132,6 +133,11 @@ public:
 
     /// Writes the object estimate of one start for display.
     virtual void publish(int start, DisplayTarget& target) = 0;
+
+    /// The automatic support's fill step (support.h's fillAutocorrelation) on
+    /// this engine's device. Callable before load(); changes no engine state.
+    /// The default runs it on the host.
+    virtual void fillAutocorrelation(const IntensityFill& fill, std::span<float> out);
 
 protected:
     /// InvalidArgument unless 0 <= start < count.

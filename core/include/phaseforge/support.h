@@ -4,6 +4,7 @@
 
 #include "phaseforge/image.h"
 
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -70,8 +71,34 @@ struct AutoSupport {
 
 /// The automatic support (AutoSupport's rule). FFT order, like the object.
 /// Validates the problem first; the ProblemRef form does not (problem.h).
+/// It is the three steps below, with the fill on the host.
 Mask estimateSupport(const Problem& problem, const AutoSupport& rule = {});
 Mask estimateSupport(ProblemRef problem, const AutoSupport& rule);
+
+/// The fill step of the automatic support, as an engine runs it: the measured
+/// intensities on the half spectrum (rows × (cols/2+1), Hermitian-symmetrised:
+/// a pixel whose mirror is unmeasured takes the mirror's value), which of them
+/// are known, and AutoSupport's fill settings.
+struct IntensityFill {
+    Shape shape;
+    std::vector<std::uint8_t> known; ///< half spectrum: 1 where measured (or its mirror is)
+    std::vector<float> value;        ///< half spectrum: the intensity, 0 where unknown
+    int iterations = 0;
+    float floor = 0;                 ///< AutoSupport::fillFloor
+};
+/// Step 1: the fill's input from the data (AutoSupport validated).
+IntensityFill intensityFillOf(ProblemRef problem, const AutoSupport& rule);
+/// Step 2 on the host (FFTW): `fill.iterations` alternating projections
+/// between the known intensities and an autocorrelation that is non-negative
+/// and zero where its blur (σ = 2 px) is below `fill.floor` of its maximum;
+/// writes max(0, the completed autocorrelation), unnormalised, into `out`
+/// (rows·cols, FFT order). Engines run the same steps on their device
+/// (Engine::fillAutocorrelation).
+void fillAutocorrelation(const IntensityFill& fill, std::span<float> out);
+/// Step 3: threshold the completed autocorrelation at rule.threshold of its
+/// maximum and dilate; InvalidArgument when nothing is left.
+Mask supportFromAutocorrelation(std::span<const float> autocorrelation, Shape shape,
+                                const AutoSupport& rule);
 
 /// Pixels within `radius` (Chebyshev distance, periodic) of a one.
 Mask dilate(const Mask& m, int radius);

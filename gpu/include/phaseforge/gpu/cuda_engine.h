@@ -63,6 +63,8 @@ public:
     /// A pf::gpu::DeviceDisplayTarget gets a device pointer on the engine's
     /// stream (no host copy); any other target gets a host image.
     void publish(int start, DisplayTarget& target) override;
+    /// The automatic support's fill on this device (autocorrelation_fill.cu).
+    void fillAutocorrelation(const IntensityFill& fill, std::span<float> out) override;
 
     /// Which iteration runs (EngineOptions::path): Automatic (the default)
     /// picks the two-pass path where it was measured faster (power-of-two
