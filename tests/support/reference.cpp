@@ -1,5 +1,7 @@
 #include "reference.h"
 
+#include <phaseforge/simulate.h>
+
 #include <fftw3.h>
 
 #include <algorithm>
@@ -307,6 +309,33 @@ std::vector<double> refFillAutocorrelation(const pf::IntensityFill& fill) {
     for (std::size_t i = 0; i < n; ++i)
         out[i] = std::max(a[i].real(), 0.0) * double(n);
     return out;
+}
+
+pf::Problem fillTestProblem(pf::Shape objectShape, std::uint64_t seed) {
+    pf::SimulationOptions options;
+    options.beamstopRadius = 3;
+    pf::Problem problem = pf::simulate(pf::randomBlobs(objectShape, 6, seed), options).problem;
+    const pf::Mask dead = randomMask(problem.shape(), 0.97, seed + 1);
+    for (std::size_t i = 0; i < dead.data.size(); ++i)
+        problem.measured.data[i] = problem.measured.data[i] && dead.data[i];
+    return problem;
+}
+
+FillDistance fillDistance(const pf::IntensityFill& fill, const std::vector<float>& got) {
+    const std::vector<double> want = refFillAutocorrelation(fill);
+    pf::IntensityFill none = fill;
+    none.iterations = 0;
+    const std::vector<double> zeroFilled = refFillAutocorrelation(none);
+    double peak = 0;
+    FillDistance d;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        peak = std::max(peak, want[i]);
+        d.deviation = std::max(d.deviation, std::abs(double(got[i]) - want[i]));
+        d.effect = std::max(d.effect, std::abs(zeroFilled[i] - want[i]));
+    }
+    d.deviation /= peak;
+    d.effect /= peak;
+    return d;
 }
 
 } // namespace pftest

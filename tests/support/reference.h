@@ -5,6 +5,7 @@
 
 #include <phaseforge/algorithm.h>
 #include <phaseforge/image.h>
+#include <phaseforge/problem.h>
 #include <phaseforge/support.h>
 
 #include <cmath>
@@ -84,6 +85,17 @@ std::vector<double> refFillAutocorrelation(const pf::IntensityFill& fill);
 /// How far a float32 fill may end from the float64 one, as a fraction of the
 /// completed autocorrelation's peak (host and device engines alike).
 inline constexpr double kFillTolerance = 1e-4;
+/// A pattern for the fill's tests: random blobs of `objectShape` at
+/// oversampling 2, a beamstop of 3 px and 3% dead pixels.
+pf::Problem fillTestProblem(pf::Shape objectShape, std::uint64_t seed);
+/// How far a float32 fill's result `got` lies from refFillAutocorrelation(fill)
+/// (deviation), and how far the fill moves the zero-filled autocorrelation
+/// (effect: a test of the fill must see it matter), both as fractions of the
+/// completed autocorrelation's peak.
+struct FillDistance {
+    double deviation = 0, effect = 0;
+};
+FillDistance fillDistance(const pf::IntensityFill& fill, const std::vector<float>& got);
 
 /// ‖a − b‖ / ‖b‖.
 double relL2(const std::vector<float>& a, const std::vector<double>& b);
