@@ -20,10 +20,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 /// different answer, not a noisy copy of the same one: it is not averaged.
 constexpr double kSameAnswer = 0.3;
 
-/// A start is averaged only when its score (free error) is close to the
-/// best's: within this factor, plus an absolute slack for exact data.
-constexpr double kScoreFactor = 1.25;
-constexpr double kScoreSlack = 0.005;
 
 double median(std::vector<double> v) {
     if (v.empty())
@@ -130,6 +126,7 @@ Result Reconstruction::result() {
     r.bestStart = order.front();
     const ImageF& best = objects[std::size_t(r.bestStart)];
 
+    const double floor = m_free.empty() ? kNaN : photonNoiseFloor(m_data.magnitude, m_free);
     // Align the next best on the best and average those that give the same answer.
     std::vector<ImageF> aligned{best};
     const AlignmentTo onBest(best);
@@ -139,7 +136,7 @@ Result Reconstruction::result() {
     for (int i = 1; i < starts && int(r.kept.size()) < keep; ++i) {
         const int k = order[std::size_t(i)];
         const double mine = score[std::size_t(k)], top = score[std::size_t(r.bestStart)];
-        if (!std::isfinite(mine) || mine > kScoreFactor * top + kScoreSlack)
+        if (!std::isfinite(mine) || !scoreJoinsAverage(mine, top, floor))
             break;
         ImageF moved = onBest.of(objects[std::size_t(k)]).apply(objects[std::size_t(k)]);
         const double distance = errorAfterScale(moved, best);
@@ -169,7 +166,6 @@ Result Reconstruction::result() {
     r.iterations = m_iteration;
     r.kickRounds = m_kicks.rounds;
     r.engine = m_engine.info();
-    const double floor = m_free.empty() ? kNaN : photonNoiseFloor(m_data.magnitude, m_free);
     r.quality = judge(r, m_params, std::move(spreads), floor);
     return r;
 }

@@ -205,6 +205,20 @@ private slots:
         QVERIFY(pf::countOnes(est) <= 3 * inTrue);
     }
 
+    // Which starts join the average: with photon counts, those within 10% of
+    // the best free error (the bundled cell's stalled starts, 12-16% above,
+    // stay out); without counts, within 25% plus 0.005.
+    void averageTakesStartsThatFitAsWell() {
+        const double floor = 0.0125, none = std::nan("");
+        QVERIFY(pf::scoreJoinsAverage(0.0249, 0.0249, floor));
+        QVERIFY(pf::scoreJoinsAverage(0.0273, 0.0249, floor));
+        QVERIFY(!pf::scoreJoinsAverage(0.0279, 0.0249, floor));
+        QVERIFY(pf::scoreJoinsAverage(0.0060, 0.0009, none));
+        QVERIFY(!pf::scoreJoinsAverage(0.0062, 0.0009, none));
+        QVERIFY(pf::scoreJoinsAverage(0.2375, 0.19, none));
+        QVERIFY(!pf::scoreJoinsAverage(0.2430, 0.19, none));
+    }
+
     void noiseIsNeverTrusted() {
         pf::Problem p;
         p.magnitude = pf::ImageF(pf::Shape{64, 64});

@@ -81,6 +81,12 @@ double fourierErrorOnHalfSpectrum(const std::vector<std::complex<float>>& half,
 /// integer, or fewer than 64 such pixels) or `pixels` holds no intensity.
 double photonNoiseFloor(const ImageF& magnitude, const Mask& pixels);
 
+/// Whether a start whose score (free error) is `score` is averaged with the
+/// best start (score `best`): with photon counts (`noiseFloor` finite), when
+/// within 10% of the best; without, within 25% plus 0.005 (exact data).
+/// The measurements behind the factors are in analysis.cpp.
+bool scoreJoinsAverage(double score, double best, double noiseFloor);
+
 /// The phase-retrieval transfer function of several aligned reconstructions
 /// of one pattern: in rings of spatial frequency q (cycles per pixel, ring
 /// width 1 / max(rows, cols)), PRTF(q) = Σ|mean_k F_k| / Σ M over the measured
