@@ -20,7 +20,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 /// different answer, not a noisy copy of the same one: it is not averaged.
 constexpr double kSameAnswer = 0.3;
 
-
 double median(std::vector<double> v) {
     if (v.empty())
         return 0;
