@@ -6,6 +6,7 @@
 #include "reference.h"
 
 #include <phaseforge/analysis.h>
+#include <phaseforge/engine.h>
 #include <phaseforge/error.h>
 #include <phaseforge/fftw_engine.h>
 #include <phaseforge/reconstruction.h>
@@ -76,6 +77,41 @@ double referenceAlignedError(const pf::ImageF& x, const pf::ImageF& t) {
 }
 
 } // namespace
+
+/// The FFTW engine, except that its support fill writes a single bright pixel
+/// at the origin and counts its calls: a recipe that uses the engine's fill
+/// ends with a support of a few pixels around the origin.
+class DeltaFillEngine final : public pf::Engine {
+public:
+    int fills = 0;
+    pf::EngineInfo info() const override { return m_engine.info(); }
+    void load(const pf::Problem& p, std::span<const pf::InitialGuess> g) override { m_engine.load(p, g); }
+    void loadValidated(pf::ProblemRef p, std::span<const pf::InitialGuess> g) override {
+        m_engine.loadValidated(p, g);
+    }
+    int startCount() const override { return m_engine.startCount(); }
+    pf::Shape shape() const override { return m_engine.shape(); }
+    long long iteration() const override { return m_engine.iteration(); }
+    void iterate(const pf::Step& step, int count) override { m_engine.iterate(step, count); }
+    void setSupport(const pf::Mask& m) override { m_engine.setSupport(m); }
+    void setStartSupport(int start, const pf::Mask& m) override { m_engine.setStartSupport(start, m); }
+    void shrinkWrap(const pf::ShrinkWrapUpdate& u) override { m_engine.shrinkWrap(u); }
+    void setMetricsInterval(int every) override { m_engine.setMetricsInterval(every); }
+    std::vector<pf::MetricsRecord> takeMetrics() override { return m_engine.takeMetrics(); }
+    void finish() override { m_engine.finish(); }
+    void readIterate(int start, std::span<float> out) override { m_engine.readIterate(start, out); }
+    void readSupport(int start, pf::Mask& out) override { m_engine.readSupport(start, out); }
+    void setIterate(int start, std::span<const float> g) override { m_engine.setIterate(start, g); }
+    void publish(int start, pf::DisplayTarget& target) override { m_engine.publish(start, target); }
+    void fillAutocorrelation(const pf::IntensityFill&, std::span<float> out) override {
+        ++fills;
+        std::fill(out.begin(), out.end(), 0.0f);
+        out[0] = 1.0f;
+    }
+
+private:
+    pf::FftwEngine m_engine{1};
+};
 
 class TestRecipe : public QObject {
     Q_OBJECT
@@ -217,6 +253,27 @@ private slots:
         QVERIFY(!pf::scoreJoinsAverage(0.0062, 0.0009, none));
         QVERIFY(pf::scoreJoinsAverage(0.2375, 0.19, none));
         QVERIFY(!pf::scoreJoinsAverage(0.2430, 0.19, none));
+    }
+
+    // The recipe's automatic support takes its fill from the engine
+    // (Engine::fillAutocorrelation: the CUDA engine runs it on the device):
+    // an engine whose fill is a single pixel at the origin gets a support of
+    // at most the 3 x 3 pixels around it (dilated by one), once.
+    void automaticSupportUsesTheEnginesFill() {
+        pf::SimulationOptions options;
+        options.beamstopRadius = 2;
+        const pf::Simulation sim = pf::simulate(pf::randomBlobs({24, 24}, 5, 3), options);
+        pf::Parameters params = pf::recipeParameters();
+        params.starts = 1;
+        params.keep = 1;
+        DeltaFillEngine engine;
+        pf::Reconstruction run(engine, sim.problem, params);
+        QCOMPARE(engine.fills, 1);
+        pf::Mask support;
+        engine.readSupport(0, support);
+        QVERIFY(pf::countOnes(support) >= 1);
+        QVERIFY(pf::countOnes(support) <= 9);
+        QCOMPARE(int(support.at(0, 0)), 1);
     }
 
     void noiseIsNeverTrusted() {
