@@ -125,13 +125,8 @@ Mask Reconstruction::initialSupportFor(InitialSupport rule, float threshold) con
     // The support rules read what the iterations read: the free pixels stay out.
     const ProblemRef iterated{m_data.magnitude, iteratedMeasured(), m_data.support};
     switch (rule) {
-    case InitialSupport::Automatic: {
-        // The fill runs on the engine's device (the host for the FFTW engine).
-        const IntensityFill fill = intensityFillOf(iterated, m_params.autoSupport);
-        std::vector<float> autocorrelation(fill.shape.size());
-        m_engine.fillAutocorrelation(fill, autocorrelation);
-        return supportFromAutocorrelation(autocorrelation, fill.shape, m_params.autoSupport);
-    }
+    case InitialSupport::Automatic: // the fill on the engine's device
+        return estimateSupport(iterated, m_params.autoSupport, m_engine);
     case InitialSupport::Autocorrelation: return autocorrelationSupport(iterated, threshold);
     case InitialSupport::Problem: break;
     }

@@ -1,6 +1,7 @@
 #include "phaseforge/support.h"
 
 #include "fftw_util.h"
+#include "phaseforge/engine.h"
 #include "phaseforge/error.h"
 #include "phaseforge/problem.h"
 
@@ -196,11 +197,29 @@ Mask estimateSupport(const Problem& problem, const AutoSupport& rule) {
     return estimateSupport(ProblemRef(problem), rule);
 }
 
-Mask estimateSupport(ProblemRef problem, const AutoSupport& rule) {
+namespace {
+
+/// The three steps, with the fill run by `runFill(fill, out)`.
+template <class RunFill>
+Mask estimateWith(ProblemRef problem, const AutoSupport& rule, RunFill&& runFill) {
     const IntensityFill fill = intensityFillOf(problem, rule);
     std::vector<float> autocorrelation(problem.shape().size());
-    fillAutocorrelation(fill, autocorrelation);
+    runFill(fill, std::span<float>(autocorrelation));
     return supportFromAutocorrelation(autocorrelation, problem.shape(), rule);
+}
+
+} // namespace
+
+Mask estimateSupport(ProblemRef problem, const AutoSupport& rule) {
+    return estimateWith(problem, rule, [](const IntensityFill& f, std::span<float> out) {
+        fillAutocorrelation(f, out);
+    });
+}
+
+Mask estimateSupport(ProblemRef problem, const AutoSupport& rule, Engine& engine) {
+    return estimateWith(problem, rule, [&](const IntensityFill& f, std::span<float> out) {
+        engine.fillAutocorrelation(f, out);
+    });
 }
 
 IntensityFill intensityFillOf(ProblemRef problem, const AutoSupport& rule) {

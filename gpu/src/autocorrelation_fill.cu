@@ -66,15 +66,21 @@ __global__ void __launch_bounds__(kBlockThreads) positiveKernel(FillParams p) {
     atomicPeak(p.peaks, peak);
 }
 
+/// Σ_j w_j · line[((i + j) mod length) · stride], j = -radius..radius: one
+/// output of the periodic blur along a row (stride 1) or a column (stride cols).
+__device__ inline float blurAlong(const FillParams& p, const float* line, int i, int length,
+                                  long long stride) {
+    float acc = 0;
+    for (int j = -p.radius; j <= p.radius; ++j)
+        acc += p.weights[j + p.radius] * line[(long long)(((i + j) % length + length) % length) * stride];
+    return acc;
+}
+
 __global__ void __launch_bounds__(kBlockThreads) rowBlurKernel(FillParams p) {
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < p.n;
          i += (long long)gridDim.x * blockDim.x) {
         const int r = int(i / p.cols), c = int(i % p.cols);
-        float acc = 0;
-        for (int j = -p.radius; j <= p.radius; ++j)
-            acc += p.weights[j + p.radius] *
-                   p.positive[(long long)r * p.cols + ((c + j) % p.cols + p.cols) % p.cols];
-        p.rowBlurred[i] = acc;
+        p.rowBlurred[i] = blurAlong(p, p.positive + (long long)r * p.cols, c, p.cols, 1);
     }
 }
 
@@ -84,10 +90,7 @@ __global__ void __launch_bounds__(kBlockThreads) columnBlurKernel(FillParams p) 
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < p.n;
          i += (long long)gridDim.x * blockDim.x) {
         const int r = int(i / p.cols), c = int(i % p.cols);
-        float acc = 0;
-        for (int j = -p.radius; j <= p.radius; ++j)
-            acc += p.weights[j + p.radius] *
-                   p.rowBlurred[(long long)(((r + j) % p.rows + p.rows) % p.rows) * p.cols + c];
+        const float acc = blurAlong(p, p.rowBlurred + c, r, p.rows, p.cols);
         p.image[i] = acc;
         peak = fmaxf(peak, acc);
     }

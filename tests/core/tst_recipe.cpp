@@ -3,6 +3,7 @@
 // subset of bench/recovery), alignment, centring and the PRTF against plain
 // float64 computations, the quality verdict on a pattern of pure noise, and
 // clear errors on patterns the recipe cannot use.
+#include "forwarding_engine.h"
 #include "reference.h"
 
 #include <phaseforge/analysis.h>
@@ -81,36 +82,15 @@ double referenceAlignedError(const pf::ImageF& x, const pf::ImageF& t) {
 /// The FFTW engine, except that its support fill writes a single bright pixel
 /// at the origin and counts its calls: a recipe that uses the engine's fill
 /// ends with a support of a few pixels around the origin.
-class DeltaFillEngine final : public pf::Engine {
+class DeltaFillEngine final : public pftest::ForwardingEngine {
 public:
+    DeltaFillEngine() : ForwardingEngine(std::make_unique<pf::FftwEngine>(1)) {}
     int fills = 0;
-    pf::EngineInfo info() const override { return m_engine.info(); }
-    void load(const pf::Problem& p, std::span<const pf::InitialGuess> g) override { m_engine.load(p, g); }
-    void loadValidated(pf::ProblemRef p, std::span<const pf::InitialGuess> g) override {
-        m_engine.loadValidated(p, g);
-    }
-    int startCount() const override { return m_engine.startCount(); }
-    pf::Shape shape() const override { return m_engine.shape(); }
-    long long iteration() const override { return m_engine.iteration(); }
-    void iterate(const pf::Step& step, int count) override { m_engine.iterate(step, count); }
-    void setSupport(const pf::Mask& m) override { m_engine.setSupport(m); }
-    void setStartSupport(int start, const pf::Mask& m) override { m_engine.setStartSupport(start, m); }
-    void shrinkWrap(const pf::ShrinkWrapUpdate& u) override { m_engine.shrinkWrap(u); }
-    void setMetricsInterval(int every) override { m_engine.setMetricsInterval(every); }
-    std::vector<pf::MetricsRecord> takeMetrics() override { return m_engine.takeMetrics(); }
-    void finish() override { m_engine.finish(); }
-    void readIterate(int start, std::span<float> out) override { m_engine.readIterate(start, out); }
-    void readSupport(int start, pf::Mask& out) override { m_engine.readSupport(start, out); }
-    void setIterate(int start, std::span<const float> g) override { m_engine.setIterate(start, g); }
-    void publish(int start, pf::DisplayTarget& target) override { m_engine.publish(start, target); }
     void fillAutocorrelation(const pf::IntensityFill&, std::span<float> out) override {
         ++fills;
         std::fill(out.begin(), out.end(), 0.0f);
         out[0] = 1.0f;
     }
-
-private:
-    pf::FftwEngine m_engine{1};
 };
 
 class TestRecipe : public QObject {

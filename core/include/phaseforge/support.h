@@ -12,6 +12,7 @@ namespace pf {
 
 struct Problem;
 struct ProblemRef;
+class Engine;
 
 /// Shrink-wrap (Marchesini et al. 2003): every `every` iterations the support
 /// becomes { blur_σ(a) >= threshold · max blur_σ(a) }, where a = max(g, 0) inside
@@ -71,9 +72,12 @@ struct AutoSupport {
 
 /// The automatic support (AutoSupport's rule). FFT order, like the object.
 /// Validates the problem first; the ProblemRef form does not (problem.h).
-/// It is the three steps below, with the fill on the host.
+/// It is the three steps below, with the fill on the host; the third form
+/// runs the fill on `engine`'s device (Engine::fillAutocorrelation), as the
+/// recipe does.
 Mask estimateSupport(const Problem& problem, const AutoSupport& rule = {});
 Mask estimateSupport(ProblemRef problem, const AutoSupport& rule);
+Mask estimateSupport(ProblemRef problem, const AutoSupport& rule, Engine& engine);
 
 /// The fill step of the automatic support, as an engine runs it: the measured
 /// intensities on the half spectrum (rows × (cols/2+1), Hermitian-symmetrised:
